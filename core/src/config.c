@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/* config.c - sup.conf and product profiles through libinih. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rootpath.h"
+#include "util.h"
+
+struct parse_state {
+	struct sk_config *c;
+	struct sk_diag *d;
+	const char *file;
+	FILE *fp;
+	int line;
+	bool profile; /* parsing a product profile, not sup.conf */
+	bool product_named;
+	int errors;
+};
+
+/* inih reads through this so that the handler knows the line number. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *r = fgets(str, num, ps->fp);
+
+	if (r)
+		ps->line++;
+	return r;
+}
+
+static void bad(struct parse_state *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void bad(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	sk_diag_add(ps->d, SK_DIAG_SETUP, "%s:%d: %s", ps->file, ps->line,
+		    msg ? msg : "invalid entry");
+	free(msg);
+	ps->errors++;
+}
+
+static bool name_valid(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
+		      *s == '.'))
+			return false;
+	return true;
+}
+
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+/* Split "a, b,c" into a trimmed list; empty items are an error. */
+static int split_list(const char *value, char ***out, size_t *n)
+{
+	char **l = NULL, **g;
+	size_t count = 0;
+	const char *p = value;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *end = p + strcspn(p, ",");
+		const char *a = p, *b = end;
+
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if (a == b)
+			goto fail;
+		g = realloc(l, (count + 1) * sizeof(*l));
+		if (!g)
+			goto fail;
+		l = g;
+		l[count] = strndup(a, (size_t)(b - a));
+		if (!l[count])
+			goto fail;
+		count++;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto fail; /* trailing comma */
+	}
+	*out = l;
+	*n = count;
+	return 0;
+fail:
+	free_list(l, count);
+	return -1;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return -1;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int main_key(struct parse_state *ps, const char *sec, const char *key,
+		    const char *v)
+{
+	struct sk_config *c = ps->c;
+	const char *why;
+
+	if (strcmp(sec, "gateway") == 0 && strcmp(key, "product") == 0) {
+		if (!name_valid(v)) {
+			bad(ps, "product '%s' is not a valid product name", v);
+			return 1;
+		}
+		if (!c->product && set_str(&c->product, v))
+			return 0;
+		return 1;
+	}
+	if (strcmp(sec, "paths") == 0) {
+		char **dst = NULL;
+
+		if (strcmp(key, "logs_dir") == 0)
+			dst = &c->logs_dir;
+		else if (strcmp(key, "state_dir") == 0)
+			dst = &c->state_dir;
+		else if (strcmp(key, "profiles_dir") == 0)
+			dst = &c->profiles_dir;
+		if (dst) {
+			if (sk_root_check_path(v, &why)) {
+				bad(ps, "%s: %s", key, why);
+				return 1;
+			}
+			return set_str(dst, v) ? 0 : 1;
+		}
+		if (strcmp(key, "plugin_dirs") == 0) {
+			char **l;
+			size_t n;
+
+			if (split_list(v, &l, &n)) {
+				bad(ps, "plugin_dirs: '%s' is not a comma-separated list of directories", v);
+				return 1;
+			}
+			for (size_t i = 0; i < n; i++) {
+				if (l[i][0] != '/') {
+					bad(ps, "plugin_dirs: '%s' is not an absolute path", l[i]);
+				}
+			}
+			free_list(c->plugin_dirs, c->n_plugin_dirs);
+			c->plugin_dirs = l;
+			c->n_plugin_dirs = n;
+			return 1;
+		}
+	}
+	if (strcmp(sec, "install") == 0 && strcmp(key, "default_timeout_s") == 0) {
+		unsigned long long t;
+
+		if (!sk_parse_u64(v, &t) || t < 1 || t > 86400) {
+			bad(ps, "default_timeout_s: '%s' is not a number of seconds from 1 to 86400", v);
+			return 1;
+		}
+		c->default_timeout_s = (unsigned long)t;
+		return 1;
+	}
+	bad(ps, "unknown key '%s' in section [%s]", key, sec);
+	return 1;
+}
+
+static int profile_key(struct parse_state *ps, const char *sec,
+		       const char *key, const char *v)
+{
+	struct sk_config *c = ps->c;
+
+	if (strcmp(sec, "product") == 0) {
+		if (strcmp(key, "name") == 0) {
+			ps->product_named = true;
+			if (strcmp(v, c->product) != 0)
+				bad(ps, "profile is for product '%s', not '%s'", v, c->product);
+			return 1;
+		}
+		if (strcmp(key, "description") == 0)
+			return set_str(&c->product_description, v) ? 0 : 1;
+		if (strcmp(key, "plugins") == 0) {
+			char **l = NULL;
+			size_t n = 0;
+
+			if (*v && split_list(v, &l, &n)) {
+				bad(ps, "plugins: '%s' is not a comma-separated list of plugin names", v);
+				return 1;
+			}
+			for (size_t i = 0; i < n; i++)
+				if (!name_valid(l[i]))
+					bad(ps, "plugins: '%s' is not a valid plugin name", l[i]);
+			free_list(c->enabled, c->n_enabled);
+			/* An empty list enables nothing, which is not "all". */
+			if (!l) {
+				l = calloc(1, sizeof(*l));
+				if (!l)
+					return 0;
+			}
+			c->enabled = l;
+			c->n_enabled = n;
+			return 1;
+		}
+	}
+	if (strncmp(sec, "plugin.", 7) == 0 && name_valid(sec + 7)) {
+		struct sk_config_kv *g;
+
+		for (size_t i = 0; i < c->n_kv; i++) {
+			if (strcmp(c->kv[i].plugin, sec + 7) == 0 &&
+			    strcmp(c->kv[i].key, key) == 0) {
+				bad(ps, "key '%s' given twice in [%s]", key, sec);
+				return 1;
+			}
+		}
+		g = realloc(c->kv, (c->n_kv + 1) * sizeof(*g));
+		if (!g)
+			return 0;
+		c->kv = g;
+		g = &c->kv[c->n_kv];
+		g->plugin = strdup(sec + 7);
+		g->key = strdup(key);
+		g->value = strdup(v);
+		c->n_kv++;
+		if (!g->plugin || !g->key || !g->value)
+			return 0;
+		return 1;
+	}
+	bad(ps, "unknown key '%s' in section [%s]", key, sec);
+	return 1;
+}
+
+static int handler(void *user, const char *sec, const char *key,
+		   const char *v)
+{
+	struct parse_state *ps = user;
+
+	if (!key)
+		return 1; /* a section header alone */
+	return ps->profile ? profile_key(ps, sec, key, v) :
+			     main_key(ps, sec, key, v);
+}
+
+static int parse_file(struct parse_state *ps, const char *file)
+{
+	int r;
+
+	ps->file = file;
+	ps->line = 0;
+	ps->fp = fopen(file, "re");
+	if (!ps->fp) {
+		sk_diag_add(ps->d, SK_DIAG_SETUP, "cannot read '%s': %s", file,
+			    strerror(errno));
+		return -1;
+	}
+	r = ini_parse_stream(reader, ps, handler, ps);
+	fclose(ps->fp);
+	ps->fp = NULL;
+	if (r == -2) {
+		sk_diag_add(ps->d, SK_DIAG_SYSTEM, "out of memory");
+		return -1;
+	}
+	if (r > 0 && ps->errors == 0) {
+		/* A syntax error inih found itself, or an allocation failure
+		 * in a handler. */
+		sk_diag_add(ps->d, SK_DIAG_SETUP,
+			    "%s:%d: syntax error or unusable line", file, r);
+		return -1;
+	}
+	return ps->errors ? -1 : 0;
+}
+
+static int defaults(struct sk_config *c)
+{
+	c->default_timeout_s = SK_DEFAULT_TIMEOUT_S;
+	if (set_str(&c->logs_dir, SK_DEFAULT_LOGS_DIR) ||
+	    set_str(&c->state_dir, SK_DEFAULT_STATE_DIR) ||
+	    set_str(&c->profiles_dir, SK_DEFAULT_PROFILES_DIR))
+		return -1;
+	return 0;
+}
+
+int sk_config_load(struct sk_config *c, const char *path, const char *root,
+		   const char *product, struct sk_diag *d)
+{
+	struct parse_state ps = { .c = c, .d = d };
+	char *default_path = NULL, *rel = NULL;
+	const char *why;
+	int ret = -1, r;
+
+	memset(c, 0, sizeof(*c));
+	if (defaults(c))
+		goto oom;
+	if (product) {
+		if (!name_valid(product)) {
+			sk_diag_add(d, SK_DIAG_SETUP,
+				    "product '%s' is not a valid product name",
+				    product);
+			goto out;
+		}
+		if (set_str(&c->product, product))
+			goto oom;
+	}
+
+	if (!path) {
+		struct stat st;
+
+		r = sk_root_resolve(root, SUPKIT_SYSCONF_DIR "/sup.conf", 0,
+				    &default_path, &why);
+		if (r == -ENOMEM)
+			goto oom;
+		if (r == 0 && stat(default_path, &st) == 0)
+			path = default_path;
+	}
+	if (path) {
+		if (set_str(&c->path, path))
+			goto oom;
+		if (parse_file(&ps, path))
+			goto out;
+	}
+
+	if (c->product) {
+		struct stat st;
+
+		rel = sk_asprintf("%s/%s.conf", c->profiles_dir, c->product);
+		if (!rel)
+			goto oom;
+		r = sk_root_resolve(root, rel, 0, &c->profile_path, &why);
+		if (r) {
+			sk_diag_add(d, SK_DIAG_SETUP,
+				    "product profile '%s': %s", rel, why);
+			goto out;
+		}
+		if (stat(c->profile_path, &st) != 0) {
+			/* Without a config file, a profile is optional. */
+			if (errno == ENOENT && !c->path) {
+				free(c->profile_path);
+				c->profile_path = NULL;
+				ret = 0;
+				goto out;
+			}
+			sk_diag_add(d, SK_DIAG_SETUP,
+				    "no profile for product '%s': cannot read '%s': %s",
+				    c->product, c->profile_path,
+				    strerror(errno));
+			goto out;
+		}
+		ps.profile = true;
+		ps.errors = 0;
+		if (parse_file(&ps, c->profile_path))
+			goto out;
+		if (!ps.product_named) {
+			sk_diag_add(d, SK_DIAG_SETUP,
+				    "%s: [product] name is missing",
+				    c->profile_path);
+			goto out;
+		}
+	}
+	ret = 0;
+	goto out;
+oom:
+	sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+out:
+	free(default_path);
+	free(rel);
+	return ret;
+}
+
+void sk_config_release(struct sk_config *c)
+{
+	free(c->path);
+	free(c->profile_path);
+	free(c->product);
+	free(c->product_description);
+	free(c->logs_dir);
+	free(c->state_dir);
+	free(c->profiles_dir);
+	free_list(c->plugin_dirs, c->n_plugin_dirs);
+	free_list(c->enabled, c->n_enabled);
+	for (size_t i = 0; i < c->n_kv; i++) {
+		free(c->kv[i].plugin);
+		free(c->kv[i].key);
+		free(c->kv[i].value);
+	}
+	free(c->kv);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *sk_config_plugin_key(const struct sk_config *c,
+				 const char *plugin, const char *key)
+{
+	for (size_t i = 0; i < c->n_kv; i++)
+		if (strcmp(c->kv[i].plugin, plugin) == 0 &&
+		    strcmp(c->kv[i].key, key) == 0)
+			return c->kv[i].value;
+	return NULL;
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* confirm.c - the confirmation.json document. */
+#include "confirm.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const status_names[] = {
+	[SK_ST_PENDING] = "pending",	 [SK_ST_RUNNING] = "running",
+	[SK_ST_SUCCEEDED] = "succeeded", [SK_ST_FAILED] = "failed",
+	[SK_ST_SKIPPED] = "skipped",
+};
+
+static json_object *str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static void set(json_object *o, const char *key, json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+static json_object *error_obj(const char *code, const char *msg)
+{
+	json_object *e;
+
+	if (!code && !msg)
+		return NULL;
+	e = json_object_new_object();
+	if (!e)
+		return NULL;
+	set(e, "code", json_object_new_string(code ? code : "internal"));
+	set(e, "message", json_object_new_string(msg ? msg : ""));
+	return e;
+}
+
+static json_object *now_obj(void)
+{
+	char ts[32];
+
+	sk_utc_now(ts);
+	return json_object_new_string(ts);
+}
+
+int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
+		    const struct sk_action_type *const *types,
+		    const char *product, const char *root, const char *result)
+{
+	const struct sk_manifest *m = &f->manifest;
+	size_t n = f->manifest_ok ? m->n_actions : 0;
+	json_object *doc, *inst, *pkg, *arr;
+
+	memset(c, 0, sizeof(*c));
+	doc = json_object_new_object();
+	if (!doc)
+		return -1;
+	c->doc = doc;
+	c->acts = calloc(n ? n : 1, sizeof(*c->acts));
+	c->st = calloc(n ? n : 1, sizeof(*c->st));
+	if (!c->acts || !c->st)
+		return -1;
+	c->n = n;
+
+	set(doc, "confirmation_format", json_object_new_int(SK_CONFIRM_FORMAT));
+	inst = json_object_new_object();
+	set(inst, "name", json_object_new_string("supkit"));
+	set(inst, "version", json_object_new_string(SUPKIT_VERSION));
+	set(doc, "installer", inst);
+	pkg = json_object_new_object();
+	set(pkg, "name", str_or_null(f->manifest_ok ? m->name : NULL));
+	set(pkg, "version", str_or_null(f->manifest_ok ? m->version : NULL));
+	set(pkg, "sha256", str_or_null(f->verified ? f->sha256 : NULL));
+	set(pkg, "file", str_or_null(f->path));
+	set(doc, "package", pkg);
+	set(doc, "product", str_or_null(product));
+	set(doc, "root", json_object_new_string(root));
+	set(doc, "started", now_obj());
+	set(doc, "finished", NULL);
+	set(doc, "result", json_object_new_string(result));
+	set(doc, "error", NULL);
+	set(doc, "summary", json_object_new_object());
+	arr = json_object_new_array();
+	set(doc, "actions", arr);
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_action_decl *a = &m->actions[i];
+		const struct sk_action_type *t = types ? types[i] : NULL;
+		json_object *o = json_object_new_object();
+
+		if (!o)
+			return -1;
+		set(o, "id", json_object_new_string(a->id));
+		set(o, "type", json_object_new_string(a->type));
+		set(o, "plugin", str_or_null(t ? t->plugin->desc->name : NULL));
+		set(o, "plugin_version",
+		    str_or_null(t ? t->plugin->desc->version : NULL));
+		set(o, "on_error", json_object_new_string(
+			a->on_error == SK_ON_ERROR_CONTINUE ? "continue" : "abort"));
+		set(o, "status", json_object_new_string("pending"));
+		set(o, "started", NULL);
+		set(o, "finished", NULL);
+		set(o, "duration_ms", NULL);
+		set(o, "error", NULL);
+		set(o, "output", NULL);
+		set(o, "rollback", NULL);
+		json_object_array_add(arr, o);
+		c->acts[i] = o;
+	}
+	return 0;
+}
+
+void sk_confirm_release(struct sk_confirm *c)
+{
+	json_object_put(c->doc);
+	free(c->acts);
+	free(c->st);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+static void set_status(struct sk_confirm *c, size_t i, enum sk_action_status s)
+{
+	c->st[i] = s;
+	set(c->acts[i], "status", json_object_new_string(status_names[s]));
+}
+
+void sk_confirm_action_start(struct sk_confirm *c, size_t i)
+{
+	set_status(c, i, SK_ST_RUNNING);
+	set(c->acts[i], "started", now_obj());
+}
+
+void sk_confirm_action_finish(struct sk_confirm *c, size_t i,
+			      const struct sk_call_result *r)
+{
+	set_status(c, i, r->ok ? SK_ST_SUCCEEDED : SK_ST_FAILED);
+	set(c->acts[i], "finished", now_obj());
+	set(c->acts[i], "duration_ms", json_object_new_int64(r->duration_ms));
+	set(c->acts[i], "error", r->ok ? NULL : error_obj(r->code, r->message));
+	set(c->acts[i], "output", str_or_null(r->output));
+}
+
+void sk_confirm_action_rollback(struct sk_confirm *c, size_t i,
+				const struct sk_call_result *r)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return;
+	set(o, "status", json_object_new_string(r->ok ? "succeeded" : "failed"));
+	set(o, "error", r->ok ? NULL : error_obj(r->code, r->message));
+	set(o, "duration_ms", json_object_new_int64(r->duration_ms));
+	set(c->acts[i], "rollback", o);
+}
+
+void sk_confirm_action_error(struct sk_confirm *c, size_t i,
+			     const char *code, const char *message)
+{
+	set_status(c, i, SK_ST_FAILED);
+	set(c->acts[i], "finished", now_obj());
+	set(c->acts[i], "error", error_obj(code, message));
+}
+
+void sk_confirm_action_skip(struct sk_confirm *c, size_t i)
+{
+	set_status(c, i, SK_ST_SKIPPED);
+}
+
+void sk_confirm_finish(struct sk_confirm *c, const char *result,
+		       const char *code, const char *message)
+{
+	set(c->doc, "result", json_object_new_string(result));
+	set(c->doc, "finished", now_obj());
+	set(c->doc, "error", error_obj(code, message));
+}
+
+void sk_confirm_problems(struct sk_confirm *c, const struct sk_diag *d)
+{
+	json_object *arr = json_object_new_array();
+
+	if (!arr)
+		return;
+	for (size_t i = 0; i < d->count; i++)
+		json_object_array_add(arr, json_object_new_string(d->items[i].msg));
+	set(c->doc, "problems", arr);
+}
+
+static void update_summary(struct sk_confirm *c)
+{
+	size_t count[5] = { 0 };
+	json_object *s = json_object_new_object();
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		count[c->st[i]]++;
+	set(s, "total", json_object_new_int64((int64_t)c->n));
+	set(s, "succeeded", json_object_new_int64((int64_t)count[SK_ST_SUCCEEDED]));
+	set(s, "failed", json_object_new_int64((int64_t)count[SK_ST_FAILED]));
+	set(s, "skipped", json_object_new_int64((int64_t)count[SK_ST_SKIPPED]));
+	set(s, "pending", json_object_new_int64(
+		(int64_t)(count[SK_ST_PENDING] + count[SK_ST_RUNNING])));
+	set(c->doc, "summary", s);
+}
+
+const char *sk_confirm_text(struct sk_confirm *c)
+{
+	update_summary(c);
+	return json_object_to_json_string_ext(c->doc,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE |
+		JSON_C_TO_STRING_SPACED);
+}
+
+int sk_confirm_write(struct sk_confirm *c)
+{
+	const char *text = sk_confirm_text(c);
+	char *buf;
+	size_t len;
+	int r;
+
+	if (!c->path)
+		return -EINVAL;
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	buf = malloc(len + 2);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\n';
+	r = sk_write_file_atomic(c->path, buf, len + 1, 0644);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * confirm.h - confirmation.json: the record of one install, rewritten
+ * durably (temp file, fsync, rename, fsync dir) at every change so that at
+ * any instant it parses and tells the truth. See docs/confirmation.md.
+ */
+#ifndef SK_CONFIRM_H
+#define SK_CONFIRM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "host.h"
+#include "loader.h"
+#include "supfile.h"
+
+#define SK_CONFIRM_FORMAT 1
+#define SK_CONFIRM_NAME "confirmation.json"
+
+enum sk_action_status {
+	SK_ST_PENDING = 0,
+	SK_ST_RUNNING,
+	SK_ST_SUCCEEDED,
+	SK_ST_FAILED,
+	SK_ST_SKIPPED,
+};
+
+struct json_object;
+
+struct sk_confirm {
+	struct json_object *doc;    /* owned */
+	struct json_object **acts;  /* borrowed from doc, one per action */
+	enum sk_action_status *st;  /* owned */
+	size_t n;
+	char *path; /* host path of confirmation.json, NULL: not written */
+};
+
+/*
+ * Start a document for f (whose manifest may be invalid or absent: then it
+ * lists no actions). types[i] is the registered type of action i or NULL.
+ * result: "running", "rejected" or "dry-run". Returns 0 or -1 (memory).
+ */
+int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
+		    const struct sk_action_type *const *types,
+		    const char *product, const char *root, const char *result);
+void sk_confirm_release(struct sk_confirm *c);
+
+void sk_confirm_action_start(struct sk_confirm *c, size_t i);
+/* Record the outcome of action i from its execute call. */
+void sk_confirm_action_finish(struct sk_confirm *c, size_t i,
+			      const struct sk_call_result *r);
+void sk_confirm_action_rollback(struct sk_confirm *c, size_t i,
+				const struct sk_call_result *r);
+/* Mark action i failed for a reason found by the installer itself. */
+void sk_confirm_action_error(struct sk_confirm *c, size_t i,
+			     const char *code, const char *message);
+void sk_confirm_action_skip(struct sk_confirm *c, size_t i);
+/* Set result, finished time and error (code/message may be NULL). */
+void sk_confirm_finish(struct sk_confirm *c, const char *result,
+		       const char *code, const char *message);
+/* Add the problems of d to the document ("problems" array). */
+void sk_confirm_problems(struct sk_confirm *c, const struct sk_diag *d);
+
+/* Write the document to c->path durably. 0 or -errno. */
+int sk_confirm_write(struct sk_confirm *c);
+/* The document as pretty JSON text (owned by c, valid until the next
+ * change). */
+const char *sk_confirm_text(struct sk_confirm *c);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host.h - running one plugin call (check, execute or rollback) in a
+ * child process, with the host services of sup/plugin.h implemented on
+ * the child side and reported to the parent over a pipe as JSON lines.
+ */
+#ifndef SK_HOST_H
+#define SK_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "loader.h"
+#include "manifest.h"
+#include "supfile.h"
+
+enum sk_phase {
+	SK_PHASE_CHECK = 0,
+	SK_PHASE_EXECUTE,
+	SK_PHASE_ROLLBACK,
+};
+
+/* Everything a plugin call needs; all borrowed. */
+struct sk_call {
+	enum sk_phase phase;
+	const struct sk_action_type *type;
+	const struct sk_action_decl *action;
+	size_t action_index;
+	const struct sk_supfile *sup;
+	const struct sk_config *config;
+	const char *root;    /* canonical host root */
+	const char *staging; /* NULL during check */
+	unsigned long timeout_s;
+	bool quiet; /* do not echo plugin log lines to stderr */
+};
+
+/* Size of the captured output tail kept for confirmation.json. */
+#define SK_OUTPUT_TAIL 4096
+
+struct sk_call_result {
+	bool ok;
+	char *code;    /* error code (see docs/confirmation.md), or NULL */
+	char *message; /* error message, or NULL */
+	char *output;  /* tail of the captured output, or NULL */
+	long long duration_ms;
+};
+
+void sk_call_result_release(struct sk_call_result *r);
+
+/*
+ * Run the call in a child process in its own process group and wait for
+ * it, at most call->timeout_s seconds (then SIGTERM to the group, SIGKILL
+ * 5 s later). Always fills *res; returns 0, or -1 if no child could be
+ * started (res then says why, code "internal").
+ */
+int sk_call_run(const struct sk_call *call, struct sk_call_result *res);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* pack.h - build a SUP file from a manifest and a payload directory. */
+#ifndef SK_PACK_H
+#define SK_PACK_H
+
+#include "diag.h"
+#include "manifest.h"
+
+struct sk_pack_opts {
+	const char *manifest_path; /* input manifest (JSON) */
+	const char *payload_dir;   /* payload NAME is payload_dir/NAME */
+	const char *output;	   /* the .sup to write */
+	const struct sk_limits *limits;
+};
+
+/*
+ * Validate the manifest, fill in (or check) the payloads table from the
+ * files, and write a pax tar: manifest.json first, then each payload in
+ * first-use order. Output is byte-identical for identical inputs (fixed
+ * mtime from SOURCE_DATE_EPOCH or 0, uid/gid 0, mode 0644, no user names).
+ * Written to a temp file and renamed: a failed pack leaves no output.
+ * Returns 0, or -1 with every problem in d.
+ */
+int sk_pack(const struct sk_pack_opts *o, struct sk_diag *d);
+
+#endif

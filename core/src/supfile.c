@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: MIT */
+/* supfile.c - the SUP reader (libarchive over pread). */
+#include "supfile.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define SK_READ_BLOCK (64 * 1024)
+/* The reserved signature entry is small; anything larger is not one. */
+#define SK_SIGNATURE_MAX (64 * 1024)
+
+/* libarchive's view of the file: pread at a private offset. */
+struct rd {
+	int fd;
+	off_t off;
+	struct sk_sha256 *raw; /* hash of the raw bytes, or NULL */
+	unsigned char buf[SK_READ_BLOCK];
+};
+
+static la_ssize_t rd_read(struct archive *a, void *ud, const void **out)
+{
+	struct rd *r = ud;
+	ssize_t n;
+
+	do {
+		n = pread(r->fd, r->buf, sizeof(r->buf), r->off);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	if (r->raw)
+		sk_sha256_update(r->raw, r->buf, (size_t)n);
+	r->off += n;
+	*out = r->buf;
+	return n;
+}
+
+/* Skipping is only offered when raw bytes are not being hashed. */
+static la_int64_t rd_skip(struct archive *a, void *ud, la_int64_t request)
+{
+	struct rd *r = ud;
+
+	(void)a;
+	if (request < 0)
+		return 0;
+	r->off += request;
+	return request;
+}
+
+static struct archive *reader_new(struct rd *r, bool allow_skip)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		return NULL;
+	archive_read_support_filter_none(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_set_callback_data(a, r) != ARCHIVE_OK ||
+	    archive_read_set_read_callback(a, rd_read) != ARCHIVE_OK ||
+	    (allow_skip &&
+	     archive_read_set_skip_callback(a, rd_skip) != ARCHIVE_OK) ||
+	    archive_read_open1(a) != ARCHIVE_OK) {
+		return a; /* the caller reads the error from a */
+	}
+	return a;
+}
+
+static bool entry_is_plain_file(struct archive_entry *e)
+{
+	return archive_entry_filetype(e) == AE_IFREG &&
+	       !archive_entry_hardlink(e) && !archive_entry_symlink(e);
+}
+
+/* Positions of payloads in the order actions first use them. */
+static int compute_rank(struct sk_supfile *f)
+{
+	const struct sk_manifest *m = &f->manifest;
+	size_t next = 0;
+
+	f->rank = malloc((m->n_payloads ? m->n_payloads : 1) *
+			 sizeof(*f->rank));
+	if (!f->rank)
+		return -1;
+	for (size_t i = 0; i < m->n_payloads; i++)
+		f->rank[i] = SIZE_MAX;
+	for (size_t a = 0; a < m->n_actions; a++)
+		for (size_t k = 0; k < m->actions[a].n_payloads; k++) {
+			size_t p = m->actions[a].payloads[k];
+
+			if (f->rank[p] == SIZE_MAX)
+				f->rank[p] = next++;
+		}
+	return 0;
+}
+
+static int read_manifest(struct sk_supfile *f, struct archive *a,
+			 struct sk_diag *d)
+{
+	struct archive_entry *e;
+	const char *name;
+	la_int64_t size;
+	char *text = NULL;
+	size_t got = 0;
+	int r, ret = -1;
+
+	r = archive_read_next_header(a, &e);
+	if (r == ARCHIVE_EOF) {
+		sk_diag_add(d, SK_DIAG_PACKAGE, "%s: empty archive, expected %s first",
+			    f->path, SK_MANIFEST_NAME);
+		return -1;
+	}
+	if (r < ARCHIVE_WARN) {
+		sk_diag_add(d, SK_DIAG_PACKAGE, "%s: not a SUP file: %s",
+			    f->path, archive_error_string(a));
+		return -1;
+	}
+	name = archive_entry_pathname(e);
+	if (!name || strcmp(name, SK_MANIFEST_NAME) != 0) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: first entry is '%s', expected %s", f->path,
+			    name ? name : "(unreadable name)", SK_MANIFEST_NAME);
+		return -1;
+	}
+	if (!entry_is_plain_file(e)) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: %s is not a regular file", f->path,
+			    SK_MANIFEST_NAME);
+		return -1;
+	}
+	size = archive_entry_size(e);
+	if (size < 0 || (unsigned long long)size > f->lim->manifest_bytes) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: %s is %lld bytes, the limit is %zu", f->path,
+			    SK_MANIFEST_NAME, (long long)size,
+			    f->lim->manifest_bytes);
+		return -1;
+	}
+	text = malloc((size_t)size + 1);
+	if (!text) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		return -1;
+	}
+	while (got < (size_t)size) {
+		la_ssize_t n = archive_read_data(a, text + got, (size_t)size - got);
+
+		if (n < 0) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: cannot read %s: %s", f->path,
+				    SK_MANIFEST_NAME, archive_error_string(a));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)size) {
+		sk_diag_add(d, SK_DIAG_PACKAGE, "%s: %s is truncated",
+			    f->path, SK_MANIFEST_NAME);
+		goto out;
+	}
+	text[got] = '\0';
+	if (sk_manifest_parse(&f->manifest, text, got, f->lim, 0, d) != 0)
+		goto out;
+	f->manifest_ok = true;
+	if (compute_rank(f) != 0) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(text);
+	return ret;
+}
+
+/* Read and hash one payload entry; report mismatches. */
+static void verify_entry(struct sk_supfile *f, struct archive *a,
+			 const struct sk_payload_decl *p, la_int64_t hdr_size,
+			 struct sk_sha256 *h, unsigned char *buf,
+			 struct sk_diag *d, bool *ok)
+{
+	unsigned long long total = 0;
+	char hex[SK_SHA256_HEX_LEN + 1];
+
+	if (hdr_size < 0 || (unsigned long long)hdr_size != p->size) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: payload '%s': archive entry is %lld bytes, the manifest says %llu",
+			    f->path, p->name, (long long)hdr_size, p->size);
+		*ok = false;
+		return;
+	}
+	sk_sha256_reset(h);
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, buf, SK_READ_BLOCK);
+
+		if (n < 0) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: payload '%s': %s", f->path, p->name,
+				    archive_error_string(a));
+			*ok = false;
+			return;
+		}
+		if (n == 0)
+			break;
+		sk_sha256_update(h, buf, (size_t)n);
+		total += (unsigned long long)n;
+	}
+	if (total != p->size) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: payload '%s': %llu bytes of data, the manifest says %llu",
+			    f->path, p->name, total, p->size);
+		*ok = false;
+		return;
+	}
+	sk_sha256_final_hex(h, hex);
+	if (strcmp(hex, p->sha256) != 0) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: payload '%s': sha256 mismatch: the manifest says %s, the data hashes to %s",
+			    f->path, p->name, p->sha256, hex);
+		*ok = false;
+	}
+}
+
+static int verify_payloads(struct sk_supfile *f, struct archive *a,
+			   struct sk_diag *d)
+{
+	const struct sk_manifest *m = &f->manifest;
+	struct archive_entry *e;
+	struct sk_sha256 *h = sk_sha256_new();
+	unsigned char *buf = malloc(SK_READ_BLOCK);
+	bool *seen = calloc(m->n_payloads ? m->n_payloads : 1, sizeof(*seen));
+	size_t last_rank = 0, entry_no = 1;
+	bool any = false, ok = true;
+	int r;
+
+	if (!h || !buf || !seen) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		ok = false;
+		goto out;
+	}
+	for (;;) {
+		const char *name;
+		ssize_t idx;
+
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: archive entry %zu: %s", f->path,
+				    entry_no + 1, archive_error_string(a));
+			ok = false;
+			goto out;
+		}
+		entry_no++;
+		name = archive_entry_pathname(e);
+		if (!name) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: archive entry %zu has an unreadable name",
+				    f->path, entry_no);
+			ok = false;
+			continue;
+		}
+		if (strcmp(name, SK_SIGNATURE_NAME) == 0 && entry_no == 2) {
+			if (!entry_is_plain_file(e) ||
+			    archive_entry_size(e) > SK_SIGNATURE_MAX) {
+				sk_diag_add(d, SK_DIAG_PACKAGE,
+					    "%s: %s is not a regular file of at most %d bytes",
+					    f->path, SK_SIGNATURE_NAME,
+					    SK_SIGNATURE_MAX);
+				ok = false;
+			}
+			f->has_signature = true;
+			continue;
+		}
+		idx = sk_manifest_find_payload(m, name);
+		if (idx < 0) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: archive entry '%s' is not a payload declared in the manifest",
+				    f->path, name);
+			ok = false;
+			continue;
+		}
+		if (!entry_is_plain_file(e)) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: payload '%s' is not a regular file (links, devices and directories are refused)",
+				    f->path, name);
+			ok = false;
+			continue;
+		}
+		if (seen[idx]) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: payload '%s' appears twice in the archive",
+				    f->path, name);
+			ok = false;
+			continue;
+		}
+		seen[idx] = true;
+		if (any && f->rank[idx] < last_rank) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: payload '%s' is out of order: payloads must follow the order in which actions first use them",
+				    f->path, name);
+			ok = false;
+		}
+		any = true;
+		last_rank = f->rank[idx];
+		verify_entry(f, a, &m->payloads[idx], archive_entry_size(e), h,
+			     buf, d, &ok);
+	}
+	for (size_t i = 0; i < m->n_payloads; i++) {
+		if (!seen[i]) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: payload '%s' is missing from the archive",
+				    f->path, m->payloads[i].name);
+			ok = false;
+		}
+	}
+out:
+	sk_sha256_free(h);
+	free(buf);
+	free(seen);
+	return ok ? 0 : -1;
+}
+
+/* Hash what libarchive did not need to read (end-of-archive padding). */
+static int hash_rest(struct rd *r)
+{
+	for (;;) {
+		ssize_t n = pread(r->fd, r->buf, sizeof(r->buf), r->off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		sk_sha256_update(r->raw, r->buf, (size_t)n);
+		r->off += n;
+	}
+}
+
+int sk_supfile_open(struct sk_supfile *f, const char *path,
+		    const struct sk_limits *lim, struct sk_diag *d)
+{
+	struct rd *r = NULL;
+	struct archive *a = NULL;
+	struct stat st;
+	int ret = -1, err;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->lim = lim;
+	f->path = strdup(path);
+	if (!f->path) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		return -1;
+	}
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (f->fd < 0) {
+		sk_diag_add(d, SK_DIAG_PACKAGE, "cannot open '%s': %s", path,
+			    strerror(errno));
+		return -1;
+	}
+	if (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sk_diag_add(d, SK_DIAG_PACKAGE, "'%s' is not a regular file",
+			    path);
+		return -1;
+	}
+	f->file_size = (unsigned long long)st.st_size;
+
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->raw = sk_sha256_new())) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		goto out;
+	}
+	r->fd = f->fd;
+	a = reader_new(r, false);
+	if (!a) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		goto out;
+	}
+	if (read_manifest(f, a, d) != 0)
+		goto out;
+	if (verify_payloads(f, a, d) != 0)
+		goto out;
+	err = hash_rest(r);
+	if (err) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot read '%s': %s", path,
+			    strerror(-err));
+		goto out;
+	}
+	if ((unsigned long long)r->off != f->file_size) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "'%s' changed while it was being read", path);
+		goto out;
+	}
+	sk_sha256_final_hex(r->raw, f->sha256);
+	f->verified = true;
+	ret = 0;
+out:
+	if (a)
+		archive_read_free(a);
+	if (r)
+		sk_sha256_free(r->raw);
+	free(r);
+	return ret;
+}
+
+void sk_supfile_close(struct sk_supfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	free(f->rank);
+	sk_manifest_release(&f->manifest);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+}
+
+struct sk_payload_stream {
+	struct rd rd;
+	struct archive *a;
+	const struct sk_payload_decl *p;
+	struct sk_sha256 *h;
+	unsigned long long got;
+	bool failed;
+	bool done;
+};
+
+int sk_payload_stream_open(const struct sk_supfile *f, size_t i,
+			   struct sk_payload_stream **out, char **err)
+{
+	struct sk_payload_stream *s;
+	struct archive_entry *e;
+	const char *want;
+
+	*out = NULL;
+	*err = NULL;
+	if (!f->verified || i >= f->manifest.n_payloads) {
+		*err = sk_asprintf("payload %zu is not available", i);
+		return -1;
+	}
+	want = f->manifest.payloads[i].name;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->h = sk_sha256_new()))
+		goto oom;
+	s->rd.fd = f->fd;
+	s->p = &f->manifest.payloads[i];
+	s->a = reader_new(&s->rd, true);
+	if (!s->a)
+		goto oom;
+	for (;;) {
+		int r = archive_read_next_header(s->a, &e);
+		const char *name;
+
+		if (r == ARCHIVE_EOF) {
+			*err = sk_asprintf("payload '%s' is no longer in '%s'",
+					   want, f->path);
+			goto fail;
+		}
+		if (r < ARCHIVE_WARN) {
+			*err = sk_asprintf("cannot read payload '%s' from '%s': %s",
+					   want, f->path,
+					   archive_error_string(s->a));
+			goto fail;
+		}
+		name = archive_entry_pathname(e);
+		if (name && strcmp(name, want) == 0)
+			break;
+	}
+	if (!entry_is_plain_file(e)) {
+		*err = sk_asprintf("payload '%s' in '%s' is no longer a regular file",
+				   want, f->path);
+		goto fail;
+	}
+	*out = s;
+	return 0;
+oom:
+	*err = sk_asprintf("out of memory");
+fail:
+	sk_payload_stream_close(s);
+	return -1;
+}
+
+int64_t sk_payload_stream_read(struct sk_payload_stream *s, void *buf,
+			       size_t len, char **err)
+{
+	la_ssize_t n;
+	char hex[SK_SHA256_HEX_LEN + 1];
+
+	*err = NULL;
+	if (s->failed) {
+		*err = sk_asprintf("payload '%s': read after an error",
+				   s->p->name);
+		return -1;
+	}
+	if (s->done)
+		return 0;
+	if (len == 0)
+		return 0;
+	n = archive_read_data(s->a, buf, len);
+	if (n < 0) {
+		*err = sk_asprintf("payload '%s': %s", s->p->name,
+				   archive_error_string(s->a));
+		goto fail;
+	}
+	if (n > 0) {
+		if ((unsigned long long)n > s->p->size - s->got) {
+			*err = sk_asprintf("payload '%s': more data than the %llu bytes the manifest declares",
+					   s->p->name, s->p->size);
+			goto fail;
+		}
+		s->got += (unsigned long long)n;
+		sk_sha256_update(s->h, buf, (size_t)n);
+		return n;
+	}
+	if (s->got != s->p->size) {
+		*err = sk_asprintf("payload '%s': %llu bytes of data, the manifest declares %llu",
+				   s->p->name, s->got, s->p->size);
+		goto fail;
+	}
+	sk_sha256_final_hex(s->h, hex);
+	if (strcmp(hex, s->p->sha256) != 0) {
+		*err = sk_asprintf("payload '%s': sha256 mismatch: the manifest says %s, the data hashes to %s",
+				   s->p->name, s->p->sha256, hex);
+		goto fail;
+	}
+	s->done = true;
+	return 0;
+fail:
+	s->failed = true;
+	return -1;
+}
+
+void sk_payload_stream_close(struct sk_payload_stream *s)
+{
+	if (!s)
+		return;
+	if (s->a)
+		archive_read_free(s->a);
+	sk_sha256_free(s->h);
+	free(s);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* util.h - small helpers shared by the core: strings, paths, durable
+ * writes. */
+#ifndef SK_UTIL_H
+#define SK_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* malloc'd printf; NULL on failure. */
+char *sk_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* malloc'd "a/b" with exactly one slash between (a copy of b if a is
+ * empty); NULL on failure. */
+char *sk_path_join(const char *a, const char *b);
+/* mkdir -p with mode for created directories; 0 or -errno. */
+int sk_mkdir_p(const char *path, mode_t mode);
+/* Write len bytes to path durably: temp file in the same directory,
+ * fsync, rename over path, fsync of the directory. The file is never seen
+ * half written. 0 or -errno. */
+int sk_write_file_atomic(const char *path, const void *data, size_t len,
+			 mode_t mode);
+/* fsync the directory holding path (or path itself if a directory). */
+int sk_fsync_dir(const char *dir);
+/* Remove a directory tree (or a single file) without following symbolic
+ * links: a link, even path itself, is removed, not followed. 0 or -errno:
+ * -ENOENT if path does not exist, -ELOOP if the tree is nested more than
+ * 4096 levels deep. */
+int sk_remove_tree(const char *path);
+/* Full write/read loops that retry on EINTR; 0 or -errno. */
+int sk_write_all(int fd, const void *buf, size_t len);
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long sk_now_ms(void);
+/* Current UTC time as RFC 3339 "2026-11-27T07:13:28Z" into buf[32]. */
+void sk_utc_now(char buf[32]);
+/* Parse a non-negative decimal integer that fits in unsigned long long;
+ * false on any other text. */
+bool sk_parse_u64(const char *s, unsigned long long *out);
+
+#endif

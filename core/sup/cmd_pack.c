@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_pack.c - sup pack. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "pack.h"
+
+static const char help[] =
+	"usage: sup pack -m MANIFEST -C PAYLOAD_DIR -o OUT.sup\n"
+	"\n"
+	"Build a SUP (pax tar): manifest.json first, then every payload named\n"
+	"by the actions, read from PAYLOAD_DIR, in the order the actions first\n"
+	"use them. The input manifest may leave out the \"payloads\" table:\n"
+	"sizes and sha256 are filled in from the files; where it gives them,\n"
+	"they must match. Identical inputs give byte-identical output (mtime\n"
+	"from SOURCE_DATE_EPOCH, or 0). OUT.sup is written atomically.\n"
+	"\n"
+	"options:\n"
+	"  -m, --manifest FILE   input manifest (JSON)\n"
+	"  -C, --payloads DIR    directory holding the payload files\n"
+	"  -o, --output FILE     the SUP to write\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"exit codes: 0 written, 2 usage, 3 invalid manifest or payloads,\n"
+	"6 system error.\n";
+
+int cmd_pack(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "payloads", required_argument, NULL, 'C' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sk_limits lim;
+	struct sk_pack_opts o = { .limits = &lim };
+	struct sk_diag d;
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:C:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.manifest_path = optarg; break;
+		case 'C': o.payload_dir = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 'h': fputs(help, stdout); return 0;
+		default:
+			return cmd_usage_error("pack", "unknown option or missing value '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error("pack", "unexpected argument '%s'",
+				       argv[optind]);
+	if (!o.manifest_path || !o.payload_dir || !o.output)
+		return cmd_usage_error("pack", "-m, -C and -o are all required");
+
+	sk_limits_default(&lim);
+	sk_diag_init(&d);
+	if (sk_pack(&o, &d) == 0) {
+		fprintf(stderr, "sup: wrote '%s'\n", o.output);
+		ret = 0;
+	} else {
+		sk_diag_print(&d, "sup");
+		ret = sk_diag_exit_code(&d);
+	}
+	sk_diag_release(&d);
+	return ret;
+}

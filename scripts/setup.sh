@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# setup.sh - install the build dependencies (Debian 12, apt-get) and build.
+#
+#   scripts/setup.sh [--sanitize] [--build-dir DIR]
+#
+# Builds into build/ (build-asan/ with --sanitize: -fsanitize=address,undefined).
+# Warnings are errors. Safe to run again: it only installs what is missing.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+sanitize=OFF
+build_dir=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--sanitize) sanitize=ON ;;
+	--build-dir) build_dir=$2; shift ;;
+	-h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+	*) echo "setup.sh: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ -z "$build_dir" ]; then
+	if [ "$sanitize" = ON ]; then build_dir=$here/build-asan; else build_dir=$here/build; fi
+fi
+
+packages=(build-essential cmake pkg-config libltdl-dev libjson-c-dev
+	libarchive-dev libcurl4-openssl-dev libcunit1-dev libssl-dev
+	libinih-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
+	gzip tar)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}" >&2
+	sudo_cmd=()
+	[ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S "$here" -B "$build_dir" -DSUPKIT_WERROR=ON \
+	-DSUPKIT_SANITIZE="$sanitize" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+echo "setup: built in $build_dir" >&2
