@@ -65,6 +65,18 @@ static bool name_valid(const char *s)
 	return true;
 }
 
+/* As the loader wants them: lowercase, digits, '_' and '-'. */
+static bool plugin_name_valid(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
 static void free_list(char **l, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -209,7 +221,7 @@ static int profile_key(struct parse_state *ps, const char *sec,
 				return 1;
 			}
 			for (size_t i = 0; i < n; i++)
-				if (!name_valid(l[i]))
+				if (!plugin_name_valid(l[i]))
 					bad(ps, "plugins: '%s' is not a valid plugin name", l[i]);
 			free_list(c->enabled, c->n_enabled);
 			/* An empty list enables nothing, which is not "all". */
@@ -223,7 +235,7 @@ static int profile_key(struct parse_state *ps, const char *sec,
 			return 1;
 		}
 	}
-	if (strncmp(sec, "plugin.", 7) == 0 && name_valid(sec + 7)) {
+	if (strncmp(sec, "plugin.", 7) == 0 && plugin_name_valid(sec + 7)) {
 		struct sk_config_kv *g;
 
 		for (size_t i = 0; i < c->n_kv; i++) {

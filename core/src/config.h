@@ -13,7 +13,7 @@
 
 #define SK_DEFAULT_LOGS_DIR "/var/log/supkit"
 #define SK_DEFAULT_STATE_DIR "/var/lib/supkit"
-#define SK_DEFAULT_PROFILES_DIR "/etc/supkit/products"
+#define SK_DEFAULT_PROFILES_DIR SUPKIT_SYSCONF_DIR "/products"
 #define SK_DEFAULT_TIMEOUT_S 3600UL
 
 struct sk_config_kv {

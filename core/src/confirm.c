@@ -15,9 +15,21 @@ static const char *const status_names[] = {
 	[SK_ST_SKIPPED] = "skipped",
 };
 
+/* Text that may come from a plugin, a command or the file system: made
+ * valid UTF-8 so that the document always parses. */
 static json_object *str_or_null(const char *s)
 {
-	return s ? json_object_new_string(s) : NULL;
+	char *clean;
+	json_object *o;
+
+	if (!s)
+		return NULL;
+	clean = sk_utf8_clean(s, strlen(s));
+	if (!clean)
+		return NULL;
+	o = json_object_new_string(clean);
+	free(clean);
+	return o;
 }
 
 static void set(json_object *o, const char *key, json_object *v)
@@ -35,7 +47,7 @@ static json_object *error_obj(const char *code, const char *msg)
 	if (!e)
 		return NULL;
 	set(e, "code", json_object_new_string(code ? code : "internal"));
-	set(e, "message", json_object_new_string(msg ? msg : ""));
+	set(e, "message", msg ? str_or_null(msg) : json_object_new_string(""));
 	return e;
 }
 
@@ -78,7 +90,7 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 	set(pkg, "file", str_or_null(f->path));
 	set(doc, "package", pkg);
 	set(doc, "product", str_or_null(product));
-	set(doc, "root", json_object_new_string(root));
+	set(doc, "root", str_or_null(root));
 	set(doc, "started", now_obj());
 	set(doc, "finished", NULL);
 	set(doc, "result", json_object_new_string(result));
@@ -185,7 +197,7 @@ void sk_confirm_problems(struct sk_confirm *c, const struct sk_diag *d)
 	if (!arr)
 		return;
 	for (size_t i = 0; i < d->count; i++)
-		json_object_array_add(arr, json_object_new_string(d->items[i].msg));
+		json_object_array_add(arr, str_or_null(d->items[i].msg));
 	set(c->doc, "problems", arr);
 }
 

@@ -858,9 +858,8 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		set_error(res, "action_failed", "the plugin reported a failure");
 	}
 	res->ok = !timed_out && s.done_seen && s.done_ok && !res->code;
-	if (s.tail_len) {
-		res->output = strndup(s.tail, s.tail_len);
-	}
+	if (s.tail_len)
+		res->output = sk_utf8_clean(s.tail, s.tail_len);
 	close(pfd[0]);
 	free(s.line);
 	free(s.tail);

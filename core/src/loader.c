@@ -119,10 +119,11 @@ static int check_file_safety(const char *path, struct sk_diag *d)
 			    path);
 		return -1;
 	}
-	if (st.st_mode & S_IWOTH) {
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		sk_diag_add(d, SK_DIAG_SETUP,
-			    "cannot load plugin '%s': file is world-writable (mode %04o)",
-			    path, (unsigned int)(st.st_mode & 07777));
+			    "cannot load plugin '%s': file is %s-writable (mode %04o)",
+			    path, (st.st_mode & S_IWOTH) ? "world" : "group",
+			    (unsigned int)(st.st_mode & 07777));
 		return -1;
 	}
 	if (!owner_trusted(st.st_uid)) {
@@ -150,10 +151,11 @@ static int check_file_safety(const char *path, struct sk_diag *d)
 			    path, dir);
 		goto out;
 	}
-	if (st.st_mode & S_IWOTH) {
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		sk_diag_add(d, SK_DIAG_SETUP,
-			    "cannot load plugin '%s': directory '%s' is world-writable (mode %04o)",
-			    path, dir, (unsigned int)(st.st_mode & 07777));
+			    "cannot load plugin '%s': directory '%s' is %s-writable (mode %04o)",
+			    path, dir, (st.st_mode & S_IWOTH) ? "world" : "group",
+			    (unsigned int)(st.st_mode & 07777));
 		goto out;
 	}
 	if (!owner_trusted(st.st_uid)) {

@@ -85,7 +85,8 @@ struct sk_manifest {
 
 /*
  * Parse and validate manifest text of len bytes. Every problem found is
- * appended to d (class SK_DIAG_PACKAGE), prefixed "manifest.json: PATH: ".
+ * appended to d (class SK_DIAG_PACKAGE), prefixed "manifest.json: PATH: ";
+ * after 100 problems one last line says that more were not listed.
  * Out of memory is reported as SK_DIAG_SYSTEM. lim NULL means the default
  * limits. Returns 0 if the manifest is valid, -1 otherwise; after -1 the
  * fields of m may be partly filled and must not be relied on. m is always

@@ -10,15 +10,18 @@ struct sk_pack_opts {
 	const char *manifest_path; /* input manifest (JSON) */
 	const char *payload_dir;   /* payload NAME is payload_dir/NAME */
 	const char *output;	   /* the .sup to write */
-	const struct sk_limits *limits;
+	const struct sk_limits *limits; /* NULL: the defaults */
 };
 
 /*
  * Validate the manifest, fill in (or check) the payloads table from the
  * files, and write a pax tar: manifest.json first, then each payload in
  * first-use order. Output is byte-identical for identical inputs (fixed
- * mtime from SOURCE_DATE_EPOCH or 0, uid/gid 0, mode 0644, no user names).
- * Written to a temp file and renamed: a failed pack leaves no output.
+ * mtime from SOURCE_DATE_EPOCH or 0, uid/gid 0, mode 0644, no user names;
+ * a SOURCE_DATE_EPOCH that is not a decimal date up to year 9999 counts as
+ * unset). The output manifest is the input with the filled payloads table,
+ * and is checked again as a reader would check it. Written to a temp file
+ * (mode 0644) and renamed: a failed pack leaves no output.
  * Returns 0, or -1 with every problem in d.
  */
 int sk_pack(const struct sk_pack_opts *o, struct sk_diag *d);

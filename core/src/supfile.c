@@ -129,9 +129,13 @@ static int read_manifest(struct sk_supfile *f, struct archive *a,
 	}
 	name = archive_entry_pathname(e);
 	if (!name || strcmp(name, SK_MANIFEST_NAME) != 0) {
+		char shown[SK_SHOW_MAX];
+
 		sk_diag_add(d, SK_DIAG_PACKAGE,
 			    "%s: first entry is '%s', expected %s", f->path,
-			    name ? name : "(unreadable name)", SK_MANIFEST_NAME);
+			    name ? sk_show(name, strlen(name), shown) :
+				   "(unreadable name)",
+			    SK_MANIFEST_NAME);
 		return -1;
 	}
 	if (!entry_is_plain_file(e)) {
@@ -287,9 +291,11 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 		}
 		idx = sk_manifest_find_payload(m, name);
 		if (idx < 0) {
+			char shown[SK_SHOW_MAX];
+
 			sk_diag_add(d, SK_DIAG_PACKAGE,
 				    "%s: archive entry '%s' is not a payload declared in the manifest",
-				    f->path, name);
+				    f->path, sk_show(name, strlen(name), shown));
 			ok = false;
 			continue;
 		}

@@ -27,7 +27,7 @@ int sk_fsync_dir(const char *dir);
  * -ENOENT if path does not exist, -ELOOP if the tree is nested more than
  * 4096 levels deep. */
 int sk_remove_tree(const char *path);
-/* Full write/read loops that retry on EINTR; 0 or -errno. */
+/* A full write loop that retries on EINTR; 0 or -errno. */
 int sk_write_all(int fd, const void *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long sk_now_ms(void);
@@ -36,5 +36,23 @@ void sk_utc_now(char buf[32]);
 /* Parse a non-negative decimal integer that fits in unsigned long long;
  * false on any other text. */
 bool sk_parse_u64(const char *s, unsigned long long *out);
+
+
+/* Room sk_show() needs: a 255-byte name fits whole. */
+#define SK_SHOW_MAX 320
+/*
+ * Hostile text quoted in a message: printable ASCII is kept, every other
+ * byte (and ' and \) becomes \xHH, so no control sequence reaches a
+ * terminal or log. Text longer than fits is cut and ends in "...".
+ * Returns out.
+ */
+const char *sk_show(const char *s, size_t len, char out[SK_SHOW_MAX]);
+/*
+ * A copy of len bytes of s that is valid UTF-8 without NUL: every byte
+ * that is not part of a valid sequence, and NUL, becomes U+FFFD. For text
+ * from plugins and commands that goes into JSON documents. NULL on
+ * allocation failure.
+ */
+char *sk_utf8_clean(const char *s, size_t len);
 
 #endif

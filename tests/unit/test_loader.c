@@ -1,0 +1,812 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_loader.c - the plugin loader against real fixture .so files
+ * (tests/plugins, built into $SUP_FIXTURE_DIR/<case>/<name>.so).
+ *
+ * Every refusal must name the file and the reason; the messages asserted
+ * here are the ones users see after "sup: error: ".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/CUnit.h>
+
+#include "diag.h"
+#include "loader.h"
+#include "testutil.h"
+#include "util.h"
+
+/* --- helpers --------------------------------------------------------- */
+
+/* malloc'd "$SUP_FIXTURE_DIR/<sub>", or "$SUP_FIXTURE_DIR" for NULL. */
+static char *fixture(const char *sub)
+{
+	const char *dir = getenv("SUP_FIXTURE_DIR");
+
+	if (!dir || dir[0] != '/') {
+		fprintf(stderr, "SUP_FIXTURE_DIR must name the fixture directory\n");
+		return NULL;
+	}
+	return sub ? sk_path_join(dir, sub) : strdup(dir);
+}
+
+/* True if one problem in d contains every non-NULL needle; otherwise
+ * prints the problems, so a failed assertion shows what was said. */
+static bool diag_has(const struct sk_diag *d, const char *a, const char *b,
+		     const char *c)
+{
+	for (size_t i = 0; i < d->count; i++) {
+		const char *m = d->items[i].msg;
+
+		if ((!a || strstr(m, a)) && (!b || strstr(m, b)) &&
+		    (!c || strstr(m, c)))
+			return true;
+	}
+	fprintf(stderr, "\nno problem contains '%s' '%s' '%s'; got %zu:\n",
+		a ? a : "", b ? b : "", c ? c : "", d->count);
+	for (size_t i = 0; i < d->count; i++)
+		fprintf(stderr, "  [class %d] %s\n", (int)d->items[i].cls,
+			d->items[i].msg);
+	return false;
+}
+
+static bool diag_all_setup(const struct sk_diag *d)
+{
+	for (size_t i = 0; i < d->count; i++)
+		if (d->items[i].cls != SK_DIAG_SETUP)
+			return false;
+	return d->count > 0;
+}
+
+static int copy_file(const char *src, const char *dst, mode_t mode)
+{
+	char buf[65536];
+	int in, out, ret = -1;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0)
+		goto out_in;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (sk_write_all(out, buf, (size_t)n) != 0)
+			goto out_out;
+	if (n < 0)
+		goto out_out;
+	/* fchmod, not the open mode: the umask must not matter. */
+	if (fchmod(out, mode) != 0)
+		goto out_out;
+	ret = 0;
+out_out:
+	if (close(out) != 0)
+		ret = -1;
+out_in:
+	close(in);
+	return ret;
+}
+
+/* A fresh temporary directory (mode 0755) holding a copy of the good
+ * fixture as fixture.so with the given mode; *so gets its path. */
+static char *good_copy(mode_t mode, char **so)
+{
+	char *src = fixture("good/fixture.so");
+	char *dir = tu_mkdtemp();
+
+	*so = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 0755), 0);
+	*so = sk_path_join(dir, "fixture.so");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*so);
+	CU_ASSERT_EQUAL_FATAL(copy_file(src, *so, mode), 0);
+	free(src);
+	return dir;
+}
+
+/*
+ * Load path into a fresh registry and expect a refusal whose message
+ * names the file ("cannot load plugin '<path>'" unless named is NULL)
+ * and contains reason. Nothing may stay registered.
+ */
+static void expect_refused(const char *path, const char *named,
+			   const char *reason)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
+	CU_ASSERT_EQUAL(r.n_plugins, 0);
+	CU_ASSERT_EQUAL(r.n_types, 0);
+	CU_ASSERT(diag_all_setup(&d));
+	CU_ASSERT(diag_has(&d, named, reason, NULL));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+}
+
+/* The refusal of fixture <case>/<file>, with reason. */
+static void expect_fixture_refused(const char *sub, const char *reason)
+{
+	char *path = fixture(sub);
+	char *named;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+	named = sk_asprintf("cannot load plugin '%s': ", path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(named);
+	expect_refused(path, named, reason);
+	free(named);
+	free(path);
+}
+
+/* --- the good plugin ------------------------------------------------- */
+
+static void test_good_loads(void)
+{
+	static const char *const types[] = {
+		"fixture.ok", "fixture.fail", "fixture.crash",
+		"fixture.hang", "fixture.crashcheck", "fixture.checkfail",
+		"fixture.write", "fixture.payload", "fixture.params",
+		"fixture.config", "fixture.rollback",
+	};
+	const size_t n = sizeof(types) / sizeof(types[0]);
+	const struct sk_action_type *t;
+	struct sk_registry r;
+	struct sk_diag d;
+	char *path = fixture("good/fixture.so");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 1);
+	CU_ASSERT_STRING_EQUAL(r.plugins[0].path, path);
+	CU_ASSERT_PTR_NOT_NULL(r.plugins[0].handle);
+	CU_ASSERT_STRING_EQUAL(r.plugins[0].desc->name, "fixture");
+	CU_ASSERT_STRING_EQUAL(r.plugins[0].desc->version, "1.0.0");
+	CU_ASSERT_EQUAL(r.n_types, n);
+
+	for (size_t i = 0; i < n; i++) {
+		t = sk_registry_find(&r, types[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		CU_ASSERT_STRING_EQUAL(t->type, types[i]);
+		CU_ASSERT_PTR_EQUAL(t->plugin, &r.plugins[0]);
+		CU_ASSERT_PTR_NOT_NULL(t->ops.execute);
+	}
+
+	t = sk_registry_find(&r, "fixture.ok");
+	CU_ASSERT_PTR_NULL(t->ops.check);
+	CU_ASSERT_PTR_NULL(t->ops.params);
+	t = sk_registry_find(&r, "fixture.crashcheck");
+	CU_ASSERT_PTR_NOT_NULL(t->ops.check);
+	t = sk_registry_find(&r, "fixture.write");
+	CU_ASSERT(t->ops.flags & SUP_ACTION_IDEMPOTENT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->ops.params);
+	CU_ASSERT_STRING_EQUAL(t->ops.params[0], "path");
+	t = sk_registry_find(&r, "fixture.payload");
+	CU_ASSERT_EQUAL(t->ops.min_payloads, 1);
+	CU_ASSERT_EQUAL(t->ops.max_payloads, 1);
+	CU_ASSERT_EQUAL(sk_registry_find(&r, "fixture.write")->ops.min_payloads,
+			0);
+	t = sk_registry_find(&r, "fixture.rollback");
+	CU_ASSERT_PTR_NOT_NULL(t->ops.rollback);
+
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "fixture.nope"));
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "fixture"));
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "file.install"));
+
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(path);
+}
+
+/* Type entries keep pointing at their plugin as the plugin array
+ * grows. */
+static void test_types_follow_plugins(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *a = fixture("duplicate/dupa.so");
+	char *g = fixture("good/fixture.so");
+	const struct sk_action_type *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, a, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, g, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 2);
+	t = sk_registry_find(&r, "dup.same");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(t->plugin->desc->name, "dupa");
+	CU_ASSERT_STRING_EQUAL(t->plugin->path, a);
+	t = sk_registry_find(&r, "fixture.ok");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(t->plugin->desc->name, "fixture");
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(a);
+	free(g);
+}
+
+static void test_same_file_twice(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *path = fixture("good/fixture.so");
+	char *msg;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+	msg = sk_asprintf("cannot load plugin '%s': plugin 'fixture' is already loaded from '%s'",
+			  path, path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
+	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
+	CU_ASSERT_EQUAL(r.n_plugins, 1);
+	CU_ASSERT_EQUAL(r.n_types, 11);
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(msg);
+	free(path);
+}
+
+/* --- descriptors the loader refuses ---------------------------------- */
+
+static void test_wrong_abi_major(void)
+{
+	expect_fixture_refused("wrong-abi-major/wrongmajor.so",
+			       "wrong ABI major 2, this host speaks 1");
+}
+
+static void test_newer_minor(void)
+{
+	char *reason = sk_asprintf("ABI %d.%d is newer than this host's %d.%d",
+				   SUP_ABI_MAJOR, SUP_ABI_MINOR + 1,
+				   SUP_ABI_MAJOR, SUP_ABI_MINOR);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reason);
+	expect_fixture_refused("newer-minor/newerminor.so", reason);
+	free(reason);
+}
+
+static void test_missing_entry(void)
+{
+	expect_fixture_refused("missing-entry/noentry.so",
+			       "does not export sup_plugin_entry");
+}
+
+static void test_bad_signature(void)
+{
+	char *reason = sk_asprintf("build signature 0x04040408 does not match this host's 0x%08x",
+				   (unsigned int)SUP_BUILD_SIGNATURE);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reason);
+	expect_fixture_refused("bad-signature/badsig.so", reason);
+	free(reason);
+}
+
+static void test_name_mismatch(void)
+{
+	expect_fixture_refused("name-mismatch/othername.so",
+			       "plugin name 'different' does not match the file name 'othername.so'");
+}
+
+static void test_null_execute(void)
+{
+	expect_fixture_refused("null-execute/nullexec.so",
+			       "action type 'nullexec.nothing' has no execute function");
+}
+
+static void test_bad_type(void)
+{
+	expect_fixture_refused("bad-type/badtype.so",
+			       "action type 'Bad Type!' is not of the form plugin.verb");
+}
+
+static void test_null_descriptor(void)
+{
+	expect_fixture_refused("null-descriptor/nulldesc.so",
+			       "sup_plugin_entry returned NULL");
+}
+
+static void test_small_size(void)
+{
+	char *reason = sk_asprintf("descriptor size %zu is smaller than ABI 1.0's",
+				   offsetof(struct sup_plugin, actions));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reason);
+	expect_fixture_refused("small-size/smallsize.so", reason);
+	free(reason);
+}
+
+static void test_missing_file(void)
+{
+	char *path = fixture("good/nosuch.so");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+	expect_refused(path, path, strerror(ENOENT));
+	free(path);
+}
+
+/* Two plugins claiming one type: the second is refused, naming both. */
+static void test_duplicate_type(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *a = fixture("duplicate/dupa.so");
+	char *b = fixture("duplicate/dupb.so");
+	char *msg;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	msg = sk_asprintf("action type 'dup.same' is claimed by both '%s' and '%s'",
+			  a, b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, a, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, b, &d), -1);
+	CU_ASSERT(diag_all_setup(&d));
+	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
+	/* All or nothing: dupb's own type is not registered either. */
+	CU_ASSERT_EQUAL(r.n_plugins, 1);
+	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "dupa.only"));
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "dupb.only"));
+	CU_ASSERT_STRING_EQUAL(sk_registry_find(&r, "dup.same")->plugin->path,
+			       a);
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(msg);
+	free(a);
+	free(b);
+}
+
+/* The same through a directory scan: both files named, run fails. */
+static void test_duplicate_dir(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *dir = fixture("duplicate");
+	char *a = fixture("duplicate/dupa.so");
+	char *b = fixture("duplicate/dupb.so");
+	const char *dirs[1];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	dirs[0] = dir;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, NULL, 0, &d), -1);
+	CU_ASSERT(diag_has(&d, "action type 'dup.same' is claimed by both",
+			   a, b));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(dir);
+	free(a);
+	free(b);
+}
+
+/* --- file system checks ---------------------------------------------- */
+
+static void test_relative_path(void)
+{
+	expect_refused("good/fixture.so",
+		       "cannot load plugin 'good/fixture.so': not an absolute path",
+		       NULL);
+	expect_refused("fixture.so",
+		       "cannot load plugin 'fixture.so': not an absolute path",
+		       NULL);
+}
+
+/* The copy loads with safe modes: the refusals below are about the
+ * mode, nothing else. */
+static void test_copy_loads(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *so, *dir = good_copy(0644, &so);
+
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_file(&r, so, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.ok"));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	tu_rm_rf(dir);
+	free(so);
+	free(dir);
+}
+
+static void test_world_writable_dir(void)
+{
+	char *so, *dir = good_copy(0644, &so);
+	char *reason;
+
+	reason = sk_asprintf("directory '%s' is world-writable", dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reason);
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 0777), 0);
+	expect_refused(so, so, reason);
+	/* Sticky (like /tmp) does not make it acceptable either. */
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 01777), 0);
+	expect_refused(so, so, reason);
+	tu_rm_rf(dir);
+	free(reason);
+	free(so);
+	free(dir);
+}
+
+static void test_group_writable_dir(void)
+{
+	char *so, *dir = good_copy(0644, &so);
+	char *named;
+
+	named = sk_asprintf("directory '%s'", dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(named);
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 0775), 0);
+	expect_refused(so, named, "writable");
+	tu_rm_rf(dir);
+	free(named);
+	free(so);
+	free(dir);
+}
+
+static void test_world_writable_file(void)
+{
+	char *so, *dir = good_copy(0646, &so);
+
+	expect_refused(so, so, "file is world-writable (mode 0646)");
+	tu_rm_rf(dir);
+	free(so);
+	free(dir);
+}
+
+static void test_group_writable_file(void)
+{
+	char *so, *dir = good_copy(0664, &so);
+
+	expect_refused(so, so, "writable");
+	tu_rm_rf(dir);
+	free(so);
+	free(dir);
+}
+
+/* A file owned by someone else than root or us (needs root to set up). */
+static void test_foreign_owner(void)
+{
+	char *so, *dir;
+
+	if (geteuid() != 0)
+		return;
+	dir = good_copy(0644, &so);
+	CU_ASSERT_EQUAL_FATAL(chown(so, 65534, 65534), 0);
+	expect_refused(so, so,
+		       "file is owned by uid 65534, not by root or the current user");
+	tu_rm_rf(dir);
+	free(so);
+	free(dir);
+}
+
+static void test_symlink_file(void)
+{
+	char *src = fixture("good/fixture.so");
+	char *dir = tu_mkdtemp();
+	char *link;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 0755), 0);
+	link = sk_path_join(dir, "fixture.so");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(link);
+	CU_ASSERT_EQUAL_FATAL(symlink(src, link), 0);
+	expect_refused(link, link, "is a symbolic link");
+	tu_rm_rf(dir);
+	free(link);
+	free(dir);
+	free(src);
+}
+
+static void test_symlink_dir(void)
+{
+	char *good = fixture("good");
+	char *dir = tu_mkdtemp();
+	char *link, *so, *reason;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_EQUAL_FATAL(chmod(dir, 0755), 0);
+	link = sk_path_join(dir, "plugins");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(link);
+	CU_ASSERT_EQUAL_FATAL(symlink(good, link), 0);
+	so = sk_path_join(link, "fixture.so");
+	reason = sk_asprintf("directory '%s' is a symbolic link", link);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(so);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reason);
+	expect_refused(so, so, reason);
+	tu_rm_rf(dir);
+	free(reason);
+	free(so);
+	free(link);
+	free(dir);
+	free(good);
+}
+
+/* --- directories and the enabled list -------------------------------- */
+
+static void test_dirs_all(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *good = fixture("good");
+	const char *dirs[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	/* A directory that does not exist is skipped. */
+	dirs[0] = "/nonexistent/supkit-test-plugins";
+	dirs[1] = good;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2, NULL, 0, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL(r.n_plugins, 1);
+	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.write"));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(good);
+}
+
+/* A bad plugin in a scanned directory fails the load, named. */
+static void test_dirs_bad_plugin(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *good = fixture("good");
+	char *bad = fixture("wrong-abi-major");
+	char *so = fixture("wrong-abi-major/wrongmajor.so");
+	const char *dirs[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(so);
+	dirs[0] = good;
+	dirs[1] = bad;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2, NULL, 0, &d), -1);
+	CU_ASSERT(diag_has(&d, so, "wrong ABI major 2, this host speaks 1",
+			   NULL));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(good);
+	free(bad);
+	free(so);
+}
+
+static void test_dirs_relative(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	const char *dirs[1] = { "plugins" };
+
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, NULL, 0, &d), -1);
+	CU_ASSERT(diag_has(&d,
+			   "plugin directory 'plugins' is not an absolute path",
+			   NULL, NULL));
+	CU_ASSERT_EQUAL(r.n_plugins, 0);
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+}
+
+/* Only the enabled plugin is loaded, though the directory has two. */
+static void test_enabled_only(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *dup = fixture("duplicate");
+	const char *dirs[1];
+	const char *enabled[1] = { "dupb" };
+	const struct sk_action_type *t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dup);
+	dirs[0] = dup;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, enabled, 1, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 1);
+	CU_ASSERT_STRING_EQUAL(r.plugins[0].desc->name, "dupb");
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "dupa.only"));
+	t = sk_registry_find(&r, "dup.same");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(t->plugin->desc->name, "dupb");
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(dup);
+}
+
+/* Each enabled plugin from the first directory that has it. */
+static void test_enabled_across_dirs(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *dup = fixture("duplicate");
+	char *good = fixture("good");
+	const char *dirs[2];
+	const char *enabled[2] = { "fixture", "dupa" };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dup);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	dirs[0] = dup;
+	dirs[1] = good;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2, enabled, 2, &d), 0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL(r.n_plugins, 2);
+	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.ok"));
+	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "dupa.only"));
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "dupb.only"));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(dup);
+	free(good);
+}
+
+static void test_enabled_missing(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *good = fixture("good");
+	const char *dirs[1];
+	const char *enabled[2] = { "fixture", "nosuch" };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	dirs[0] = good;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, enabled, 2, &d), -1);
+	CU_ASSERT(diag_all_setup(&d));
+	CU_ASSERT(diag_has(&d,
+			   "plugin 'nosuch' is enabled but no 'nosuch.so' was found in the plugin directories",
+			   NULL, NULL));
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(good);
+}
+
+/* An enabled name is a file name: no path tricks. */
+static void test_enabled_bad_name(void)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *good = fixture("good");
+	const char *dirs[1];
+	const char *enabled[1] = { "../good/fixture" };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	dirs[0] = good;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, enabled, 1, &d), -1);
+	CU_ASSERT(diag_has(&d, "enabled plugin '../good/fixture' is not a valid plugin name",
+			   NULL, NULL));
+	CU_ASSERT_EQUAL(r.n_plugins, 0);
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	free(good);
+}
+
+/* The same plugin name in two directories: the first one is loaded, the
+ * second is not an error. */
+static void first_dir_wins(bool use_enabled)
+{
+	struct sk_registry r;
+	struct sk_diag d;
+	char *good = fixture("good");
+	char *so, *dir = good_copy(0644, &so);
+	const char *dirs[2];
+	const char *enabled[1] = { "fixture" };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	dirs[0] = dir;
+	dirs[1] = good;
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2,
+					      use_enabled ? enabled : NULL,
+					      use_enabled ? 1 : 0, &d),
+			0);
+	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 1);
+	CU_ASSERT_STRING_EQUAL(r.plugins[0].path, so);
+	CU_ASSERT_STRING_EQUAL(sk_registry_find(&r, "fixture.ok")->plugin->path,
+			       so);
+	sk_registry_release(&r);
+	sk_diag_release(&d);
+	tu_rm_rf(dir);
+	free(so);
+	free(dir);
+	free(good);
+}
+
+static void test_first_dir_wins(void)
+{
+	first_dir_wins(false);
+}
+
+static void test_first_dir_wins_enabled(void)
+{
+	first_dir_wins(true);
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		CU_TestFunc fn;
+	} tests[] = {
+		{ "good plugin loads", test_good_loads },
+		{ "types follow their plugin", test_types_follow_plugins },
+		{ "same file twice", test_same_file_twice },
+		{ "wrong ABI major", test_wrong_abi_major },
+		{ "newer ABI minor", test_newer_minor },
+		{ "missing entry point", test_missing_entry },
+		{ "bad build signature", test_bad_signature },
+		{ "name mismatch", test_name_mismatch },
+		{ "NULL execute", test_null_execute },
+		{ "bad action type", test_bad_type },
+		{ "NULL descriptor", test_null_descriptor },
+		{ "descriptor too small", test_small_size },
+		{ "missing file", test_missing_file },
+		{ "duplicate type", test_duplicate_type },
+		{ "duplicate type in a directory", test_duplicate_dir },
+		{ "relative path", test_relative_path },
+		{ "safe copy loads", test_copy_loads },
+		{ "world-writable directory", test_world_writable_dir },
+		{ "group-writable directory", test_group_writable_dir },
+		{ "world-writable file", test_world_writable_file },
+		{ "group-writable file", test_group_writable_file },
+		{ "foreign owner", test_foreign_owner },
+		{ "symlinked file", test_symlink_file },
+		{ "symlinked directory", test_symlink_dir },
+		{ "all plugins of directories", test_dirs_all },
+		{ "bad plugin in a directory", test_dirs_bad_plugin },
+		{ "relative directory", test_dirs_relative },
+		{ "enabled list", test_enabled_only },
+		{ "enabled list across directories", test_enabled_across_dirs },
+		{ "enabled plugin missing", test_enabled_missing },
+		{ "enabled name with a path", test_enabled_bad_name },
+		{ "first directory wins", test_first_dir_wins },
+		{ "first directory wins, enabled",
+		  test_first_dir_wins_enabled },
+	};
+	CU_pSuite suite;
+
+	if (tu_init())
+		return tu_abort();
+	suite = CU_add_suite("loader", NULL, NULL);
+	if (!suite)
+		return tu_abort();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (!CU_add_test(suite, tests[i].name, tests[i].fn))
+			return tu_abort();
+	return tu_run();
+}
