@@ -198,6 +198,62 @@ static int main_key(struct parse_state *ps, const char *sec, const char *key,
 	return 1;
 }
 
+/* The product-wide sections and their keys, documented in docs/config.md;
+ * their values are checked by the plugins that use them. */
+static bool product_section_key(const char *sec, const char *key)
+{
+	static const char *const runtime[] = {
+		"control", "unit", "start_command", "stop_command", "health",
+		"health_command", "pidfile", "start_timeout_s",
+		"stop_timeout_s", "poll_interval_ms", NULL,
+	};
+	static const char *const firmware[] = {
+		"method", "releases_dir", "current_link", "keep_releases",
+		"health_timeout_s", "flasher_command", "min_free_mb", NULL,
+	};
+	static const char *const system_keys[] = { "reboot_command", NULL };
+	const char *const *keys = NULL;
+
+	if (strcmp(sec, "runtime") == 0)
+		keys = runtime;
+	else if (strcmp(sec, "firmware") == 0)
+		keys = firmware;
+	else if (strcmp(sec, "system") == 0)
+		keys = system_keys;
+	for (size_t i = 0; keys && keys[i]; i++)
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* Store key=v under name (the section, or the plugin of [plugin.NAME]). */
+static int add_kv(struct parse_state *ps, struct sk_config_kv **list,
+		  size_t *n, const char *name, const char *sec,
+		  const char *key, const char *v)
+{
+	struct sk_config_kv *g;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*list)[i].plugin, name) == 0 &&
+		    strcmp((*list)[i].key, key) == 0) {
+			bad(ps, "key '%s' given twice in [%s]", key, sec);
+			return 1;
+		}
+	}
+	g = realloc(*list, (*n + 1) * sizeof(*g));
+	if (!g)
+		return 0;
+	*list = g;
+	g = &g[*n];
+	g->plugin = strdup(name);
+	g->key = strdup(key);
+	g->value = strdup(v);
+	(*n)++;
+	if (!g->plugin || !g->key || !g->value)
+		return 0;
+	return 1;
+}
+
 static int profile_key(struct parse_state *ps, const char *sec,
 		       const char *key, const char *v)
 {
@@ -235,29 +291,10 @@ static int profile_key(struct parse_state *ps, const char *sec,
 			return 1;
 		}
 	}
-	if (strncmp(sec, "plugin.", 7) == 0 && plugin_name_valid(sec + 7)) {
-		struct sk_config_kv *g;
-
-		for (size_t i = 0; i < c->n_kv; i++) {
-			if (strcmp(c->kv[i].plugin, sec + 7) == 0 &&
-			    strcmp(c->kv[i].key, key) == 0) {
-				bad(ps, "key '%s' given twice in [%s]", key, sec);
-				return 1;
-			}
-		}
-		g = realloc(c->kv, (c->n_kv + 1) * sizeof(*g));
-		if (!g)
-			return 0;
-		c->kv = g;
-		g = &c->kv[c->n_kv];
-		g->plugin = strdup(sec + 7);
-		g->key = strdup(key);
-		g->value = strdup(v);
-		c->n_kv++;
-		if (!g->plugin || !g->key || !g->value)
-			return 0;
-		return 1;
-	}
+	if (product_section_key(sec, key))
+		return add_kv(ps, &c->pkv, &c->n_pkv, sec, sec, key, v);
+	if (strncmp(sec, "plugin.", 7) == 0 && plugin_name_valid(sec + 7))
+		return add_kv(ps, &c->kv, &c->n_kv, sec + 7, sec, key, v);
 	bad(ps, "unknown key '%s' in section [%s]", key, sec);
 	return 1;
 }
@@ -415,6 +452,12 @@ void sk_config_release(struct sk_config *c)
 		free(c->kv[i].value);
 	}
 	free(c->kv);
+	for (size_t i = 0; i < c->n_pkv; i++) {
+		free(c->pkv[i].plugin);
+		free(c->pkv[i].key);
+		free(c->pkv[i].value);
+	}
+	free(c->pkv);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -425,5 +468,15 @@ const char *sk_config_plugin_key(const struct sk_config *c,
 		if (strcmp(c->kv[i].plugin, plugin) == 0 &&
 		    strcmp(c->kv[i].key, key) == 0)
 			return c->kv[i].value;
+	return NULL;
+}
+
+const char *sk_config_product_key(const struct sk_config *c,
+				  const char *section, const char *key)
+{
+	for (size_t i = 0; i < c->n_pkv; i++)
+		if (strcmp(c->pkv[i].plugin, section) == 0 &&
+		    strcmp(c->pkv[i].key, key) == 0)
+			return c->pkv[i].value;
 	return NULL;
 }

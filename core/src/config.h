@@ -38,8 +38,12 @@ struct sk_config {
 	char **enabled;
 	size_t n_enabled;
 	unsigned long default_timeout_s;
-	struct sk_config_kv *kv;
+	struct sk_config_kv *kv; /* [plugin.NAME] keys */
 	size_t n_kv;
+	/* Keys of the product-wide sections [runtime], [firmware], [system];
+	 * .plugin holds the section name. */
+	struct sk_config_kv *pkv;
+	size_t n_pkv;
 };
 
 /*
@@ -57,5 +61,10 @@ void sk_config_release(struct sk_config *c);
 /* A key of [plugin.NAME] in the product profile, or NULL. */
 const char *sk_config_plugin_key(const struct sk_config *c,
 				 const char *plugin, const char *key);
+
+/* A key of a product-wide section ("runtime", "firmware", "system") of the
+ * product profile, or NULL. */
+const char *sk_config_product_key(const struct sk_config *c,
+				  const char *section, const char *key);
 
 #endif

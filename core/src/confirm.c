@@ -248,3 +248,149 @@ int sk_confirm_write(struct sk_confirm *c)
 	free(buf);
 	return r;
 }
+
+static enum sk_action_status status_from(const char *s)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (strcmp(status_names[i], s) == 0)
+			return (enum sk_action_status)i;
+	return (enum sk_action_status)-1;
+}
+
+int sk_confirm_load(struct sk_confirm *c, const char *path,
+		    const struct sk_supfile *f, const char **why)
+{
+	const struct sk_manifest *m = f ? &f->manifest : NULL;
+	json_object *doc, *arr, *v;
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	c->path = strdup(path);
+	if (!c->path) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	doc = json_object_from_file(path);
+	if (!doc || !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		*why = "confirmation.json is missing or does not parse";
+		return -EINVAL;
+	}
+	c->doc = doc;
+	if (!json_object_object_get_ex(doc, "confirmation_format", &v) ||
+	    json_object_get_int(v) != SK_CONFIRM_FORMAT ||
+	    !json_object_object_get_ex(doc, "actions", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		*why = "confirmation.json has an unknown format";
+		return -EINVAL;
+	}
+	n = json_object_array_length(arr);
+	if (f && n != m->n_actions) {
+		*why = "confirmation.json lists other actions than the package";
+		return -EINVAL;
+	}
+	c->acts = calloc(n ? n : 1, sizeof(*c->acts));
+	c->st = calloc(n ? n : 1, sizeof(*c->st));
+	if (!c->acts || !c->st) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	c->n = n;
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *id, *st;
+		int s2;
+
+		if (!json_object_object_get_ex(o, "id", &id) ||
+		    (m && strcmp(json_object_get_string(id), m->actions[i].id) != 0) ||
+		    !json_object_object_get_ex(o, "status", &st) ||
+		    (s2 = (int)status_from(json_object_get_string(st))) < 0) {
+			*why = "confirmation.json lists other actions than the package";
+			return -EINVAL;
+		}
+		c->acts[i] = o;
+		c->st[i] = (enum sk_action_status)s2;
+	}
+	return 0;
+}
+
+const char *sk_confirm_result(const struct sk_confirm *c)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(c->doc, "result", &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+const char *sk_confirm_suspend_reason(const struct sk_confirm *c)
+{
+	json_object *r, *v;
+
+	if (!json_object_object_get_ex(c->doc, "suspended", &r) || !r ||
+	    !json_object_object_get_ex(r, "reason", &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void sk_confirm_suspend(struct sk_confirm *c, const char *reason,
+			const char *action_id)
+{
+	json_object *o = json_object_new_object();
+
+	set(c->doc, "result", json_object_new_string("suspended"));
+	if (!o)
+		return;
+	set(o, "reason", str_or_null(reason));
+	set(o, "after_action", str_or_null(action_id));
+	set(o, "at", now_obj());
+	set(c->doc, "suspended", o);
+}
+
+void sk_confirm_resumed(struct sk_confirm *c, const char *reason)
+{
+	json_object *arr, *o = json_object_new_object();
+
+	if (!json_object_object_get_ex(c->doc, "resumed", &arr) || !arr ||
+	    !json_object_is_type(arr, json_type_array)) {
+		arr = json_object_new_array();
+		set(c->doc, "resumed", arr);
+	}
+	set(c->doc, "result", json_object_new_string("running"));
+	set(c->doc, "suspended", NULL);
+	if (!o || !arr)
+		return;
+	set(o, "at", now_obj());
+	set(o, "reason", str_or_null(reason));
+	json_object_array_add(arr, o);
+}
+
+void sk_confirm_action_requeue(struct sk_confirm *c, size_t i)
+{
+	set_status(c, i, SK_ST_PENDING);
+	set(c->acts[i], "interrupted", json_object_new_boolean(1));
+	set(c->acts[i], "started", NULL);
+}
+
+void sk_confirm_action_resume_point(struct sk_confirm *c, size_t i,
+				    const char *reason)
+{
+	set_status(c, i, SK_ST_SUCCEEDED);
+	set(c->acts[i], "finished", now_obj());
+	set(c->acts[i], "resume_reason", str_or_null(reason));
+}
+
+void sk_confirm_job(struct sk_confirm *c, const char *job_id)
+{
+	set(c->doc, "job_id", str_or_null(job_id));
+}
+
+void sk_confirm_unsuspend(struct sk_confirm *c)
+{
+	set(c->doc, "result", json_object_new_string("running"));
+	set(c->doc, "suspended", NULL);
+}
+
+enum sk_action_status sk_confirm_status(const struct sk_confirm *c, size_t i)
+{
+	return c->st[i];
+}

@@ -62,6 +62,36 @@ void sk_confirm_finish(struct sk_confirm *c, const char *result,
 /* Add the problems of d to the document ("problems" array). */
 void sk_confirm_problems(struct sk_confirm *c, const struct sk_diag *d);
 
+/*
+ * Continue the document at path (the record of an interrupted or
+ * suspended run of the package f). Fails with -EINVAL and *why when it
+ * does not parse or does not describe f's actions in order. c->path is
+ * set to path. With f == NULL the document is taken as it is.
+ */
+int sk_confirm_load(struct sk_confirm *c, const char *path,
+		    const struct sk_supfile *f, const char **why);
+/* The result recorded in the document ("running", "suspended", ...). */
+const char *sk_confirm_result(const struct sk_confirm *c);
+/* The reason of a suspended run ("reboot", ...), or NULL. */
+const char *sk_confirm_suspend_reason(const struct sk_confirm *c);
+/* Mark the run suspended: the installer stops and --resume continues. */
+void sk_confirm_suspend(struct sk_confirm *c, const char *reason,
+			const char *action_id);
+/* Undo sk_confirm_suspend(): the action that asked for it failed. */
+void sk_confirm_unsuspend(struct sk_confirm *c);
+enum sk_action_status sk_confirm_status(const struct sk_confirm *c, size_t i);
+/* Record a continuation (appends to "resumed") and set result
+ * "running". */
+void sk_confirm_resumed(struct sk_confirm *c, const char *reason);
+/* Put an interrupted action back to pending, noting the interruption. */
+void sk_confirm_action_requeue(struct sk_confirm *c, size_t i);
+/* Mark action i as succeeded because it announced the stop of the run
+ * (request_resume) before doing it. */
+void sk_confirm_action_resume_point(struct sk_confirm *c, size_t i,
+				    const char *reason);
+/* Record the campaign job this run belongs to (or NULL). */
+void sk_confirm_job(struct sk_confirm *c, const char *job_id);
+
 /* Write the document to c->path durably. 0 or -errno. */
 int sk_confirm_write(struct sk_confirm *c);
 /* The document as pretty JSON text (owned by c, valid until the next

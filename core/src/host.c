@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct alloc {
 struct sup_action_ctx {
 	const struct sk_call *call;
 	int fd;		 /* pipe to the parent */
+	int ack_fd;	 /* pipe from the parent (request_resume answers) */
 	bool failed;	 /* a failure was recorded */
 	long long deadline_ms;
 	struct alloc *allocs; /* arrays handed to the plugin */
@@ -510,6 +512,44 @@ static void h_free(void *p)
 	free(p);
 }
 
+static int h_request_resume(struct sup_action_ctx *ctx, const char *reason)
+{
+	json_object *o;
+	char ack = 0;
+	ssize_t n;
+
+	if (ctx->call->phase != SK_PHASE_EXECUTE)
+		return SUP_ENOTSUP;
+	o = msg_new("resume");
+	if (!o) {
+		failf(ctx, "internal", "out of memory");
+		return SUP_ERR;
+	}
+	json_object_object_add(o, "r", json_object_new_string(
+		reason && *reason ? reason : "restart"));
+	send_obj(ctx, o);
+	do {
+		n = read(ctx->ack_fd, &ack, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n == 1 && ack == '1')
+		return SUP_OK;
+	failf(ctx, "internal",
+	      "action '%s': the installer could not make its state durable before the %s",
+	      ctx->call->action->id, reason && *reason ? reason : "restart");
+	return SUP_ERR;
+}
+
+static int h_product_get(struct sup_action_ctx *ctx, const char *section,
+			 const char *key, const char **out)
+{
+	const char *v = sk_config_product_key(ctx->call->config, section, key);
+
+	if (!v)
+		return SUP_ENOENT;
+	*out = v;
+	return SUP_OK;
+}
+
 static const struct sup_host_api host_api = {
 	.size = sizeof(struct sup_host_api),
 	.abi_major = SUP_ABI_MAJOR,
@@ -537,6 +577,8 @@ static const struct sup_host_api host_api = {
 	.config_get = h_config_get,
 	.time_left_ms = h_time_left_ms,
 	.free = h_free,
+	.product_get = h_product_get,
+	.request_resume = h_request_resume,
 };
 
 static sup_action_fn phase_fn(const struct sk_call *call)
@@ -559,16 +601,22 @@ static const char *phase_name(enum sk_phase p)
 	return "running";
 }
 
-static void child_main(const struct sk_call *call, int fd,
-		       long long deadline_ms)
+static void child_main(const struct sk_call *call, int fd, int ack_fd,
+		       long long deadline_ms, pid_t parent)
 {
 	struct sup_action_ctx ctx = {
-		.call = call, .fd = fd, .deadline_ms = deadline_ms,
+		.call = call, .fd = fd, .ack_fd = ack_fd,
+		.deadline_ms = deadline_ms,
 	};
 	sup_action_fn fn = phase_fn(call);
 	json_object *o;
 	int status;
 
+	/* A plugin must not outlive an installer killed with SIGKILL: a
+	 * resumed run would otherwise race it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
 	/* Plugin output must never reach the installer's stdout, which may
 	 * carry the --json document. */
 	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -611,6 +659,7 @@ struct supervise {
 	bool overlong;
 	bool done_seen;
 	bool done_ok;
+	int ack_fd; /* write end of the answer pipe */
 	char *tail; /* SK_OUTPUT_TAIL ring, linearised on demand */
 	size_t tail_len;
 	int last_pct;
@@ -686,6 +735,16 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 		if (!s->call->quiet && pct / 25 != s->last_pct / 25)
 			fprintf(stderr, "sup: %s: %d%%\n", id, pct);
 		s->last_pct = pct;
+	} else if (strcmp(t, "resume") == 0 &&
+		   json_object_object_get_ex(o, "r", &v)) {
+		const char *reason = json_object_get_string(v);
+		int ok = s->call->phase == SK_PHASE_EXECUTE &&
+			 s->call->on_resume && !s->res->resume_reason &&
+			 s->call->on_resume(s->call->on_resume_data, reason) == 0;
+
+		if (ok)
+			s->res->resume_reason = strdup(reason);
+		(void)sk_write_all(s->ack_fd, ok ? "1" : "0", 1);
 	} else if (strcmp(t, "done") == 0 &&
 		   json_object_object_get_ex(o, "ok", &v)) {
 		s->done_seen = true;
@@ -756,17 +815,18 @@ void sk_call_result_release(struct sk_call_result *r)
 	free(r->code);
 	free(r->message);
 	free(r->output);
+	free(r->resume_reason);
 	memset(r, 0, sizeof(*r));
 }
 
 int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 {
 	struct supervise s = { .call = call, .res = res, .last_pct = 0 };
-	int pfd[2] = { -1, -1 }, status = 0;
+	int pfd[2] = { -1, -1 }, afd[2] = { -1, -1 }, status = 0;
 	long long start = sk_now_ms(), deadline;
 	bool exited = false, timed_out = false, eof = false;
 	const char *plugin = call->type->plugin->desc->name;
-	pid_t pid;
+	pid_t pid, parent;
 	char *msg;
 
 	memset(res, 0, sizeof(*res));
@@ -777,13 +837,14 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		set_error(res, "internal", "out of memory");
 		goto fail;
 	}
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
+	if (pipe2(pfd, O_CLOEXEC) != 0 || pipe2(afd, O_CLOEXEC) != 0) {
 		msg = sk_asprintf("cannot create a pipe: %s", strerror(errno));
 		set_error(res, "internal", msg ? msg : "cannot create a pipe");
 		free(msg);
 		goto fail;
 	}
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		msg = sk_asprintf("cannot start a process: %s", strerror(errno));
@@ -793,12 +854,16 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 	}
 	if (pid == 0) {
 		close(pfd[0]);
+		close(afd[1]);
 		setpgid(0, 0);
-		child_main(call, pfd[1], deadline);
+		child_main(call, pfd[1], afd[0], deadline, parent);
 	}
 	setpgid(pid, pid); /* also here: no race with the child's own call */
 	close(pfd[1]);
 	pfd[1] = -1;
+	close(afd[0]);
+	afd[0] = -1;
+	s.ack_fd = afd[1];
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 
 	while (!exited) {
@@ -861,14 +926,17 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 	if (s.tail_len)
 		res->output = sk_utf8_clean(s.tail, s.tail_len);
 	close(pfd[0]);
+	close(afd[1]);
 	free(s.line);
 	free(s.tail);
 	return 0;
 fail:
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
+	for (int i = 0; i < 2; i++) {
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+		if (afd[i] >= 0)
+			close(afd[i]);
+	}
 	free(s.line);
 	free(s.tail);
 	res->ok = false;

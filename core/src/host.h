@@ -33,6 +33,10 @@ struct sk_call {
 	const char *staging; /* NULL during check */
 	unsigned long timeout_s;
 	bool quiet; /* do not echo plugin log lines to stderr */
+	/* Called in the parent when the plugin calls request_resume()
+	 * during execute; makes the state durable and returns 0, or -1. */
+	int (*on_resume)(void *data, const char *reason);
+	void *on_resume_data;
 };
 
 /* Size of the captured output tail kept for confirmation.json. */
@@ -44,6 +48,9 @@ struct sk_call_result {
 	char *message; /* error message, or NULL */
 	char *output;  /* tail of the captured output, or NULL */
 	long long duration_ms;
+	/* The plugin announced that the run stops after this action (a
+	 * reboot); the reason it gave, or NULL. */
+	char *resume_reason;
 };
 
 void sk_call_result_release(struct sk_call_result *r);

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* runner.c - preflight and the sequential run of a package's actions. */
+/* runner.c - install, resume and abandon runs of a package. */
 #include "runner.h"
 
 #include <errno.h>
-#include <fnmatch.h>
-#include <json-c/json.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,12 +15,9 @@
 #include "confirm.h"
 #include "host.h"
 #include "rootpath.h"
+#include "state.h"
 #include "supfile.h"
 #include "util.h"
-
-/* A check must not hold preflight for long, whatever the action's own
- * timeout. */
-#define SK_CHECK_TIMEOUT_S 300UL
 
 static volatile sig_atomic_t stop_requested;
 
@@ -30,222 +26,27 @@ static void on_stop(int sig)
 	stop_requested = sig;
 }
 
-int sk_env_open(struct sk_env *e, const char *root, const char *config,
-		const char *product, const char *const *dirs, size_t n_dirs,
-		struct sk_diag *d)
-{
-	const char **all = NULL;
-	size_t n_all = 0;
-	struct stat st;
-	int ret = -1;
-
-	memset(e, 0, sizeof(*e));
-	e->root = realpath(root ? root : "/", NULL);
-	if (!e->root) {
-		sk_diag_add(d, SK_DIAG_SETUP, "root directory '%s': %s",
-			    root ? root : "/", strerror(errno));
-		return -1;
-	}
-	if (stat(e->root, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "root directory '%s' is not a directory", root);
-		return -1;
-	}
-	if (sk_config_load(&e->cfg, config, e->root, product, d) != 0)
-		ret = -1;
-	if (sk_registry_init(&e->reg, d) != 0)
-		return -1;
-
-	all = calloc(n_dirs + e->cfg.n_plugin_dirs + 1, sizeof(*all));
-	if (!all) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < n_dirs; i++)
-		all[n_all++] = dirs[i];
-	for (size_t i = 0; i < e->cfg.n_plugin_dirs; i++)
-		all[n_all++] = e->cfg.plugin_dirs[i];
-	if (!e->cfg.n_plugin_dirs)
-		all[n_all++] = SUPKIT_PLUGIN_DIR;
-	ret = sk_registry_load_dirs(&e->reg, all, n_all,
-				    (const char *const *)e->cfg.enabled,
-				    e->cfg.n_enabled, d);
-	if (sk_diag_empty(d))
-		ret = 0;
-	else
-		ret = -1;
-	free(all);
-	return ret;
-}
-
-void sk_env_close(struct sk_env *e)
-{
-	sk_registry_release(&e->reg);
-	sk_config_release(&e->cfg);
-	free(e->root);
-	memset(e, 0, sizeof(*e));
-}
-
-/* "a, b, c" of the manifest's product patterns, for messages. */
-static char *products_text(const struct sk_manifest *m)
-{
-	char *s = strdup("");
-
-	for (size_t i = 0; s && i < m->n_products; i++) {
-		char *n = sk_asprintf("%s%s'%s'", s, i ? ", " : "",
-				      m->products[i]);
-
-		free(s);
-		s = n;
-	}
-	return s;
-}
-
-static void check_compat(const struct sk_manifest *m, const char *product,
-			 struct sk_diag *d)
-{
-	bool ok = m->n_products == 0;
-
-	for (size_t i = 0; !ok && i < m->n_products; i++) {
-		if (product ? fnmatch(m->products[i], product, 0) == 0 :
-			      strcmp(m->products[i], "*") == 0)
-			ok = true;
-	}
-	if (!ok) {
-		char *list = products_text(m);
-
-		if (product)
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "package '%s' is for products %s, not for '%s'",
-				    m->name, list ? list : "?", product);
-		else
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "package '%s' is for products %s, and this gateway's product type is unknown (set [gateway] product in sup.conf, or --product)",
-				    m->name, list ? list : "?");
-		free(list);
-	}
-	if (m->min_installer &&
-	    (m->min_installer_major > SK_INSTALLER_MAJOR ||
-	     (m->min_installer_major == SK_INSTALLER_MAJOR &&
-	      m->min_installer_minor > SK_INSTALLER_MINOR)))
-		sk_diag_add(d, SK_DIAG_TARGET,
-			    "package '%s' needs installer %s or newer, this is %d.%d",
-			    m->name, m->min_installer, SK_INSTALLER_MAJOR,
-			    SK_INSTALLER_MINOR);
-}
-
-static char *accepted_params(const char *const *list)
-{
-	char *s = strdup("");
-
-	for (size_t i = 0; s && list[i]; i++) {
-		char *n = sk_asprintf("%s%s%s", s, i ? ", " : "", list[i]);
-
-		free(s);
-		s = n;
-	}
-	return s;
-}
-
-static unsigned long action_timeout(const struct sk_action_decl *a,
-				    const struct sk_config *cfg)
-{
-	return a->timeout_s ? a->timeout_s : cfg->default_timeout_s;
-}
-
-/* Static checks of one action against its type, then its check(). */
-static void check_action(const struct sk_env *e, const struct sk_supfile *f,
-			 size_t i, const struct sk_action_type *t,
-			 struct sk_diag *d)
-{
-	const struct sk_action_decl *a = &f->manifest.actions[i];
-	const struct sup_action_ops *o = &t->ops;
-	struct sk_call call;
-	struct sk_call_result res;
-	bool ok = true;
-
-	if (a->n_payloads < o->min_payloads || a->n_payloads > o->max_payloads) {
-		if (o->min_payloads == o->max_payloads)
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "action '%s': type '%s' takes exactly %u payload%s, %zu given",
-				    a->id, a->type, o->min_payloads,
-				    o->min_payloads == 1 ? "" : "s",
-				    a->n_payloads);
-		else
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "action '%s': type '%s' takes %u to %u payloads, %zu given",
-				    a->id, a->type, o->min_payloads,
-				    o->max_payloads, a->n_payloads);
-		ok = false;
-	}
-	if (o->params) {
-		json_object_object_foreach(a->params, key, val) {
-			bool known = false;
-
-			(void)val;
-			for (size_t k = 0; o->params[k] && !known; k++)
-				known = strcmp(o->params[k], key) == 0;
-			if (!known) {
-				char *list = accepted_params(o->params);
-
-				sk_diag_add(d, SK_DIAG_TARGET,
-					    "action '%s': unknown parameter '%s' for type '%s' (accepted: %s)",
-					    a->id, key, a->type,
-					    list && *list ? list : "none");
-				free(list);
-				ok = false;
-			}
-		}
-	}
-	if (!ok || !o->check)
-		return;
-
-	memset(&call, 0, sizeof(call));
-	call.phase = SK_PHASE_CHECK;
-	call.type = t;
-	call.action = a;
-	call.action_index = i;
-	call.sup = f;
-	call.config = &e->cfg;
-	call.root = e->root;
-	call.timeout_s = action_timeout(a, &e->cfg);
-	if (call.timeout_s > SK_CHECK_TIMEOUT_S)
-		call.timeout_s = SK_CHECK_TIMEOUT_S;
-	call.quiet = true;
-	sk_call_run(&call, &res);
-	if (!res.ok)
-		sk_diag_add(d, SK_DIAG_TARGET, "action '%s': check failed: %s",
-			    a->id, res.message ? res.message : "unknown error");
-	sk_call_result_release(&res);
-}
-
-static void preflight(const struct sk_env *e, const struct sk_supfile *f,
-		      const struct sk_action_type **types, struct sk_diag *d)
-{
-	const struct sk_manifest *m = &f->manifest;
-
-	check_compat(m, e->cfg.product, d);
-	for (size_t i = 0; i < m->n_actions; i++) {
-		types[i] = sk_registry_find(&e->reg, m->actions[i].type);
-		if (!types[i]) {
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "action '%s': no enabled plugin handles type '%s'",
-				    m->actions[i].id, m->actions[i].type);
-			continue;
-		}
-		/* A package that failed verification runs no plugin code. */
-		if (f->verified)
-			check_action(e, f, i, types[i], d);
-	}
-}
+/* One run of the actions of a package. */
+struct run {
+	const struct sk_env *e;
+	const struct sk_supfile *f;
+	const struct sk_action_type **types;
+	const struct sk_install_opts *o;
+	struct sk_confirm c;
+	char *logs;  /* host paths */
+	char *state;
+	size_t current; /* action being executed */
+	bool suspended;
+	char *fail_code;
+	char *fail_msg;
+};
 
 /* Resolve a configured gateway directory under the root and create it. */
-static char *prepare_dir(const struct sk_env *e, const char *gw,
-			 struct sk_diag *d)
+static char *prepare_dir(const char *root, const char *gw, struct sk_diag *d)
 {
 	const char *why;
 	char *host = NULL;
-	int r = sk_root_resolve(e->root, gw, 0, &host, &why);
+	int r = sk_root_resolve(root, gw, 0, &host, &why);
 
 	if (r) {
 		sk_diag_add(d, SK_DIAG_SETUP, "directory '%s': %s", gw, why);
@@ -276,6 +77,7 @@ static int write_or_report(struct sk_confirm *c)
 static void record_rejection(const struct sk_env *e,
 			     const struct sk_supfile *f,
 			     const struct sk_action_type **types,
+			     const struct sk_install_opts *o,
 			     const struct sk_diag *d)
 {
 	struct sk_diag d2;
@@ -283,9 +85,7 @@ static void record_rejection(const struct sk_env *e,
 	char *logs;
 
 	sk_diag_init(&d2);
-	logs = e->root ? prepare_dir(e, e->cfg.logs_dir ? e->cfg.logs_dir :
-					      SK_DEFAULT_LOGS_DIR, &d2) :
-			 NULL;
+	logs = prepare_dir(e->root, e->cfg.logs_dir, &d2);
 	if (!logs || sk_confirm_init(&c, f, types, e->cfg.product, e->root,
 				     "rejected") != 0) {
 		sk_diag_print(&d2, "sup");
@@ -294,6 +94,7 @@ static void record_rejection(const struct sk_env *e,
 		return;
 	}
 	c.path = sk_path_join(logs, SK_CONFIRM_NAME);
+	sk_confirm_job(&c, o->job_id);
 	sk_confirm_problems(&c, d);
 	sk_confirm_finish(&c, "rejected", "preflight_failed",
 			  d->count ? d->items[0].msg : "preflight failed");
@@ -318,34 +119,46 @@ static void print_plan(const struct sk_supfile *f,
 			types[i]->plugin->desc->version);
 }
 
-/* Run one action: execute, rollback on failure, record both. */
-static void run_action(const struct sk_env *e, const struct sk_supfile *f,
-		       size_t i, const struct sk_action_type *t,
-		       const char *state_dir, const bool quiet,
-		       struct sk_confirm *c, struct sk_call_result *res)
+/* The plugin announced a reboot: record it before it happens. */
+static int on_resume(void *data, const char *reason)
 {
-	const struct sk_action_decl *a = &f->manifest.actions[i];
+	struct run *r = data;
+
+	sk_confirm_action_resume_point(&r->c, r->current, reason);
+	sk_confirm_suspend(&r->c, reason, r->f->manifest.actions[r->current].id);
+	if (write_or_report(&r->c))
+		return -1;
+	r->suspended = true;
+	return 0;
+}
+
+/* Run one action: execute, rollback on failure, record both. */
+static void run_action(struct run *r, size_t i, struct sk_call_result *res)
+{
+	const struct sk_action_decl *a = &r->f->manifest.actions[i];
+	const struct sk_action_type *t = r->types[i];
 	struct sk_call call;
-	char *staging = sk_asprintf("%s/staging/%s", state_dir, a->id);
-	int r;
+	char *staging = sk_asprintf("%s/staging/%s", r->state, a->id);
+	int err;
 
 	memset(res, 0, sizeof(*res));
 	if (!staging) {
 		res->code = strdup("internal");
 		res->message = strdup("out of memory");
-		sk_confirm_action_error(c, i, "internal", "out of memory");
+		sk_confirm_action_error(&r->c, i, "internal", "out of memory");
 		return;
 	}
 	/* A staging dir left by an earlier, interrupted run is stale. */
 	sk_remove_tree(staging);
-	r = sk_mkdir_p(staging, 0700);
-	if (r) {
+	err = sk_mkdir_p(staging, 0700);
+	if (err) {
 		char *msg = sk_asprintf("cannot create staging directory '%s': %s",
-					staging, strerror(-r));
+					staging, strerror(-err));
 
 		res->code = strdup("internal");
 		res->message = msg;
-		sk_confirm_action_error(c, i, "internal", msg ? msg : "staging");
+		sk_confirm_action_error(&r->c, i, "internal",
+					msg ? msg : "staging");
 		free(staging);
 		return;
 	}
@@ -355,57 +168,60 @@ static void run_action(const struct sk_env *e, const struct sk_supfile *f,
 	call.type = t;
 	call.action = a;
 	call.action_index = i;
-	call.sup = f;
-	call.config = &e->cfg;
-	call.root = e->root;
+	call.sup = r->f;
+	call.config = &r->e->cfg;
+	call.root = r->e->root;
 	call.staging = staging;
-	call.timeout_s = action_timeout(a, &e->cfg);
-	call.quiet = quiet;
+	call.timeout_s = sk_action_timeout(a, &r->e->cfg);
+	call.quiet = r->o->quiet;
+	call.on_resume = on_resume;
+	call.on_resume_data = r;
+	r->current = i;
 	sk_call_run(&call, res);
-	sk_confirm_action_finish(c, i, res);
+	if (!res->ok && r->suspended) {
+		/* It asked for the stop, then failed to do it. */
+		sk_confirm_unsuspend(&r->c);
+		r->suspended = false;
+	}
+	sk_confirm_action_finish(&r->c, i, res);
 
 	if (!res->ok && t->ops.rollback) {
 		struct sk_call_result rb;
 
-		if (!quiet)
+		if (!r->o->quiet)
 			fprintf(stderr, "sup: %s: rolling back\n", a->id);
 		call.phase = SK_PHASE_ROLLBACK;
+		call.on_resume = NULL;
 		sk_call_run(&call, &rb);
-		sk_confirm_action_rollback(c, i, &rb);
+		sk_confirm_action_rollback(&r->c, i, &rb);
 		sk_call_result_release(&rb);
 	}
 	sk_remove_tree(staging);
 	free(staging);
 }
 
-static int run_all(const struct sk_env *e, const struct sk_supfile *f,
-		   const struct sk_action_type **types,
-		   const struct sk_install_opts *o)
+static void set_failure(struct run *r, const char *code, char *msg)
 {
-	const struct sk_manifest *m = &f->manifest;
-	struct sk_diag d;
-	struct sk_confirm c;
-	char *logs = NULL, *state = NULL, *fail_code = NULL, *fail_msg = NULL;
-	struct sigaction sa, old_int, old_term;
-	size_t i;
-	int ret = 6;
+	free(r->fail_code);
+	free(r->fail_msg);
+	r->fail_code = strdup(code);
+	r->fail_msg = msg;
+}
 
-	memset(&c, 0, sizeof(c));
-	sk_diag_init(&d);
-	logs = prepare_dir(e, e->cfg.logs_dir, &d);
-	state = logs ? prepare_dir(e, e->cfg.state_dir, &d) : NULL;
-	if (!state) {
-		sk_diag_print(&d, "sup");
-		goto out;
-	}
-	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
-			    "running") != 0 ||
-	    !(c.path = sk_path_join(logs, SK_CONFIRM_NAME))) {
-		fprintf(stderr, "sup: error: out of memory\n");
-		goto out;
-	}
-	if (write_or_report(&c))
-		goto out;
+/* Skip what is left once an aborting action failed. */
+static void skip_pending(struct run *r)
+{
+	for (size_t i = 0; i < r->c.n; i++)
+		if (sk_confirm_status(&r->c, i) == SK_ST_PENDING)
+			sk_confirm_action_skip(&r->c, i);
+}
+
+/* The actions still pending, in order; then the final record. */
+static int run_loop(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+	struct sigaction sa, old_int, old_term;
+	int ret = SK_EXIT_SYSTEM;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -413,84 +229,262 @@ static int run_all(const struct sk_env *e, const struct sk_supfile *f,
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	for (i = 0; i < m->n_actions; i++) {
+	for (size_t i = 0; i < m->n_actions && !r->fail_code; i++) {
 		const struct sk_action_decl *a = &m->actions[i];
 		struct sk_call_result res;
 
+		if (sk_confirm_status(&r->c, i) != SK_ST_PENDING)
+			continue;
 		if (stop_requested) {
-			fail_code = strdup("interrupted");
-			fail_msg = sk_asprintf("the installer was stopped by signal %d before action '%s'",
-					       (int)stop_requested, a->id);
+			char *why = sk_asprintf("signal %d", (int)stop_requested);
+
+			sk_confirm_suspend(&r->c, why ? why : "signal",
+					   i ? m->actions[i - 1].id : NULL);
+			free(why);
+			r->suspended = true;
 			break;
 		}
-		if (!o->quiet)
+		if (!r->o->quiet)
 			fprintf(stderr, "sup: [%zu/%zu] %s (%s)\n", i + 1,
 				m->n_actions, a->id, a->type);
-		sk_confirm_action_start(&c, i);
-		if (write_or_report(&c))
-			goto restore;
-		run_action(e, f, i, types[i], state, o->quiet, &c, &res);
-		if (write_or_report(&c)) {
-			sk_call_result_release(&res);
-			goto restore;
-		}
-		if (!res.ok) {
-			if (!o->quiet)
-				fprintf(stderr, "sup: %s: failed: %s\n", a->id,
-					res.message ? res.message : "");
-			if (a->on_error == SK_ON_ERROR_ABORT) {
-				fail_code = strdup(res.code ? res.code :
-							      "action_failed");
-				fail_msg = sk_asprintf("action '%s' failed: %s",
-						       a->id,
-						       res.message ? res.message : "");
-				sk_call_result_release(&res);
-				i++;
-				break;
-			}
-		}
+		sk_confirm_action_start(&r->c, i);
+		if (write_or_report(&r->c))
+			goto out;
+		run_action(r, i, &res);
+		if (!res.ok && !r->o->quiet)
+			fprintf(stderr, "sup: %s: failed: %s\n", a->id,
+				res.message ? res.message : "");
+		if (!res.ok && a->on_error == SK_ON_ERROR_ABORT)
+			set_failure(r, res.code ? res.code : "action_failed",
+				    sk_asprintf("action '%s' failed: %s", a->id,
+						res.message ? res.message : ""));
 		sk_call_result_release(&res);
+		if (r->fail_code)
+			skip_pending(r);
+		if (write_or_report(&r->c))
+			goto out;
+		if (r->suspended)
+			break;
 	}
-	for (; i < m->n_actions; i++)
-		sk_confirm_action_skip(&c, i);
 
-	if (fail_code || fail_msg) {
-		sk_confirm_finish(&c, "failed", fail_code ? fail_code : "internal",
-				  fail_msg ? fail_msg : "out of memory");
-		ret = 1;
+	if (r->suspended) {
+		if (write_or_report(&r->c))
+			goto out;
+		if (!r->o->quiet)
+			fprintf(stderr, "sup: '%s' %s suspended (%s); 'sup install --resume' continues it\n",
+				m->name, m->version,
+				sk_confirm_suspend_reason(&r->c));
+		ret = SK_EXIT_SUSPENDED;
+		goto out;
+	}
+	if (r->fail_code) {
+		sk_confirm_finish(&r->c, "failed", r->fail_code,
+				  r->fail_msg ? r->fail_msg : "out of memory");
+		ret = SK_EXIT_FAILED;
 	} else {
-		sk_confirm_finish(&c, "succeeded", NULL, NULL);
-		ret = 0;
+		sk_confirm_finish(&r->c, "succeeded", NULL, NULL);
+		ret = SK_EXIT_OK;
 	}
-	if (write_or_report(&c)) {
-		ret = 6;
-		goto restore;
+	if (write_or_report(&r->c)) {
+		ret = SK_EXIT_SYSTEM;
+		goto out;
 	}
-	if (!o->quiet) {
-		if (ret == 0)
+	/* The record is final: nothing is left to resume. */
+	sk_state_clear(r->state);
+	if (!r->o->quiet) {
+		if (ret == SK_EXIT_OK)
 			fprintf(stderr, "sup: installed '%s' %s; record in %s\n",
-				m->name, m->version, c.path);
+				m->name, m->version, r->c.path);
 		else
 			fprintf(stderr, "sup: error: install of '%s' %s failed: %s; record in %s\n",
-				m->name, m->version, fail_msg ? fail_msg : "",
-				c.path);
+				m->name, m->version,
+				r->fail_msg ? r->fail_msg : "", r->c.path);
 	}
-	if (o->json)
-		printf("%s\n", sk_confirm_text(&c));
-restore:
+	if (r->o->json)
+		printf("%s\n", sk_confirm_text(&r->c));
+out:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-out:
-	sk_confirm_release(&c);
-	sk_diag_release(&d);
-	free(fail_code);
-	free(fail_msg);
-	free(logs);
-	free(state);
 	return ret;
 }
 
-int sk_install(const struct sk_install_opts *o)
+/*
+ * Leave the caller: a new session (so that stopping the runtime or the
+ * agent that started us, or closing their terminal, does not stop the
+ * install), output to the installer log. Returns in the child only; the
+ * parent prints where to look and exits.
+ */
+static int detach(struct run *r, int lock_fd, const char *what)
+{
+	char *log = sk_path_join(r->logs, "installer.log");
+	pid_t pid;
+	int fd;
+
+	if (!log)
+		return -ENOMEM;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		free(log);
+		return -errno;
+	}
+	if (pid > 0) {
+		fprintf(stderr, "sup: installing in the background (pid %ld); log %s, record %s\n",
+			(long)pid, log, r->c.path);
+		free(log);
+		exit(SK_EXIT_OK);
+	}
+	setsid();
+	signal(SIGHUP, SIG_IGN);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
+		  0644);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	free(log);
+	if (chdir("/") != 0)
+		return -errno;
+	sk_lock_describe(lock_fd, what);
+	fprintf(stderr, "sup: detached installer, pid %ld\n", (long)getpid());
+	return 0;
+}
+
+static int take_lock(const char *state, const char *what)
+{
+	char *holder = NULL;
+	int fd = sk_lock_take(state, what, &holder);
+
+	if (fd == -EBUSY)
+		fprintf(stderr, "sup: error: another installer is running (%s)\n",
+			holder ? holder : "its pid is unknown");
+	else if (fd < 0)
+		fprintf(stderr, "sup: error: cannot take the installer lock in '%s': %s\n",
+			state, strerror(-fd));
+	free(holder);
+	return fd;
+}
+
+/* The package path to keep in the state: a link in the state directory
+ * when it can be made (it outlives /tmp), else the absolute path. */
+static char *keep_package(const char *sup_path, const char *state)
+{
+	char *abs = realpath(sup_path, NULL), *link_path;
+
+	if (!abs)
+		return NULL;
+	link_path = sk_path_join(state, SK_STATE_SUP_NAME);
+	if (!link_path)
+		return abs;
+	unlink(link_path);
+	if (link(abs, link_path) == 0) {
+		free(abs);
+		return link_path;
+	}
+	free(link_path);
+	return abs;
+}
+
+static int start_install(const struct sk_install_opts *o,
+			 const struct sk_env *e, const struct sk_supfile *f,
+			 const struct sk_action_type **types)
+{
+	const struct sk_manifest *m = &f->manifest;
+	struct run r = { .e = e, .f = f, .types = types, .o = o };
+	struct sk_install_state st = { 0 };
+	struct sk_diag d;
+	char *what = NULL, *config_abs = NULL;
+	const char *why;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+
+	sk_diag_init(&d);
+	r.logs = prepare_dir(e->root, e->cfg.logs_dir, &d);
+	r.state = r.logs ? prepare_dir(e->root, e->cfg.state_dir, &d) : NULL;
+	what = sk_asprintf("installing '%s' %s from '%s'", m->name, m->version,
+			   f->path);
+	if (!r.state || !what) {
+		sk_diag_print(&d, "sup");
+		goto out;
+	}
+	lock_fd = take_lock(r.state, what);
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
+	err = sk_state_load(r.state, &st, &why);
+	if (err != -ENOENT) {
+		fprintf(stderr, "sup: error: an interrupted install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
+			err ? why : st.sup);
+		ret = SK_EXIT_BUSY;
+		goto out;
+	}
+
+	st.sup = keep_package(f->path, r.state);
+	st.sup_sha256 = strdup(f->sha256);
+	if (o->config_path) {
+		config_abs = realpath(o->config_path, NULL);
+		st.config = config_abs;
+		config_abs = NULL;
+	}
+	st.product = o->product ? strdup(o->product) : NULL;
+	st.job_id = o->job_id ? strdup(o->job_id) : NULL;
+	st.plugin_dirs = (char **)o->plugin_dirs;
+	st.n_plugin_dirs = o->n_plugin_dirs;
+	if (!st.sup || !st.sup_sha256) {
+		fprintf(stderr, "sup: error: cannot record the package path of '%s': %s\n",
+			f->path, strerror(errno));
+		st.plugin_dirs = NULL;
+		st.n_plugin_dirs = 0;
+		goto out;
+	}
+	err = sk_state_save(r.state, &st);
+	st.plugin_dirs = NULL; /* borrowed from o */
+	st.n_plugin_dirs = 0;
+	if (err) {
+		fprintf(stderr, "sup: error: cannot write the install state in '%s': %s\n",
+			r.state, strerror(-err));
+		goto out;
+	}
+
+	if (sk_confirm_init(&r.c, f, types, e->cfg.product, e->root,
+			    "running") != 0 ||
+	    !(r.c.path = sk_path_join(r.logs, SK_CONFIRM_NAME))) {
+		fprintf(stderr, "sup: error: out of memory\n");
+		sk_state_clear(r.state);
+		goto out;
+	}
+	sk_confirm_job(&r.c, o->job_id);
+	if (write_or_report(&r.c)) {
+		sk_state_clear(r.state);
+		goto out;
+	}
+	if (o->detach && (err = detach(&r, lock_fd, what)) != 0) {
+		fprintf(stderr, "sup: error: cannot detach: %s\n", strerror(-err));
+		goto out;
+	}
+	ret = run_loop(&r);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	sk_install_state_release(&st);
+	sk_confirm_release(&r.c);
+	sk_diag_release(&d);
+	free(r.logs);
+	free(r.state);
+	free(r.fail_code);
+	free(r.fail_msg);
+	free(what);
+	free(config_abs);
+	return ret;
+}
+
+static int install(const struct sk_install_opts *o)
 {
 	struct sk_limits lim;
 	struct sk_diag d;
@@ -499,7 +493,6 @@ int sk_install(const struct sk_install_opts *o)
 	const struct sk_action_type **types = NULL;
 	int ret;
 
-	signal(SIGPIPE, SIG_IGN);
 	sk_limits_default(&lim);
 	sk_diag_init(&d);
 	sk_supfile_open(&f, o->sup_path, &lim, &d);
@@ -508,11 +501,10 @@ int sk_install(const struct sk_install_opts *o)
 
 	if (f.manifest_ok) {
 		types = calloc(f.manifest.n_actions + 1, sizeof(*types));
-		if (!types) {
+		if (!types)
 			sk_diag_add(&d, SK_DIAG_SYSTEM, "out of memory");
-		} else if (e.root) {
-			preflight(&e, &f, types, &d);
-		}
+		else if (e.root)
+			sk_preflight(&e, &f, types, &d);
 	}
 
 	if (!sk_diag_empty(&d)) {
@@ -520,7 +512,7 @@ int sk_install(const struct sk_install_opts *o)
 		fprintf(stderr, "sup: error: '%s' was not installed: %zu problem%s found; nothing was changed\n",
 			o->sup_path, d.count, d.count == 1 ? "" : "s");
 		if (o->record_rejection && e.root)
-			record_rejection(&e, &f, types, &d);
+			record_rejection(&e, &f, types, o, &d);
 		ret = sk_diag_exit_code(&d);
 		goto out;
 	}
@@ -535,14 +527,279 @@ int sk_install(const struct sk_install_opts *o)
 				printf("%s\n", sk_confirm_text(&c));
 			sk_confirm_release(&c);
 		}
-		ret = 0;
+		ret = SK_EXIT_OK;
 		goto out;
 	}
-	ret = run_all(&e, &f, types, o);
+	ret = start_install(o, &e, &f, types);
 out:
 	free(types);
 	sk_env_close(&e);
 	sk_supfile_close(&f);
 	sk_diag_release(&d);
 	return ret;
+}
+
+/* Where the state of this gateway lives: the configuration given on the
+ * command line decides, as for a new install. */
+static char *find_state_dir(const struct sk_install_opts *o, char **root,
+			    char **logs)
+{
+	struct sk_config cfg;
+	struct sk_diag d;
+	const char *why;
+	char *state = NULL;
+
+	sk_diag_init(&d);
+	*logs = NULL;
+	*root = realpath(o->root ? o->root : "/", NULL);
+	if (!*root) {
+		fprintf(stderr, "sup: error: root directory '%s': %s\n",
+			o->root ? o->root : "/", strerror(errno));
+		return NULL;
+	}
+	if (sk_config_load(&cfg, o->config_path, *root, o->product, &d) == 0 &&
+	    sk_root_resolve(*root, cfg.state_dir, 0, &state, &why) == 0 &&
+	    sk_root_resolve(*root, cfg.logs_dir, 0, logs, &why) != 0) {
+		free(state);
+		state = NULL;
+	}
+	sk_diag_print(&d, "sup");
+	sk_config_release(&cfg);
+	sk_diag_release(&d);
+	return state;
+}
+
+/* End a pending run that cannot go on: record why, drop the state. */
+static int resume_failed(struct sk_confirm *c, const char *state,
+			 const char *code, const char *msg)
+{
+	fprintf(stderr, "sup: error: cannot resume: %s\n", msg);
+	if (c->doc) {
+		for (size_t i = 0; i < c->n; i++) {
+			enum sk_action_status s = sk_confirm_status(c, i);
+
+			if (s == SK_ST_RUNNING)
+				sk_confirm_action_error(c, i, "interrupted", msg);
+			else if (s == SK_ST_PENDING)
+				sk_confirm_action_skip(c, i);
+		}
+		sk_confirm_finish(c, "failed", code, msg);
+		if (write_or_report(c))
+			return SK_EXIT_SYSTEM;
+	}
+	sk_state_clear(state);
+	return SK_EXIT_FAILED;
+}
+
+/* Prepare the statuses of an interrupted run for continuing it. */
+static void requeue(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+
+	for (size_t i = 0; i < r->c.n; i++) {
+		enum sk_action_status s = sk_confirm_status(&r->c, i);
+
+		if (s == SK_ST_RUNNING) {
+			if (r->types[i]->ops.flags & SUP_ACTION_IDEMPOTENT) {
+				sk_confirm_action_requeue(&r->c, i);
+				continue;
+			}
+			sk_confirm_action_error(&r->c, i, "interrupted",
+				"the installer stopped during this action; it is not idempotent, so it is not run again");
+			s = SK_ST_FAILED;
+		}
+		if (s == SK_ST_FAILED &&
+		    m->actions[i].on_error == SK_ON_ERROR_ABORT && !r->fail_code)
+			set_failure(r, "interrupted",
+				    sk_asprintf("action '%s' failed: it was interrupted",
+						m->actions[i].id));
+	}
+	if (r->fail_code)
+		skip_pending(r);
+}
+
+static int resume(const struct sk_install_opts *o)
+{
+	struct sk_limits lim;
+	struct sk_diag d;
+	struct sk_supfile f = { .fd = -1 };
+	struct sk_env e = { 0 };
+	struct sk_install_state st = { 0 };
+	struct run r = { .o = o, .f = &f, .e = &e };
+	char *root = NULL, *what = NULL, *conf_path = NULL, *msg = NULL;
+	const struct sk_action_type **types = NULL;
+	const char *why, *reason;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+
+	sk_limits_default(&lim);
+	sk_diag_init(&d);
+	r.state = find_state_dir(o, &root, &r.logs);
+	if (!r.state)
+		goto out;
+	err = sk_state_load(r.state, &st, &why);
+	if (err == -ENOENT) {
+		if (!o->quiet)
+			fprintf(stderr, "sup: nothing to resume\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	lock_fd = take_lock(r.state, "resuming an install");
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
+	conf_path = sk_path_join(r.logs, SK_CONFIRM_NAME);
+	if (!conf_path)
+		goto out;
+	if (err) {
+		msg = sk_asprintf("install state in '%s': %s", r.state, why);
+		sk_confirm_load(&r.c, conf_path, NULL, &why);
+		ret = resume_failed(&r.c, r.state, "resume_failed", msg ? msg : why);
+		goto out;
+	}
+	if (sk_supfile_open(&f, st.sup, &lim, &d) != 0 ||
+	    strcmp(f.sha256, st.sup_sha256) != 0) {
+		sk_diag_print(&d, "sup");
+		msg = sk_asprintf("package '%s' is gone or changed since the install started",
+				  st.sup);
+		sk_confirm_load(&r.c, conf_path, NULL, &why);
+		ret = resume_failed(&r.c, r.state, "package_changed",
+				    msg ? msg : "package changed");
+		goto out;
+	}
+	if (sk_confirm_load(&r.c, conf_path, &f, &why) != 0) {
+		fprintf(stderr, "sup: error: cannot resume: '%s': %s; 'sup install --abandon' closes the pending run\n",
+			conf_path, why);
+		goto out;
+	}
+	sk_env_open(&e, root, st.config, st.product,
+		    (const char *const *)st.plugin_dirs, st.n_plugin_dirs, &d);
+	types = calloc(f.manifest.n_actions + 1, sizeof(*types));
+	if (!types)
+		goto out;
+	for (size_t i = 0; i < f.manifest.n_actions; i++) {
+		types[i] = sk_registry_find(&e.reg, f.manifest.actions[i].type);
+		if (!types[i])
+			sk_diag_add(&d, SK_DIAG_SETUP,
+				    "action '%s': no enabled plugin handles type '%s'",
+				    f.manifest.actions[i].id,
+				    f.manifest.actions[i].type);
+	}
+	if (!sk_diag_empty(&d)) {
+		sk_diag_print(&d, "sup");
+		ret = resume_failed(&r.c, r.state, "resume_failed",
+				    d.items[0].msg);
+		goto out;
+	}
+	r.types = types;
+	reason = strcmp(sk_confirm_result(&r.c), "suspended") == 0 ?
+			 sk_confirm_suspend_reason(&r.c) : NULL;
+	reason = reason ? reason : "interrupted";
+	if (!o->quiet)
+		fprintf(stderr, "sup: resuming '%s' %s after %s\n",
+			f.manifest.name, f.manifest.version, reason);
+	sk_confirm_resumed(&r.c, reason);
+	requeue(&r);
+	if (write_or_report(&r.c))
+		goto out;
+	what = sk_asprintf("resuming '%s' %s", f.manifest.name,
+			   f.manifest.version);
+	if (o->detach && (err = detach(&r, lock_fd, what ? what : "")) != 0) {
+		fprintf(stderr, "sup: error: cannot detach: %s\n", strerror(-err));
+		goto out;
+	}
+	ret = run_loop(&r);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	free(types);
+	sk_install_state_release(&st);
+	sk_confirm_release(&r.c);
+	sk_env_close(&e);
+	if (f.path)
+		sk_supfile_close(&f);
+	sk_diag_release(&d);
+	free(root);
+	free(r.logs);
+	free(r.state);
+	free(r.fail_code);
+	free(r.fail_msg);
+	free(conf_path);
+	free(what);
+	free(msg);
+	return ret;
+}
+
+static int abandon(const struct sk_install_opts *o)
+{
+	struct sk_install_state st = { 0 };
+	struct sk_confirm c = { 0 };
+	char *root = NULL, *logs = NULL, *state, *conf_path = NULL;
+	const char *why;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+
+	state = find_state_dir(o, &root, &logs);
+	if (!state)
+		goto out;
+	err = sk_state_load(state, &st, &why);
+	if (err == -ENOENT) {
+		if (!o->quiet)
+			fprintf(stderr, "sup: no pending install to abandon\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	lock_fd = take_lock(state, "abandoning an install");
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
+	conf_path = sk_path_join(logs, SK_CONFIRM_NAME);
+	if (conf_path && sk_confirm_load(&c, conf_path, NULL, &why) == 0) {
+		for (size_t i = 0; i < c.n; i++) {
+			enum sk_action_status s = sk_confirm_status(&c, i);
+
+			if (s == SK_ST_RUNNING)
+				sk_confirm_action_error(&c, i, "abandoned",
+					"the pending install was abandoned by the operator");
+			else if (s == SK_ST_PENDING)
+				sk_confirm_action_skip(&c, i);
+		}
+		sk_confirm_finish(&c, "failed", "abandoned",
+				  "the pending install was abandoned by the operator");
+		if (write_or_report(&c))
+			goto out;
+	}
+	err = sk_state_clear(state);
+	if (err) {
+		fprintf(stderr, "sup: error: cannot remove the install state in '%s': %s\n",
+			state, strerror(-err));
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "sup: abandoned the pending install of '%s'\n",
+			st.sup);
+	ret = SK_EXIT_OK;
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	sk_install_state_release(&st);
+	sk_confirm_release(&c);
+	free(root);
+	free(logs);
+	free(state);
+	free(conf_path);
+	return ret;
+}
+
+int sk_install(const struct sk_install_opts *o)
+{
+	/* The caller (an agent, the runtime) may go away: writes to its
+	 * pipes must fail, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	switch (o->mode) {
+	case SK_MODE_RESUME: return resume(o);
+	case SK_MODE_ABANDON: return abandon(o);
+	case SK_MODE_INSTALL: break;
+	}
+	return install(o);
 }

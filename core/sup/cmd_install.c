@@ -12,6 +12,8 @@
 
 static const char help[] =
 	"usage: sup install FILE.sup [OPTIONS]\n"
+	"       sup install --resume [OPTIONS]\n"
+	"       sup install --abandon [OPTIONS]\n"
 	"\n"
 	"Verify FILE.sup completely (format, manifest, every payload's size\n"
 	"and sha256, compatibility, plugins, each action's check), then run\n"
@@ -30,17 +32,24 @@ static const char help[] =
 	"  --json              print the final confirmation document on stdout\n"
 	"  --record-rejection  write confirmation.json (result \"rejected\")\n"
 	"                      also when preflight fails\n"
+	"  --detach            after preflight, run the actions in a new session\n"
+	"                      (log: LOGS_DIR/installer.log) and return at once\n"
+	"  --job-id ID         record the campaign job ID in confirmation.json\n"
+	"  --resume            continue the interrupted or suspended install, if\n"
+	"                      any (finished actions are not run again)\n"
+	"  --abandon           close the pending install as failed\n"
 	"  -q, --quiet         print errors only\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"exit codes: 0 installed, 1 an action failed, 2 usage, 3 invalid\n"
 	"package, 4 not installable here, 5 configuration or plugin problem,\n"
-	"6 system error.\n";
+	"6 system error, 7 suspended (reboot or signal; resume with --resume),\n"
+	"8 another installer is running or an install is pending.\n";
 
 int cmd_install(int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_CONFIG, O_PLUGIN_DIR, O_PRODUCT, O_DRY,
-	       O_JSON, O_RECORD };
+	       O_JSON, O_RECORD, O_DETACH, O_JOB, O_RESUME, O_ABANDON };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -49,6 +58,10 @@ int cmd_install(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "record-rejection", no_argument, NULL, O_RECORD },
+		{ "detach", no_argument, NULL, O_DETACH },
+		{ "job-id", required_argument, NULL, O_JOB },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "abandon", no_argument, NULL, O_ABANDON },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -78,12 +91,28 @@ int cmd_install(int argc, char **argv)
 		case O_DRY: o.dry_run = true; break;
 		case O_JSON: o.json = true; break;
 		case O_RECORD: o.record_rejection = true; break;
+		case O_DETACH: o.detach = true; break;
+		case O_JOB: o.job_id = optarg; break;
+		case O_RESUME: o.mode = SK_MODE_RESUME; break;
+		case O_ABANDON: o.mode = SK_MODE_ABANDON; break;
 		case 'q': o.quiet = true; break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
 			return cmd_usage_error("install", "unknown option '%s'",
 					       argv[optind - 1]);
 		}
+	}
+	if (o.detach && o.json)
+		return cmd_usage_error("install",
+			"--json cannot be used with --detach");
+	if (o.mode != SK_MODE_INSTALL) {
+		if (optind != argc)
+			return cmd_usage_error("install",
+				"--resume and --abandon take no SUP file");
+		if (o.dry_run || o.record_rejection || o.json)
+			return cmd_usage_error("install",
+				"--resume and --abandon take no --dry-run, --json or --record-rejection");
+		return sk_install(&o);
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("install",

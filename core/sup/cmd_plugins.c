@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "runner.h"
+#include "preflight.h"
 
 #define MAX_PLUGIN_DIRS 32
 

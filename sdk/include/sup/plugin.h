@@ -209,6 +209,26 @@ struct sup_host_api {
 	int64_t (*time_left_ms)(struct sup_action_ctx *ctx);
 	/* Release memory the host allocated for the plugin. */
 	void (*free)(void *ptr);
+
+	/* --- product profile, resume ----------------------------------- */
+
+	/* A key of a product-wide section of the product profile, shared by
+	 * every plugin: "runtime" (how to stop, start and health-check the
+	 * product runtime), "firmware" (where releases live, or the
+	 * flasher), "system" (reboot command). See docs/config.md. Returns
+	 * SUP_OK, or SUP_ENOENT when the key is not set. */
+	int (*product_get)(struct sup_action_ctx *ctx, const char *section,
+			   const char *key, const char **out);
+	/* Announce that this action is about to end the installer's run
+	 * (a reboot): the host records the action as succeeded, makes the
+	 * install state durable, and returns only then, so the plugin may
+	 * pull the plug right after. When execute then returns SUP_OK, the
+	 * installer stops and `sup install --resume` continues with the
+	 * next action (after boot). If execute fails instead, the action is
+	 * recorded as failed. reason is a short word ("reboot"). Returns
+	 * SUP_OK, or SUP_ERR when the state could not be made durable (the
+	 * plugin must then not reboot). Execute only. */
+	int (*request_resume)(struct sup_action_ctx *ctx, const char *reason);
 };
 
 /* True if the host provides member (added after ABI 1.0 or not). */
