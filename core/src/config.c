@@ -25,18 +25,33 @@ struct parse_state {
 };
 
 /* inih reads through this so that the handler knows the line number. */
+static void bad(struct parse_state *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* inih reads through this so that the handler knows the line number, and
+ * so that a line longer than inih's buffer is refused whole instead of
+ * being read as two lines. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_state *ps = stream;
 	char *r = fgets(str, num, ps->fp);
+	size_t len;
+	int ch;
 
-	if (r)
-		ps->line++;
+	if (!r)
+		return NULL;
+	ps->line++;
+	len = strlen(str);
+	if (len > 0 && str[len - 1] == '\n')
+		return r;
+	if (feof(ps->fp))
+		return r; /* last line, no newline */
+	while ((ch = fgetc(ps->fp)) != EOF && ch != '\n')
+		;
+	bad(ps, "line is longer than %d characters", num - 2);
+	str[0] = '\0';
 	return r;
 }
-
-static void bad(struct parse_state *ps, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 static void bad(struct parse_state *ps, const char *fmt, ...)
 {
@@ -329,7 +344,7 @@ static int parse_file(struct parse_state *ps, const char *file)
 		sk_diag_add(ps->d, SK_DIAG_SYSTEM, "out of memory");
 		return -1;
 	}
-	if (r > 0 && ps->errors == 0) {
+	if (r > 0) {
 		/* A syntax error inih found itself, or an allocation failure
 		 * in a handler. */
 		sk_diag_add(ps->d, SK_DIAG_SETUP,

@@ -360,6 +360,7 @@ static int hash_rest(struct rd *r)
 int sk_supfile_open(struct sk_supfile *f, const char *path,
 		    const struct sk_limits *lim, struct sk_diag *d)
 {
+	static struct sk_limits defaults;
 	struct rd *r = NULL;
 	struct archive *a = NULL;
 	struct stat st;
@@ -367,6 +368,10 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
+	if (!lim) {
+		sk_limits_default(&defaults);
+		lim = &defaults;
+	}
 	f->lim = lim;
 	f->path = strdup(path);
 	if (!f->path) {
@@ -514,8 +519,12 @@ int64_t sk_payload_stream_read(struct sk_payload_stream *s, void *buf,
 	}
 	if (s->done)
 		return 0;
-	if (len == 0)
-		return 0;
+	if (len == 0) {
+		/* 0 means "verified end": never say it before it is true. */
+		*err = sk_asprintf("payload '%s': read with an empty buffer",
+				   s->p->name);
+		return -1;
+	}
 	n = archive_read_data(s->a, buf, len);
 	if (n < 0) {
 		*err = sk_asprintf("payload '%s': %s", s->p->name,

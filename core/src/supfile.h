@@ -32,7 +32,7 @@ struct sk_supfile {
 /*
  * Open path and read the whole archive once: the manifest (parsed and
  * validated), then every payload entry, checked against the manifest and
- * hashed. Every problem goes to d (class PACKAGE, SYSTEM for I/O errors).
+ * hashed (lim NULL: the default limits). Every problem goes to d (class PACKAGE, SYSTEM for I/O errors).
  * Returns 0 when the package is sound (f->verified), -1 otherwise; f is
  * always initialised and must be closed with sk_supfile_close().
  */
@@ -49,7 +49,7 @@ struct sk_payload_stream;
 int sk_payload_stream_open(const struct sk_supfile *f, size_t i,
 			   struct sk_payload_stream **out, char **err);
 /*
- * Read up to len bytes: returns the count, 0 at the end of a payload whose
+ * Read up to len (> 0) bytes: returns the count, 0 at the end of a payload whose
  * size and SHA-256 matched the manifest, or -1 (with *err malloc'd) on a
  * read error or when the data does not match. After -1 the stream only
  * returns -1.
