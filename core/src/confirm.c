@@ -346,9 +346,11 @@ void sk_confirm_suspend(struct sk_confirm *c, const char *reason,
 	set(c->doc, "suspended", o);
 }
 
-void sk_confirm_resumed(struct sk_confirm *c, const char *reason)
+void sk_confirm_resumed(struct sk_confirm *c, const char *reason_in)
 {
+	/* reason_in may live in the "suspended" object replaced below. */
 	json_object *arr, *o = json_object_new_object();
+	json_object *reason = str_or_null(reason_in);
 
 	if (!json_object_object_get_ex(c->doc, "resumed", &arr) || !arr ||
 	    !json_object_is_type(arr, json_type_array)) {
@@ -357,10 +359,13 @@ void sk_confirm_resumed(struct sk_confirm *c, const char *reason)
 	}
 	set(c->doc, "result", json_object_new_string("running"));
 	set(c->doc, "suspended", NULL);
-	if (!o || !arr)
+	if (!o || !arr) {
+		json_object_put(o);
+		json_object_put(reason);
 		return;
+	}
 	set(o, "at", now_obj());
-	set(o, "reason", str_or_null(reason));
+	set(o, "reason", reason);
 	json_object_array_add(arr, o);
 }
 

@@ -471,9 +471,14 @@ static int h_resolve_path(struct sup_action_ctx *ctx, const char *gw,
 			    out, &why);
 	if (r == 0)
 		return SUP_OK;
-	failf(ctx, "action_failed", "action '%s': path '%s': %s%s%s",
-	      ctx->call->action->id, gw ? gw : "(null)", why,
-	      r != -EINVAL ? ": " : "", r != -EINVAL ? strerror(-r) : "");
+	/* The reasons of these errors already say all strerror would. */
+	if (r == -EINVAL || r == -ELOOP || r == -ENAMETOOLONG || r == -ENOMEM)
+		failf(ctx, "action_failed", "action '%s': path '%s': %s",
+		      ctx->call->action->id, gw ? gw : "(null)", why);
+	else
+		failf(ctx, "action_failed", "action '%s': path '%s': %s: %s",
+		      ctx->call->action->id, gw ? gw : "(null)", why,
+		      strerror(-r));
 	return SUP_EINVAL;
 }
 
@@ -810,6 +815,31 @@ static void kill_group(pid_t pid, int *status)
 		;
 }
 
+/* The captured tail as UTF-8 of at most SK_OUTPUT_TAIL bytes, starting at
+ * a character boundary. */
+static char *output_tail(const char *tail, size_t len)
+{
+	char *out;
+	size_t n, start = 0;
+
+	/* A character cut by the ring: drop its continuation bytes. */
+	while (start < len && start < 3 &&
+	       ((unsigned char)tail[start] & 0xc0) == 0x80)
+		start++;
+	out = sk_utf8_clean(tail + start, len - start);
+	if (!out)
+		return NULL;
+	/* Replacement characters may have made it longer than the tail. */
+	n = strlen(out);
+	if (n > SK_OUTPUT_TAIL) {
+		start = n - SK_OUTPUT_TAIL;
+		while (start < n && ((unsigned char)out[start] & 0xc0) == 0x80)
+			start++;
+		memmove(out, out + start, n - start + 1);
+	}
+	return out;
+}
+
 void sk_call_result_release(struct sk_call_result *r)
 {
 	free(r->code);
@@ -893,6 +923,11 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		}
 	}
 	res->duration_ms = sk_now_ms() - start;
+	/* A plugin that gave up at the same deadline as ours (time_left_ms)
+	 * may exit just before we look: its failure is still the timeout. */
+	if (!timed_out && sk_now_ms() >= deadline &&
+	    !(s.done_seen && s.done_ok && !res->code))
+		timed_out = true;
 
 	if (timed_out) {
 		msg = sk_asprintf("plugin '%s' timed out after %lu s %s action '%s'",
@@ -924,7 +959,7 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 	}
 	res->ok = !timed_out && s.done_seen && s.done_ok && !res->code;
 	if (s.tail_len)
-		res->output = sk_utf8_clean(s.tail, s.tail_len);
+		res->output = output_tail(s.tail, s.tail_len);
 	close(pfd[0]);
 	close(afd[1]);
 	free(s.line);

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd.h - run a host command for a plugin: a shell command line
+ * (/bin/sh -c SCRIPT [ARG0 ARG...]) or a program with its argv.
+ *
+ * The command runs on the host (not chrooted) in a new process group, with
+ * stdin from /dev/null, stdout and stderr on one pipe whose chunks go to
+ * host->output() (or to a caller's sink) as they come, the inherited
+ * environment plus the caller's additions plus SUP_ROOT, SUP_ACTION_ID and
+ * SUP_STAGING_DIR (when there is one), and no descriptor of the installer
+ * beyond 0-2. It gets SIGKILL if the plugin process dies first.
+ *
+ * On timeout the command's process group gets SIGTERM, then SIGKILL 5 s
+ * later. The command is over when its first process exits; processes it
+ * left in the background (a daemon it started) keep running, and their
+ * output is read for 200 ms more only.
+ *
+ * The installer stops a plugin with SIGTERM (SIGKILL 5 s later). Such a
+ * signal (SIGTERM, SIGINT, SIGHUP) received while a command runs is
+ * forwarded to the command's group, and raised again in the plugin once
+ * the command is gone and the signal dispositions are restored.
+ *
+ * Nothing here calls host->fail(): the caller says what failed, e.g.
+ * host->fail(ctx, 0, "stop command %s", spc_cmd_describe(&res, buf, len))
+ * gives "stop command exited with status 3".
+ */
+#ifndef SPC_CMD_H
+#define SPC_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sup/plugin.h>
+
+/* What a command needs; the strings belong to the caller. */
+struct spc_cmd {
+	/* A shell command line, run as /bin/sh -c script [args...]: args[0]
+	 * becomes $0 and args[1] $1. NULL to run path instead. */
+	const char *script;
+	/* NULL-terminated; only with script, may be NULL. */
+	const char *const *args;
+	/* Without script: the host path of the program and its argv
+	 * (NULL-terminated, argv[0] first). */
+	const char *path;
+	const char *const *argv;
+	/* NULL-terminated "NAME=value" entries that override the inherited
+	 * environment (a later entry overrides an earlier one). SUP_ROOT,
+	 * SUP_ACTION_ID and SUP_STAGING_DIR are set after them and cannot be
+	 * overridden. May be NULL. */
+	const char *const *env;
+	/* Host directory to run in; NULL for "/". */
+	const char *cwd;
+	/* Milliseconds the command may run, < 0 for no limit of its own. The
+	 * action's time left (host->time_left_ms()) limits it as well. */
+	int64_t timeout_ms;
+	/* Where the command's output goes; NULL sends it to host->output(). */
+	void (*sink)(void *data, const char *buf, size_t len);
+	void *sink_data;
+};
+
+/* How a command ended. */
+enum spc_cmd_end {
+	SPC_CMD_EXITED = 0,	 /* status: its exit status */
+	SPC_CMD_SIGNALED = 1,	 /* status: the signal that killed it */
+	SPC_CMD_TIMEOUT = 2,	 /* killed after timeout_ms */
+	SPC_CMD_STOPPED = 3,	 /* killed because the installer stopped the
+				  * plugin; status: the installer's signal */
+	SPC_CMD_SPAWN_ERROR = 4, /* never ran: see stage and err */
+	SPC_CMD_WAIT_ERROR = 5,	 /* could not be watched (err); it was
+				  * killed */
+};
+
+/* Where a command that never ran failed. */
+enum spc_cmd_stage {
+	SPC_CMD_STAGE_PREPARE = 1, /* environment, pipes, fork */
+	SPC_CMD_STAGE_SETUP = 2,   /* in the child, before chdir */
+	SPC_CMD_STAGE_CHDIR = 3,
+	SPC_CMD_STAGE_EXEC = 4,
+};
+
+struct spc_cmd_result {
+	enum spc_cmd_end end;
+	int status;
+	enum spc_cmd_stage stage; /* SPC_CMD_SPAWN_ERROR only */
+	int err; /* errno, SPC_CMD_SPAWN_ERROR and SPC_CMD_WAIT_ERROR */
+	pid_t pid;		  /* the command's first process, or -1 */
+	int64_t elapsed_ms;
+	int64_t timeout_ms; /* the limit applied, -1 if none */
+	/* Processes the command left behind still hold its output open;
+	 * what they write is not captured. */
+	bool output_left_open;
+};
+
+/* Longest text spc_cmd_describe() writes, with its NUL. */
+#define SPC_CMD_DESC_LEN 128
+
+/*
+ * Run cmd and wait for it. Fills *res in every case. Returns SUP_OK if the
+ * command exited with status 0, else SUP_ERR. Never records a failure on
+ * ctx.
+ */
+int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		const struct spc_cmd *cmd, struct spc_cmd_result *res);
+
+/*
+ * How res ended, as the predicate of a sentence whose subject the caller
+ * gives: "exited with status 3", "was killed by signal 9 (SIGKILL)",
+ * "timed out after 30 s", "was stopped: the installer sent signal 15
+ * (SIGTERM)", "could not be run: cannot execute it: No such file or
+ * directory". Written to buf (SPC_CMD_DESC_LEN bytes suffice); returns buf.
+ */
+const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
+			     size_t len);
+
+/* The PATH commands search: the installer's, else the shell's default. */
+const char *spc_cmd_search_path(void);
+
+/*
+ * Find the program name stands for: an absolute host path to an
+ * executable regular file, or a bare name looked up in search (relative
+ * and empty entries skipped). Returns 0 and a malloc'd *out, or an errno
+ * value (EACCES if only unusable files were found, EINVAL for a relative
+ * path with a '/').
+ */
+int spc_cmd_find_program(const char *name, const char *search, char **out);
+
+/*
+ * The program a shell command line starts: its first word, if that word is
+ * a plain absolute path or bare name (no quotes, variables, assignments or
+ * other shell syntax). Returns 0 and a malloc'd *out, EINVAL if the first
+ * word cannot be told without a shell (or the line is empty), or ENOMEM.
+ */
+int spc_cmd_first_word(const char *script, char **out);
+
+#endif

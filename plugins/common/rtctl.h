@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtctl.h - stop, start and watch the product runtime as the [runtime]
+ * section of the product profile says (host->product_get(), keys in
+ * docs/config.md).
+ *
+ * Three questions are asked of the runtime:
+ *  - healthy?  per "health": the health command exits with 0 (command),
+ *    the pidfile holds the pid of a live process (pidfile), or
+ *    `systemctl is-active UNIT` says "active" (systemd);
+ *  - down?     with a unit: `systemctl is-active UNIT` says "inactive" or
+ *    "failed"; else with a pidfile: there is none, or its pid is not alive;
+ *    else: the health command exits with a non-zero status;
+ *  - which pid? from the pidfile, else systemd's MainPID of the unit;
+ *    only for messages.
+ *
+ * Commands run through spc_cmd_run() (cmd.h): on the host, with SUP_ROOT
+ * set, output to host->output() (the health command's output is kept and
+ * shown once, with the final verdict, not at every poll).
+ *
+ * Messages say what was seen: "runtime still running (pid 4242) 60 s after
+ * the stop command", "runtime did not become healthy within 30 s: health
+ * command exited with status 1".
+ */
+#ifndef SPC_RTCTL_H
+#define SPC_RTCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sup/plugin.h>
+
+enum spc_rt_control {
+	SPC_RT_CONTROL_COMMANDS = 0, /* start_command, stop_command */
+	SPC_RT_CONTROL_SYSTEMD = 1,  /* systemctl start/stop UNIT */
+};
+
+enum spc_rt_health {
+	SPC_RT_HEALTH_COMMAND = 0,
+	SPC_RT_HEALTH_PIDFILE = 1,
+	SPC_RT_HEALTH_SYSTEMD = 2,
+};
+
+/*
+ * The [runtime] settings, checked. Filled by spc_rtctl_load() and valid
+ * during the plugin call whose host and ctx it was loaded with (the
+ * strings belong to the host); release it with spc_rtctl_release().
+ */
+struct spc_rtctl {
+	const struct sup_host_api *host;
+	struct sup_action_ctx *ctx;
+	enum spc_rt_control control;
+	enum spc_rt_health health;
+	const char *unit;	    /* NULL if not set */
+	const char *start_command;  /* NULL with control = systemd */
+	const char *stop_command;   /* NULL with control = systemd */
+	const char *health_command; /* NULL unless health = command */
+	const char *pidfile;	    /* gateway path, or NULL */
+	char *pidfile_host;	    /* pidfile under the root (host->free) */
+	char *systemctl;	    /* host path of systemctl (free), or NULL */
+	int64_t start_timeout_ms;
+	int64_t stop_timeout_ms;
+	int64_t poll_interval_ms;
+};
+
+/* Default and limits of the [runtime] numbers. */
+#define SPC_RT_TIMEOUT_S_DEFAULT 60
+#define SPC_RT_TIMEOUT_S_MAX 3600
+#define SPC_RT_POLL_MS_DEFAULT 200
+#define SPC_RT_POLL_MS_MIN 10
+#define SPC_RT_POLL_MS_MAX 60000
+
+/*
+ * Read and check the [runtime] section; every problem is recorded on ctx
+ * with a message naming section and key. Returns SUP_OK or SUP_ERR;
+ * release rt either way. No side effects: check() may call it.
+ */
+int spc_rtctl_load(struct spc_rtctl *rt, const struct sup_host_api *host,
+		   struct sup_action_ctx *ctx);
+void spc_rtctl_release(struct spc_rtctl *rt);
+
+/*
+ * Stop the runtime: nothing if it is already down (said on the output),
+ * else run the stop command and wait until it is down, stop_timeout_s at
+ * most from the start of the stop command. Returns SUP_OK, or SUP_ERR with
+ * the failure recorded.
+ */
+int spc_rtctl_stop(struct spc_rtctl *rt);
+
+/*
+ * Start the runtime: nothing if it is already healthy, else run the start
+ * command and wait until healthy, timeout_ms at most from the start of the
+ * start command (<= 0: start_timeout_s). Returns SUP_OK, or SUP_ERR with
+ * the failure recorded.
+ */
+int spc_rtctl_start(struct spc_rtctl *rt, int64_t timeout_ms);
+
+/*
+ * The same, with the failure messages of a caller that starts the runtime
+ * for a reason of its own: "<lead><subject> did not become healthy within
+ * 30 s: ..." and "<lead>start command exited with status 1". lead may be
+ * "" ("after the failed flash of firmware 2.1.0, "); spc_rtctl_start() is
+ * spc_rtctl_start_as(rt, timeout_ms, "", "runtime").
+ */
+int spc_rtctl_start_as(struct spc_rtctl *rt, int64_t timeout_ms,
+		       const char *lead, const char *subject);
+
+/*
+ * Wait until the runtime is healthy, timeout_ms at most (<= 0:
+ * start_timeout_s), without starting it (after a start done another
+ * way). Returns SUP_OK, or SUP_ERR with the failure recorded.
+ */
+int spc_rtctl_wait_healthy(struct spc_rtctl *rt, int64_t timeout_ms);
+
+/*
+ * One look at the runtime, nothing recorded on ctx. *pid (pid may be NULL)
+ * is set to its pid if known, else 0; *seen (seen may be NULL) to what was
+ * seen ("no pidfile '/run/acme.pid'", "health command exited with status
+ * 1", ...), malloc'd, or NULL when a live pid says it all. A probe that
+ * cannot tell (a pidfile that cannot be read) says no to both questions.
+ */
+bool spc_rtctl_is_healthy(struct spc_rtctl *rt, long *pid, char **seen);
+bool spc_rtctl_is_down(struct spc_rtctl *rt, long *pid, char **seen);
+
+#endif

@@ -1,0 +1,794 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * extract.c - safe, validated, atomic extraction of an archive payload;
+ * see extract.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "extract.h"
+#include "fsutil.h"
+
+/* ---- reading the payload ----------------------------------------- */
+
+struct extract_xread {
+	const struct sup_host_api *host;
+	struct sup_action_ctx *ctx;
+	struct sup_payload *pl;
+	const char *pname;
+	unsigned char *buf;
+	struct fsu_progress prog;
+	bool eof;	/* payload_read returned 0: size and hash verified */
+	bool failed;
+};
+
+/* The next chunk of the payload: bytes read, 0 at its verified end. */
+static int64_t extract_xread_next(struct extract_xread *x)
+{
+	int64_t n;
+
+	if (x->eof)
+		return 0;
+	if (x->failed)
+		return -1;
+	n = x->host->payload_read(x->pl, x->buf, FSU_BUF_SIZE);
+	if (n < 0) {
+		/* The host recorded why (read error or mismatch). */
+		x->failed = true;
+		return -1;
+	}
+	if (n > FSU_BUF_SIZE) {
+		x->failed = true;
+		x->host->fail(x->ctx, 0,
+			      "payload '%s' read returned %" PRId64 " bytes for a %d-byte buffer",
+			      x->pname, n, FSU_BUF_SIZE);
+		return -1;
+	}
+	if (n == 0)
+		x->eof = true;
+	else
+		fsu_progress_add(x->host, x->ctx, &x->prog, (uint64_t)n);
+	return n;
+}
+
+static la_ssize_t extract_xread_cb(struct archive *ar, void *data,
+				   const void **buf)
+{
+	struct extract_xread *x = data;
+	int64_t n = extract_xread_next(x);
+
+	if (n < 0) {
+		archive_set_error(ar, EIO, "cannot read payload '%s'",
+				  x->pname);
+		return ARCHIVE_FATAL;
+	}
+	*buf = x->buf;
+	return (la_ssize_t)n;
+}
+
+/* Read what follows the archive's end marker up to the verified end. */
+static int extract_xdrain(struct extract_xread *x)
+{
+	int64_t n;
+
+	do
+		n = extract_xread_next(x);
+	while (n > 0);
+	return n == 0 ? SUP_OK : SUP_ERR;
+}
+
+/* ---- entry validation -------------------------------------------- */
+
+/*
+ * Validate one archive entry before anything of it is written; a bad entry
+ * fails the whole action. libarchive's ARCHIVE_EXTRACT_SECURE_* flags are
+ * set as well, but they skip-or-refuse quietly per entry and do not look at
+ * where a symbolic link points: this check does, and names the entry.
+ */
+static int extract_check_entry(const struct sup_host_api *host,
+			       struct sup_action_ctx *ctx,
+			       struct archive_entry *e, const char *pname)
+{
+	const char *name = archive_entry_pathname(e);
+	const char *p, *t;
+	long depth = 0;
+	bool named;
+
+	if (!name || !name[0])
+		return host->fail(ctx, 0,
+				  "archive '%s' has an entry without a name",
+				  pname);
+	if (name[0] == '/')
+		return host->fail(ctx, 0,
+				  "archive entry '%s' has an absolute path",
+				  name);
+	for (p = name; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return host->fail(ctx, 0,
+					  "archive entry '%s' has a '..' component",
+					  name);
+		if (len > 0 && !(len == 1 && p[0] == '.'))
+			depth++;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	if (archive_entry_hardlink(e))
+		return host->fail(ctx, 0,
+				  "archive entry '%s' is a hard link to '%s'",
+				  name, archive_entry_hardlink(e));
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		return SUP_OK;
+	case AE_IFREG:
+	case AE_IFLNK:
+		break;
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return host->fail(ctx, 0,
+				  "archive entry '%s' is a device node", name);
+	case AE_IFIFO:
+		return host->fail(ctx, 0, "archive entry '%s' is a fifo",
+				  name);
+	case AE_IFSOCK:
+		return host->fail(ctx, 0, "archive entry '%s' is a socket",
+				  name);
+	default:
+		return host->fail(ctx, 0,
+				  "archive entry '%s' has an unsupported file type",
+				  name);
+	}
+	if (depth == 0)
+		return host->fail(ctx, 0,
+				  "archive entry '%s' names the extraction directory but is not a directory",
+				  name);
+	if (archive_entry_filetype(e) == AE_IFREG)
+		return SUP_OK;
+
+	t = archive_entry_symlink(e);
+	if (!t || !t[0])
+		return host->fail(ctx, 0,
+				  "archive entry '%s' is a symlink with an empty target",
+				  name);
+	if (t[0] == '/')
+		return host->fail(ctx, 0,
+				  "archive entry '%s' is a symlink to absolute path '%s'",
+				  name, t);
+	/*
+	 * Walk the target from the link's directory. Leading ".." climb real
+	 * directories (write_disk refuses to extract through a symlink), but
+	 * in "a/.." the name a may itself be a symlink, so ".." after a name
+	 * is refused rather than folded lexically.
+	 */
+	depth--;
+	named = false;
+	for (p = t; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			if (named)
+				return host->fail(ctx, 0,
+						  "archive entry '%s' is a symlink to '%s', which has '..' after a name",
+						  name, t);
+			if (--depth < 0)
+				return host->fail(ctx, 0,
+						  "archive entry '%s' is a symlink to '%s', outside the extraction directory",
+						  name, t);
+		} else if (len > 0 && !(len == 1 && p[0] == '.')) {
+			named = true;
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return SUP_OK;
+}
+
+/* ---- unpacking --------------------------------------------------- */
+
+static int extract_copy_data(const struct sup_host_api *host,
+			     struct sup_action_ctx *ctx, struct archive *ar,
+			     struct archive *disk, const char *pname,
+			     const char *name)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r;
+
+	for (;;) {
+		r = archive_read_data_block(ar, &buf, &len, &off);
+		if (r == ARCHIVE_EOF)
+			return SUP_OK;
+		if (r < ARCHIVE_WARN)
+			return host->fail(ctx, 0,
+					  "cannot read '%s' from archive '%s': %s",
+					  name, pname,
+					  archive_error_string(ar));
+		if (r == ARCHIVE_WARN)
+			host->log(ctx, SUP_LOG_WARNING,
+				  "reading '%s' from archive '%s': %s", name,
+				  pname, archive_error_string(ar));
+		if (archive_write_data_block(disk, buf, len, off) <
+		    ARCHIVE_WARN)
+			return host->fail(ctx, 0, "cannot extract '%s': %s",
+					  name, archive_error_string(disk));
+	}
+}
+
+/*
+ * Unpack the archive streamed from x into the current directory (the
+ * fresh temporary directory), then drain the payload to its verified end.
+ * *count receives the number of entries.
+ */
+static int extract_unpack(struct extract_xread *x, uint64_t *count)
+{
+	const struct sup_host_api *host = x->host;
+	struct sup_action_ctx *ctx = x->ctx;
+	const int opts = ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+			 ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+			 ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
+			 ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME;
+	struct archive *ar, *disk;
+	struct archive_entry *e;
+	int r, rc = SUP_ERR;
+
+	*count = 0;
+	ar = archive_read_new();
+	disk = archive_write_disk_new();
+	if (!ar || !disk) {
+		host->fail(ctx, ENOMEM, "cannot read archive '%s'", x->pname);
+		goto out;
+	}
+	/* Only filters libarchive implements in-process: the _all variant
+	 * may fall back to running external programs (lrzip, lzop, ...). */
+	archive_read_support_filter_none(ar);
+	archive_read_support_filter_gzip(ar);
+	archive_read_support_filter_bzip2(ar);
+	archive_read_support_filter_xz(ar);
+	archive_read_support_filter_lzma(ar);
+	archive_read_support_filter_zstd(ar);
+	archive_read_support_filter_lz4(ar);
+	archive_read_support_format_tar(ar);
+	archive_read_support_format_cpio(ar);
+	archive_read_support_format_zip(ar);
+	archive_write_disk_set_options(disk, opts);
+	if (archive_read_open(ar, x, NULL, extract_xread_cb, NULL) !=
+	    ARCHIVE_OK) {
+		host->fail(ctx, 0, "cannot read archive '%s': %s", x->pname,
+			   archive_error_string(ar));
+		goto out;
+	}
+	for (;;) {
+		const char *name;
+
+		r = archive_read_next_header(ar, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			host->fail(ctx, 0, "cannot read archive '%s': %s",
+				   x->pname, archive_error_string(ar));
+			goto out;
+		}
+		if (r == ARCHIVE_WARN)
+			host->log(ctx, SUP_LOG_WARNING,
+				  "reading archive '%s': %s", x->pname,
+				  archive_error_string(ar));
+		/*
+		 * An mtree file describes files instead of holding them:
+		 * libarchive turns it into empty files, or, with its "checkfs"
+		 * option, reads their content from this system's disk.
+		 */
+		if (archive_format(ar) == ARCHIVE_FORMAT_MTREE) {
+			host->fail(ctx, 0,
+				   "payload '%s' is an mtree description, not an archive",
+				   x->pname);
+			goto out;
+		}
+		if (extract_check_entry(host, ctx, e, x->pname))
+			goto out;
+		name = archive_entry_pathname(e);
+		r = archive_write_header(disk, e);
+		if (r < ARCHIVE_WARN) {
+			host->fail(ctx, 0, "cannot extract '%s': %s", name,
+				   archive_error_string(disk));
+			goto out;
+		}
+		if (r == ARCHIVE_WARN)
+			host->log(ctx, SUP_LOG_WARNING, "extracting '%s': %s",
+				  name, archive_error_string(disk));
+		if (extract_copy_data(host, ctx, ar, disk, x->pname, name))
+			goto out;
+		r = archive_write_finish_entry(disk);
+		if (r < ARCHIVE_WARN) {
+			host->fail(ctx, 0, "cannot extract '%s': %s", name,
+				   archive_error_string(disk));
+			goto out;
+		}
+		if (r == ARCHIVE_WARN)
+			host->log(ctx, SUP_LOG_WARNING, "extracting '%s': %s",
+				  name, archive_error_string(disk));
+		(*count)++;
+	}
+	/* Applies the deferred directory modes and times. */
+	if (archive_write_close(disk) < ARCHIVE_WARN) {
+		host->fail(ctx, 0, "cannot finish extracting archive '%s': %s",
+			   x->pname, archive_error_string(disk));
+		goto out;
+	}
+	rc = extract_xdrain(x);
+out:
+	if (disk)
+		archive_write_free(disk);
+	if (ar)
+		archive_read_free(ar);
+	return rc;
+}
+
+/*
+ * archive_write_disk works relative to the current directory, and its
+ * SECURE_NOABSOLUTEPATHS forbids prefixing entries with the temporary
+ * directory: so unpack with the temporary directory as the working
+ * directory (the plugin runs in a child process of its own) and return.
+ */
+static int extract_unpack_in(struct extract_xread *x, int tmpfd,
+			     const char *tmp, const char *gw_path,
+			     uint64_t *count)
+{
+	int cwd, rc;
+
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0)
+		return x->host->fail(x->ctx, errno,
+				     "cannot open the current directory");
+	if (fchdir(tmpfd) != 0) {
+		rc = x->host->fail(x->ctx, errno,
+				   "cannot enter temporary directory '%s' for '%s'",
+				   tmp, gw_path);
+		close(cwd);
+		return rc;
+	}
+	rc = extract_unpack(x, count);
+	if (fchdir(cwd) != 0)
+		rc = x->host->fail(x->ctx, errno,
+				   "cannot return to the previous directory");
+	close(cwd);
+	return rc;
+}
+
+/* ---- merging ----------------------------------------------------- */
+
+/* "rel/name", or name at the top. NULL on ENOMEM. */
+static char *extract_rel(const char *rel, const char *name)
+{
+	return rel[0] ? fsu_join(rel, name) : strdup(name);
+}
+
+/* The names in directory fd except "." and "..". */
+static int extract_list_dir(int fd, char ***names, size_t *count)
+{
+	struct dirent *e;
+	size_t cap = 0;
+	DIR *d;
+	int dfd, err = 0;
+
+	*names = NULL;
+	*count = 0;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		err = errno;
+		close(dfd);
+		return err;
+	}
+	/* The duplicate shares the offset of fd, which may be at its end. */
+	rewinddir(d);
+	for (;;) {
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			err = errno;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (*count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **n;
+
+			if (ncap > SIZE_MAX / sizeof(*n)) {
+				err = ENOMEM;
+				break;
+			}
+			n = realloc(*names, ncap * sizeof(*n));
+			if (!n) {
+				err = ENOMEM;
+				break;
+			}
+			*names = n;
+			cap = ncap;
+		}
+		(*names)[*count] = strdup(e->d_name);
+		if (!(*names)[*count]) {
+			err = ENOMEM;
+			break;
+		}
+		(*count)++;
+	}
+	closedir(d);
+	return err;
+}
+
+static void extract_names_free(char **names, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+/*
+ * Move the entries of sfd (in the temporary tree) into dfd (the target),
+ * merging directories present on both sides. Nothing on the target side is
+ * followed: an existing symlink is an ordinary non-directory there. With
+ * apply false only look for conflicts (a directory against a
+ * non-directory), so that a merge that would fail changes nothing.
+ */
+static int extract_merge(const struct sup_host_api *host,
+			 struct sup_action_ctx *ctx, int sfd, int dfd,
+			 const char *rel, const char *gw_path, bool apply)
+{
+	const int oflags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	char **names = NULL, *sub = NULL, *first = NULL;
+	size_t i, count = 0;
+	bool dirty = false;
+	int cs = -1, cd = -1, err, rc = SUP_ERR;
+
+	err = extract_list_dir(sfd, &names, &count);
+	if (err) {
+		host->fail(ctx, err, "cannot read the extracted '%s' for '%s'",
+			   rel[0] ? rel : ".", gw_path);
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		struct stat ss, ds;
+
+		free(sub);
+		sub = extract_rel(rel, names[i]);
+		if (!sub) {
+			host->fail(ctx, ENOMEM, "cannot merge into '%s'",
+				   gw_path);
+			goto out;
+		}
+		if (fstatat(sfd, names[i], &ss, AT_SYMLINK_NOFOLLOW) != 0) {
+			host->fail(ctx, errno, "cannot merge '%s' into '%s'",
+				   sub, gw_path);
+			goto out;
+		}
+		if (fstatat(dfd, names[i], &ds, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT) {
+				host->fail(ctx, errno,
+					   "cannot merge '%s' into '%s'", sub,
+					   gw_path);
+				goto out;
+			}
+			if (apply && fsu_rename_noreplace(sfd, names[i], dfd,
+							  names[i]) != 0) {
+				host->fail(ctx, errno,
+					   "cannot move '%s' into '%s'", sub,
+					   gw_path);
+				goto out;
+			}
+			if (!dirty)
+				first = strdup(sub);
+			dirty = true;
+			continue;
+		}
+		if (!S_ISDIR(ss.st_mode) != !S_ISDIR(ds.st_mode)) {
+			host->fail(ctx, S_ISDIR(ds.st_mode) ? EISDIR : ENOTDIR,
+				   "cannot merge '%s' into '%s'", sub, gw_path);
+			goto out;
+		}
+		if (!S_ISDIR(ss.st_mode)) {
+			if (apply &&
+			    renameat(sfd, names[i], dfd, names[i]) != 0) {
+				host->fail(ctx, errno,
+					   "cannot move '%s' into '%s'", sub,
+					   gw_path);
+				goto out;
+			}
+			if (!dirty)
+				first = strdup(sub);
+			dirty = true;
+			continue;
+		}
+		cs = openat(sfd, names[i], oflags);
+		cd = cs < 0 ? -1 : openat(dfd, names[i], oflags);
+		if (cs < 0 || cd < 0) {
+			host->fail(ctx, errno, "cannot merge '%s' into '%s'",
+				   sub, gw_path);
+			goto out;
+		}
+		/* Entries leave it: it must be writable (we own it). */
+		if (apply && !(ss.st_mode & S_IWUSR) &&
+		    fchmod(cs, S_IRWXU) != 0) {
+			host->fail(ctx, errno, "cannot merge '%s' into '%s'",
+				   sub, gw_path);
+			goto out;
+		}
+		if (extract_merge(host, ctx, cs, cd, sub, gw_path, apply))
+			goto out;
+		close(cs);
+		close(cd);
+		cs = -1;
+		cd = -1;
+	}
+	/* Catch a read-only directory before anything moved. */
+	if (!apply && dirty && faccessat(dfd, ".", W_OK, AT_EACCESS) != 0) {
+		host->fail(ctx, errno, "cannot move '%s' into '%s'",
+			   first ? first : rel, gw_path);
+		goto out;
+	}
+	if (apply && dirty && fsync(dfd) != 0) {
+		host->fail(ctx, errno, "cannot sync '%s' in '%s'",
+			   rel[0] ? rel : ".", gw_path);
+		goto out;
+	}
+	rc = SUP_OK;
+out:
+	if (cs >= 0)
+		close(cs);
+	if (cd >= 0)
+		close(cd);
+	free(first);
+	free(sub);
+	extract_names_free(names, count);
+	return rc;
+}
+
+/* ---- the extraction ----------------------------------------------- */
+
+int extract_check_target(const struct sup_host_api *host,
+			 struct sup_action_ctx *ctx, const char *gw_path,
+			 const char *host_path, enum extract_mode mode)
+{
+	if (mode == EXTRACT_REPLACE &&
+	    (fsu_is_root_path(gw_path) ||
+	     fsu_same_file(host_path, host->root_dir(ctx))))
+		return host->fail(ctx, 0,
+				  "cannot replace the root directory '%s'",
+				  gw_path);
+	return SUP_OK;
+}
+
+int extract_begin(struct extract *x, const struct sup_host_api *host,
+		  struct sup_action_ctx *ctx, const char *gw_path,
+		  const char *host_path, enum extract_mode mode)
+{
+	char *base = NULL;
+	struct stat st;
+	bool to_root;
+	int err, rc = SUP_ERR;
+
+	memset(x, 0, sizeof(*x));
+	x->host = host;
+	x->ctx = ctx;
+	x->gw_path = gw_path;
+	x->host_path = host_path;
+	x->mode = mode;
+	x->tmpfd = -1;
+	x->how = "";
+	if (extract_check_target(host, ctx, gw_path, host_path, mode))
+		goto out;
+	if (stat(host_path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			host->fail(ctx, ENOTDIR, "cannot extract into '%s'",
+				   gw_path);
+			goto out;
+		}
+		x->exists = true;
+	} else if (errno != ENOENT) {
+		host->fail(ctx, errno, "cannot extract into '%s'", gw_path);
+		goto out;
+	}
+	/*
+	 * The temporary tree lives next to the target, on its file system.
+	 * The root has no parent inside the root: its temporary tree goes
+	 * inside it (merge only, replace was refused).
+	 */
+	to_root = x->exists && (fsu_is_root_path(gw_path) ||
+				fsu_same_file(host_path, host->root_dir(ctx)));
+	if (to_root) {
+		x->dir = strdup(host_path);
+		x->tmp = fsu_join(host_path, ".sup-XXXXXX");
+	} else {
+		err = fsu_split(host_path, &x->dir, &base);
+		if (err) {
+			host->fail(ctx, err, "cannot extract into '%s'",
+				   gw_path);
+			goto out;
+		}
+		if (fsu_make_parents(host, ctx, x->dir, gw_path))
+			goto out;
+		x->tmp = fsu_tmp_template(x->dir, base);
+	}
+	if (!x->dir || !x->tmp) {
+		host->fail(ctx, ENOMEM, "cannot extract into '%s'", gw_path);
+		goto out;
+	}
+	if (!mkdtemp(x->tmp)) {
+		host->fail(ctx, errno,
+			   "cannot create a temporary directory in '%s' for '%s'",
+			   x->dir, gw_path);
+		goto out;
+	}
+	x->made = true;
+	x->tmpfd = open(x->tmp,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x->tmpfd < 0 || fchmod(x->tmpfd, 0755) != 0) {
+		host->fail(ctx, errno,
+			   "cannot prepare temporary directory '%s' for '%s'",
+			   x->tmp, gw_path);
+		goto out;
+	}
+	rc = SUP_OK;
+out:
+	free(base);
+	return rc;
+}
+
+int extract_payload(struct extract *x, size_t index)
+{
+	const struct sup_host_api *host = x->host;
+	struct sup_action_ctx *ctx = x->ctx;
+	struct extract_xread r = { .host = host, .ctx = ctx };
+	int rc = SUP_ERR;
+
+	if (!x->made || x->tmpfd < 0 || x->unpacked)
+		return host->fail(ctx, EINVAL, "cannot extract into '%s'",
+				  x->gw_path);
+	if (host->payload_info(ctx, index, &r.pname, &r.prog.total) !=
+	    SUP_OK)
+		return host->fail(ctx, 0,
+				  "cannot get payload %zu of action '%s'",
+				  index, host->action_id(ctx));
+	x->payload = r.pname;
+	r.buf = malloc(FSU_BUF_SIZE);
+	if (!r.buf) {
+		host->fail(ctx, ENOMEM, "cannot extract into '%s'",
+			   x->gw_path);
+		goto out;
+	}
+	if (host->payload_open(ctx, index, &r.pl) != SUP_OK) {
+		r.pl = NULL;
+		host->fail(ctx, 0, "cannot open payload '%s' for '%s'",
+			   r.pname, x->gw_path);
+		goto out;
+	}
+	if (extract_unpack_in(&r, x->tmpfd, x->tmp, x->gw_path,
+			      &x->entries))
+		goto out;
+	/* Everything unpacked reaches the disk before it becomes visible. */
+	if (syncfs(x->tmpfd) != 0) {
+		host->fail(ctx, errno,
+			   "cannot sync the extracted tree '%s' for '%s'",
+			   x->tmp, x->gw_path);
+		goto out;
+	}
+	x->unpacked = true;
+	rc = SUP_OK;
+out:
+	if (r.pl)
+		host->payload_close(r.pl);
+	free(r.buf);
+	return rc;
+}
+
+int extract_commit(struct extract *x)
+{
+	const struct sup_host_api *host = x->host;
+	struct sup_action_ctx *ctx = x->ctx;
+	int dfd, err, rc = SUP_ERR;
+
+	if (!x->unpacked || x->committed)
+		return host->fail(ctx, EINVAL, "cannot extract into '%s'",
+				  x->gw_path);
+	if (!x->exists || x->mode == EXTRACT_REPLACE) {
+		if (!x->exists) {
+			x->how = "new directory";
+			err = fsu_rename_noreplace(AT_FDCWD, x->tmp, AT_FDCWD,
+						   x->host_path);
+		} else {
+			x->how = "replaced";
+			err = fsu_renameat2(AT_FDCWD, x->tmp, AT_FDCWD,
+					    x->host_path, RENAME_EXCHANGE);
+		}
+		if (err != 0)
+			return host->fail(ctx, errno,
+					  "cannot move the extracted tree to '%s'",
+					  x->gw_path);
+		x->committed = true;
+		x->tmp_gone = !x->exists;
+		err = fsu_fsync_dir(x->dir);
+		if (err)
+			return host->fail(ctx, err,
+					  "cannot sync directory '%s' after extracting to '%s'",
+					  x->dir, x->gw_path);
+		return SUP_OK;
+	}
+	x->how = "merged";
+	dfd = open(x->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return host->fail(ctx, errno, "cannot extract into '%s'",
+				  x->gw_path);
+	/* Entries leave the temporary directory: it must be writable. */
+	if (fchmod(x->tmpfd, S_IRWXU) != 0) {
+		host->fail(ctx, errno,
+			   "cannot prepare temporary directory '%s' for '%s'",
+			   x->tmp, x->gw_path);
+		goto out;
+	}
+	/* A conflict found before anything moved leaves the target as is. */
+	if (extract_merge(host, ctx, x->tmpfd, dfd, "", x->gw_path, false))
+		goto out;
+	x->committed = true;
+	if (extract_merge(host, ctx, x->tmpfd, dfd, "", x->gw_path, true)) {
+		host->log(ctx, SUP_LOG_ERROR,
+			  "merge into '%s' stopped part way: it holds a mix of old and new entries",
+			  x->gw_path);
+		goto out;
+	}
+	rc = SUP_OK;
+out:
+	close(dfd);
+	return rc;
+}
+
+char *extract_take_replaced(struct extract *x)
+{
+	char *old;
+
+	if (!x->committed || !x->exists || x->mode != EXTRACT_REPLACE ||
+	    x->tmp_gone)
+		return NULL;
+	old = x->tmp;
+	x->tmp = NULL;
+	x->tmp_gone = true;
+	return old;
+}
+
+void extract_release(struct extract *x)
+{
+	if (x->made && x->tmpfd >= 0)
+		close(x->tmpfd);
+	x->tmpfd = -1;
+	/* Failed: the target is as it was. Done: litter of a merge or the
+	 * old tree of an exchange. */
+	if (x->made && !x->tmp_gone && x->tmp)
+		fsu_cleanup_tree(x->host, x->ctx, x->tmp);
+	free(x->tmp);
+	free(x->dir);
+	x->tmp = NULL;
+	x->dir = NULL;
+	x->made = false;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * extract.h - safe, validated, atomic extraction of an archive payload into
+ * a directory of the gateway (static library supkit_plugin_extract, used by
+ * the file and firmware plugins).
+ *
+ * The archive (tar, cpio or zip, optionally compressed) is streamed from
+ * host->payload_read() into a fresh temporary directory next to the target,
+ * on its file system. Every entry is validated before anything of it is
+ * written: no absolute path, no ".." component, no hard link, device, fifo
+ * or socket, no symbolic link leading outside the extraction directory, no
+ * mtree description. The payload is read to its end, so the host verified
+ * its size and SHA-256, and the tree is synced before it is committed:
+ *
+ *   - absent target: the tree is renamed into place;
+ *   - EXTRACT_MERGE into an existing directory: the entries are moved in,
+ *     directories merged, after a dry run found no conflict;
+ *   - EXTRACT_REPLACE of an existing directory: the trees are exchanged
+ *     atomically (RENAME_EXCHANGE), the old one is removed afterwards.
+ *
+ * Use:
+ *
+ *	struct extract x;
+ *
+ *	if (extract_begin(&x, host, ctx, gw_path, host_path, mode) ||
+ *	    extract_payload(&x, 0) || extract_commit(&x))
+ *		goto out;
+ *	...
+ *	out:
+ *	extract_release(&x);
+ *
+ * A failure is recorded on the context (host->fail()) and the target is
+ * left as it was, except after a merge stopped part way (logged).
+ *
+ * extract_payload() changes the working directory while it unpacks (see
+ * extract.c): plugin calls run in a process of their own, single-threaded.
+ */
+#ifndef SUPKIT_PLUGIN_EXTRACT_H
+#define SUPKIT_PLUGIN_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sup/plugin.h>
+
+enum extract_mode {
+	EXTRACT_MERGE,
+	EXTRACT_REPLACE,
+};
+
+/* One extraction. Zeroed and filled by extract_begin(); the caller only
+ * reads the first three members, after extract_commit(). */
+struct extract {
+	uint64_t entries;	/* entries unpacked */
+	const char *payload;	/* name of the payload, owned by the host */
+	const char *how;	/* "new directory", "merged" or "replaced" */
+
+	const struct sup_host_api *host;
+	struct sup_action_ctx *ctx;
+	const char *gw_path;	/* borrowed until extract_release() */
+	const char *host_path;	/* borrowed until extract_release() */
+	enum extract_mode mode;
+	char *dir;		/* where the temporary tree lives */
+	char *tmp;		/* the temporary tree */
+	int tmpfd;
+	bool exists;		/* the target existed at extract_begin() */
+	bool made;		/* tmp was created */
+	bool tmp_gone;		/* tmp no longer names a tree of ours */
+	bool unpacked;
+	bool committed;
+};
+
+/*
+ * Check a target before anything is done (also usable in check()):
+ * EXTRACT_REPLACE of the root directory is refused ("cannot replace the
+ * root directory 'gw_path'"). host_path is gw_path resolved with
+ * host->resolve_path(..., SUP_PATH_FOLLOW_LAST, ...). SUP_OK or SUP_ERR.
+ */
+int extract_check_target(const struct sup_host_api *host,
+			 struct sup_action_ctx *ctx, const char *gw_path,
+			 const char *host_path, enum extract_mode mode);
+
+/*
+ * Start an extraction to gw_path (its resolved host_path): check the
+ * target (a directory, or absent: then its parents are created), create
+ * the temporary directory. gw_path names the target in messages. SUP_OK or
+ * SUP_ERR; extract_release() is due in both cases.
+ */
+int extract_begin(struct extract *x, const struct sup_host_api *host,
+		  struct sup_action_ctx *ctx, const char *gw_path,
+		  const char *host_path, enum extract_mode mode);
+
+/*
+ * Stream the action's payload number index into the temporary directory,
+ * every entry validated, read to its verified end and synced. Once per
+ * extraction. SUP_OK or SUP_ERR.
+ */
+int extract_payload(struct extract *x, size_t index);
+
+/* Move the extracted tree into place (see the modes above). SUP_OK or
+ * SUP_ERR. */
+int extract_commit(struct extract *x);
+
+/*
+ * After an EXTRACT_REPLACE commit of an existing directory: take the old
+ * tree over instead of letting extract_release() remove it. Returns its
+ * host path (malloc'd; the caller frees it, and removes the tree), or
+ * NULL when there is none.
+ */
+char *extract_take_replaced(struct extract *x);
+
+/* Remove what is left of the temporary tree (a failed extraction, the
+ * emptied directories of a merge, the old tree of a replace: a failure is
+ * a warning) and free the extraction. Accepts a zeroed struct extract, so
+ * that a caller may release one it never began. */
+void extract_release(struct extract *x);
+
+#endif

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fsutil.c - file-system helpers shared by the built-in plugins; see
+ * fsutil.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+/* ".<base>.sup-XXXXXX" must fit NAME_MAX: keep at most this much of base. */
+#define FSU_TMP_BASE_MAX (NAME_MAX - 12)
+#define FSU_TMP_TRIES 100
+
+void fsu_progress_add(const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx,
+		      struct fsu_progress *p, uint64_t n)
+{
+	unsigned int pct;
+
+	p->done = n > UINT64_MAX - p->done ? UINT64_MAX : p->done + n;
+	if (p->total == 0)
+		return;
+	if (p->done >= p->total)
+		pct = 100;
+	else if (p->total > UINT64_MAX / 100)
+		pct = (unsigned int)(p->done / (p->total / 100));
+	else
+		pct = (unsigned int)(p->done * 100 / p->total);
+	if (pct > 100)
+		pct = 100;
+	if (pct != p->last) {
+		host->progress(ctx, pct);
+		p->last = pct;
+	}
+}
+
+/* True if the gateway path names the root: only "/" and "." components. */
+bool fsu_is_root_path(const char *path)
+{
+	const char *p = path;
+
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len > 1 || (len == 1 && p[0] != '.'))
+			return false;
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+/* True if both paths name the same file (symbolic links followed). */
+bool fsu_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+		return false;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Split an absolute path into its directory and last component (trailing
+ * slashes ignored). Returns 0, ENOMEM, or EINVAL for "/" itself.
+ */
+int fsu_split(const char *path, char **dir, char **base)
+{
+	size_t len = strlen(path);
+	size_t slash;
+
+	*dir = NULL;
+	*base = NULL;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	slash = len;
+	while (slash > 0 && path[slash - 1] != '/')
+		slash--;
+	if (slash == len)
+		return EINVAL;
+	*base = strndup(path + slash, len - slash);
+	while (slash > 1 && path[slash - 1] == '/')
+		slash--;
+	*dir = slash == 0 ? strdup(".") : strndup(path, slash);
+	if (!*dir || !*base) {
+		free(*dir);
+		free(*base);
+		*dir = NULL;
+		*base = NULL;
+		return ENOMEM;
+	}
+	return 0;
+}
+
+/* "dir/name" without doubling the slash after "/". NULL on ENOMEM. */
+char *fsu_join(const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir);
+	const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
+	char *out;
+
+	if (asprintf(&out, "%s%s%s", dir, sep, name) < 0)
+		return NULL;
+	return out;
+}
+
+/* The template "dir/.<base>.sup-XXXXXX" for a temporary sibling. */
+char *fsu_tmp_template(const char *dir, const char *base)
+{
+	size_t dlen = strlen(dir);
+	const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
+	char *out;
+
+	if (asprintf(&out, "%s%s.%.*s.sup-XXXXXX", dir, sep,
+		     FSU_TMP_BASE_MAX, base) < 0)
+		return NULL;
+	return out;
+}
+
+/* Returns 0 or an errno value. */
+int fsu_fsync_dir(const char *dir)
+{
+	int fd, err = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (fsync(fd) != 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, unsigned int flags)
+{
+#if defined(__GLIBC__) && \
+	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 28))
+	return renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+#else
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd,
+			    newpath, flags);
+#endif
+}
+
+/*
+ * Rename without replacing an existing target. Falls back to a plain
+ * rename on file systems without RENAME_NOREPLACE (the caller checked that
+ * the target was absent just before).
+ */
+int fsu_rename_noreplace(int olddirfd, const char *oldpath,
+			 int newdirfd, const char *newpath)
+{
+	if (fsu_renameat2(olddirfd, oldpath, newdirfd, newpath,
+			  RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	return renameat(olddirfd, oldpath, newdirfd, newpath);
+}
+
+/*
+ * Create a symbolic link to target at a fresh name made from tmpl (its
+ * trailing "XXXXXX" replaced). 0 or an errno value.
+ */
+int fsu_symlink_tmp(const char *target, char *tmpl)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len = strlen(tmpl);
+	unsigned char rnd[6];
+	int tries, i;
+
+	if (len < 6)
+		return EINVAL;
+	for (tries = 0; tries < FSU_TMP_TRIES; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return errno ? errno : EIO;
+		for (i = 0; i < 6; i++)
+			tmpl[len - 6 + (size_t)i] =
+				chars[rnd[i] % (sizeof(chars) - 1)];
+		if (symlink(target, tmpl) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return errno;
+	}
+	return EEXIST;
+}
+
+/* ---- parent directories ------------------------------------------- */
+
+/* Create one directory 0755 if missing; 0 or an errno value. */
+static int fsu_mkdir_one(const char *path)
+{
+	struct stat st;
+	char *dir, *base;
+	int err;
+
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (errno != ENOENT)
+		return errno;
+	if (mkdir(path, 0755) != 0) {
+		if (errno != EEXIST)
+			return errno;
+		if (stat(path, &st) != 0)
+			return errno;
+		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	}
+	/* Exactly 0755 whatever the umask. */
+	if (chmod(path, 0755) != 0)
+		return errno;
+	err = fsu_split(path, &dir, &base);
+	if (err)
+		return err;
+	err = fsu_fsync_dir(dir);
+	free(dir);
+	free(base);
+	return err;
+}
+
+/*
+ * Create dir and its missing parents, each 0755, syncing every directory
+ * that got a new entry. dir comes from resolve_path(): its existing part
+ * has no symbolic links left. Returns 0 or an errno value and then sets
+ * *failed (allocated) to the directory that could not be created.
+ */
+int fsu_mkdirs(const char *dir, char **failed)
+{
+	char *p;
+	size_t i, len;
+	int err = 0;
+
+	*failed = NULL;
+	p = strdup(dir);
+	if (!p)
+		return ENOMEM;
+	len = strlen(p);
+	for (i = 1; i <= len; i++) {
+		char save;
+
+		if (i < len && p[i] != '/')
+			continue;
+		if (p[i - 1] == '/')
+			continue;
+		save = p[i];
+		p[i] = '\0';
+		err = fsu_mkdir_one(p);
+		if (err) {
+			*failed = p;
+			return err;
+		}
+		p[i] = save;
+	}
+	free(p);
+	return 0;
+}
+
+int fsu_make_parents(const struct sup_host_api *host,
+		     struct sup_action_ctx *ctx, const char *dir,
+		     const char *gw_path)
+{
+	char *failed;
+	int err;
+
+	err = fsu_mkdirs(dir, &failed);
+	if (!err)
+		return SUP_OK;
+	host->fail(ctx, err, "cannot create directory '%s' for '%s'",
+		   failed ? failed : dir, gw_path);
+	free(failed);
+	return SUP_ERR;
+}
+
+/* ---- tree removal ------------------------------------------------- */
+
+/*
+ * Tree removal that never follows a symbolic link and holds one directory
+ * descriptor whatever the depth: it climbs back with "..", checked
+ * against the device and inode recorded on the way down, so an archive
+ * nested thousands of levels deep is removed like any other.
+ */
+struct fsu_rm_level {
+	const char *name;	/* in the parent; owned by the parent level */
+	dev_t dev;
+	ino_t ino;
+	char **subdirs;
+	size_t nsub;
+	size_t next;
+};
+
+struct fsu_rm {
+	struct fsu_rm_level *lv;
+	size_t depth;
+	size_t cap;
+	bool force;	/* make directories writable (own temp trees) */
+};
+
+static void fsu_rm_level_release(struct fsu_rm_level *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nsub; i++)
+		free(l->subdirs[i]);
+	free(l->subdirs);
+	l->subdirs = NULL;
+	l->nsub = 0;
+}
+
+/* The path below the top directory of the current level plus name. */
+static char *fsu_rm_where(const struct fsu_rm *rm, const char *name)
+{
+	size_t i, len = 1;
+	char *out;
+
+	for (i = 1; i < rm->depth; i++)
+		len += strlen(rm->lv[i].name) + 1;
+	if (name)
+		len += strlen(name);
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (i = 1; i < rm->depth; i++) {
+		strncat(out, rm->lv[i].name, len - strlen(out) - 1);
+		strncat(out, "/", len - strlen(out) - 1);
+	}
+	if (name)
+		strncat(out, name, len - strlen(out) - 1);
+	else if (out[0])
+		out[strlen(out) - 1] = '\0';
+	return out;
+}
+
+static int fsu_rm_push(struct fsu_rm *rm, const char *name, int fd)
+{
+	struct fsu_rm_level *l;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return errno;
+	if (rm->depth == rm->cap) {
+		size_t cap = rm->cap ? rm->cap * 2 : 16;
+
+		if (cap > SIZE_MAX / sizeof(*rm->lv))
+			return ENOMEM;
+		l = realloc(rm->lv, cap * sizeof(*rm->lv));
+		if (!l)
+			return ENOMEM;
+		rm->lv = l;
+		rm->cap = cap;
+	}
+	l = &rm->lv[rm->depth++];
+	memset(l, 0, sizeof(*l));
+	l->name = name;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * Unlink every non-directory in fd and remember its subdirectories in the
+ * top level. Returns 0 or an errno value, *bad the entry that failed.
+ */
+static int fsu_rm_scan(struct fsu_rm *rm, int fd, char **bad)
+{
+	struct fsu_rm_level *l = &rm->lv[rm->depth - 1];
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *d;
+	int dfd, err = 0;
+
+	*bad = NULL;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return errno;
+	d = fdopendir(dfd);
+	if (!d) {
+		err = errno;
+		close(dfd);
+		return err;
+	}
+	/* The duplicate shares the offset of fd, which may be at its end. */
+	rewinddir(d);
+	for (;;) {
+		char *name;
+
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			err = errno;
+			break;
+		}
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		/* Linux reports a directory as EISDIR. */
+		if (errno != EISDIR) {
+			err = errno;
+			*bad = strdup(e->d_name);
+			break;
+		}
+		if (l->nsub == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **n;
+
+			if (ncap > SIZE_MAX / sizeof(*n)) {
+				err = ENOMEM;
+				break;
+			}
+			n = realloc(l->subdirs, ncap * sizeof(*n));
+			if (!n) {
+				err = ENOMEM;
+				break;
+			}
+			l->subdirs = n;
+			cap = ncap;
+		}
+		name = strdup(e->d_name);
+		if (!name) {
+			err = ENOMEM;
+			break;
+		}
+		l->subdirs[l->nsub++] = name;
+	}
+	closedir(d);
+	return err;
+}
+
+/* Open the subdirectory name of fd without following a symbolic link. */
+static int fsu_rm_open(const struct fsu_rm *rm, int fd, const char *name)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+	/* A directory unpacked without search or write permission. */
+	if (rm->force)
+		fchmodat(fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW);
+	return openat(fd, name, flags);
+}
+
+/*
+ * Remove name in dirfd and everything below it, without following
+ * symbolic links. force: make directories writable first (for temporary
+ * trees this plugin created). Returns 0 or an errno value and then sets
+ * *where (allocated, may be NULL) to the failing path relative to name.
+ */
+int fsu_rmtree_at(int dirfd, const char *name, bool force,
+		  char **where)
+{
+	struct fsu_rm rm = { .force = force };
+	char *bad = NULL;
+	int fd, err = 0;
+
+	*where = NULL;
+	fd = fsu_rm_open(&rm, dirfd, name);
+	if (fd < 0)
+		return errno;
+	err = fsu_rm_push(&rm, name, fd);
+	if (!err)
+		err = fsu_rm_scan(&rm, fd, &bad);
+	if (err)
+		goto out;
+	for (;;) {
+		struct fsu_rm_level *top = &rm.lv[rm.depth - 1];
+		struct stat st;
+		int next;
+
+		if (top->next < top->nsub) {
+			const char *child = top->subdirs[top->next++];
+
+			next = fsu_rm_open(&rm, fd, child);
+			if (next < 0) {
+				if (errno == ENOENT)
+					continue;
+				err = errno;
+				bad = strdup(child);
+				goto out;
+			}
+			close(fd);
+			fd = next;
+			err = fsu_rm_push(&rm, child, fd);
+			if (!err)
+				err = fsu_rm_scan(&rm, fd, &bad);
+			if (err)
+				goto out;
+			continue;
+		}
+		if (rm.depth == 1)
+			break;
+		next = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0) {
+			err = errno;
+			goto out;
+		}
+		if (fstat(next, &st) != 0 ||
+		    st.st_dev != rm.lv[rm.depth - 2].dev ||
+		    st.st_ino != rm.lv[rm.depth - 2].ino) {
+			/* Moved while we were inside: stop, touch nothing. */
+			err = ESTALE;
+			close(next);
+			goto out;
+		}
+		close(fd);
+		fd = next;
+		if (unlinkat(fd, top->name, AT_REMOVEDIR) != 0 &&
+		    errno != ENOENT) {
+			err = errno;
+			bad = strdup(top->name);
+			rm.depth--;
+			fsu_rm_level_release(top);
+			goto out;
+		}
+		fsu_rm_level_release(top);
+		rm.depth--;
+	}
+	close(fd);
+	fd = -1;
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		err = errno;
+out:
+	if (err && rm.depth > 0)
+		*where = fsu_rm_where(&rm, bad);
+	if (fd >= 0)
+		close(fd);
+	while (rm.depth > 0)
+		fsu_rm_level_release(&rm.lv[--rm.depth]);
+	free(rm.lv);
+	free(bad);
+	return err;
+}
+
+/* Remove a temporary tree of ours: a failure is a warning, never an error. */
+void fsu_cleanup_tree(const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, const char *path)
+{
+	char *dir, *base, *where;
+	int dfd, err;
+
+	err = fsu_split(path, &dir, &base);
+	if (err) {
+		host->log(ctx, SUP_LOG_WARNING,
+			  "cannot remove temporary directory '%s': %s", path,
+			  strerror(err));
+		return;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = errno;
+	} else {
+		err = fsu_rmtree_at(dfd, base, true, &where);
+		if (err && where && where[0])
+			host->log(ctx, SUP_LOG_WARNING,
+				  "cannot remove '%s' in '%s': %s", where,
+				  path, strerror(err));
+		free(where);
+		if (!err)
+			err = fsync(dfd) == 0 ? 0 : errno;
+		close(dfd);
+	}
+	if (err)
+		host->log(ctx, SUP_LOG_WARNING,
+			  "cannot remove temporary directory '%s': %s", path,
+			  strerror(err));
+	free(dir);
+	free(base);
+}

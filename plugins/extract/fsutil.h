@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fsutil.h - file-system helpers shared by the built-in plugins (part of
+ * the static library supkit_plugin_extract): path splitting, durable
+ * directory creation, atomic renames, temporary names next to a target,
+ * tree removal that never follows a symbolic link, and payload progress.
+ *
+ * Functions named for an action return 0 or an errno value unless said
+ * otherwise; functions named as a question return bool. Returned strings
+ * are malloc'd and freed by the caller with free().
+ */
+#ifndef SUPKIT_PLUGIN_FSUTIL_H
+#define SUPKIT_PLUGIN_FSUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sup/plugin.h>
+
+/* Kernel ABI values, for C libraries whose headers lack them. */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+/* The I/O buffer size used to stream payloads. */
+#define FSU_BUF_SIZE (64 * 1024)
+
+/* True if the gateway path names the root: only "/" and "." components. */
+bool fsu_is_root_path(const char *gw_path);
+
+/* True if both host paths name the same file (symbolic links followed). */
+bool fsu_same_file(const char *a, const char *b);
+
+/*
+ * Split an absolute path into its directory and last component (trailing
+ * slashes ignored). Returns 0, ENOMEM, or EINVAL for "/" itself; on
+ * failure *dir and *base are NULL.
+ */
+int fsu_split(const char *path, char **dir, char **base);
+
+/* "dir/name" without doubling the slash after "/". NULL on ENOMEM. */
+char *fsu_join(const char *dir, const char *name);
+
+/*
+ * The template "dir/.<base>.sup-XXXXXX" for a temporary sibling of
+ * dir/base, for mkstemp()/mkdtemp()/fsu_symlink_tmp(). NULL on ENOMEM.
+ */
+char *fsu_tmp_template(const char *dir, const char *base);
+
+/* fsync() a directory by path. */
+int fsu_fsync_dir(const char *dir);
+
+/* renameat2(), also with C libraries that lack the wrapper; -1 and errno. */
+int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
+		  const char *newpath, unsigned int flags);
+
+/*
+ * Rename without replacing an existing target; -1 and errno. Falls back to
+ * a plain rename on file systems without RENAME_NOREPLACE: the caller
+ * checked just before that the target was absent.
+ */
+int fsu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd,
+			 const char *newpath);
+
+/*
+ * Create a symbolic link to target at a fresh name made from tmpl, whose
+ * trailing "XXXXXX" is replaced (see fsu_tmp_template()).
+ */
+int fsu_symlink_tmp(const char *target, char *tmpl);
+
+/*
+ * Create dir and its missing parents, each 0755 whatever the umask,
+ * syncing every directory that got a new entry. dir comes from
+ * host->resolve_path(): its existing part has no symbolic link left. On
+ * failure *failed (malloc'd, may be NULL) names the directory that could
+ * not be created.
+ */
+int fsu_mkdirs(const char *dir, char **failed);
+
+/*
+ * fsu_mkdirs() for the parent directory dir of the gateway path gw_path;
+ * SUP_OK, or SUP_ERR with "cannot create directory '...' for 'gw_path'"
+ * recorded.
+ */
+int fsu_make_parents(const struct sup_host_api *host,
+		     struct sup_action_ctx *ctx, const char *dir,
+		     const char *gw_path);
+
+/*
+ * Remove name in dirfd and everything below it, without following
+ * symbolic links, holding one directory descriptor whatever the depth.
+ * force: make directories writable first (for temporary trees the plugin
+ * created itself). On failure *where (malloc'd, may be NULL or empty)
+ * names the failing path relative to name.
+ */
+int fsu_rmtree_at(int dirfd, const char *name, bool force, char **where);
+
+/*
+ * Remove a temporary tree the plugin made (forced, see fsu_rmtree_at())
+ * and sync its parent. A failure is logged as a warning, never an error.
+ */
+void fsu_cleanup_tree(const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, const char *path);
+
+/* Progress of a payload stream, reported to the host in whole percent. */
+struct fsu_progress {
+	uint64_t done;
+	uint64_t total; /* the payload size; 0 reports nothing */
+	unsigned int last;
+};
+
+void fsu_progress_add(const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, struct fsu_progress *p,
+		      uint64_t n);
+
+#endif

@@ -1,0 +1,394 @@
+# SPDX-License-Identifier: MIT
+# lib.sh - shared helpers of the end-to-end tests (sourced, bash).
+#
+# Environment (set by CTest, or by hand):
+#   SUP             the sup binary
+#   SUP_PLUGIN_DIR  the built-in plugins (file.so, exec.so)
+#   SUP_FIXTURE_DIR the fixture plugins, one case per subdirectory
+#   SUP_EXAMPLE_DIR the SDK example plugin (marker.so)
+#   SUP_SOURCE_DIR  the source tree
+#
+# Every test gets a private temporary directory $T (removed on exit), an
+# assertion counter, and ends with `finish`, which prints "N passed,
+# M failed" and exits non-zero if anything failed.
+
+set -u
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+MKSUP="$E2E_DIR/mksup.py"
+
+for _v in SUP SUP_PLUGIN_DIR SUP_FIXTURE_DIR; do
+	if [ -z "${!_v:-}" ]; then
+		echo "e2e: error: environment variable $_v is not set" >&2
+		exit 2
+	fi
+done
+: "${SUP_EXAMPLE_DIR:=}"
+: "${SUP_SOURCE_DIR:=$(cd "$E2E_DIR/../.." && pwd)}"
+
+# The real interpreter, once: a version manager's python3 shim can cost
+# a tenth of a second per call, and the tests call python3 a lot.
+PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -z "$PYTHON" ]; then
+	echo "e2e: error: python3 is needed" >&2
+	exit 2
+fi
+python3() {
+	"$PYTHON" "$@"
+}
+
+# Plugins, plugin directories and created files must not be group- or
+# world-writable for the loader.
+umask 022
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sup-e2e.XXXXXX") || exit 2
+chmod 0755 "$T"
+E2E_PIDS=()
+_e2e_cleanup() {
+	local p
+	for p in "${E2E_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap _e2e_cleanup EXIT
+trap 'exit 130' INT TERM
+cd "$T" || exit 2
+
+PASSED=0
+FAILED=0
+E2E_SECTION=""
+
+# section NAME: a heading for the assertions that follow.
+section() {
+	E2E_SECTION=$1
+	echo "== $1"
+}
+
+# One line per assertion: newlines in values are shown as \n.
+pass() {
+	PASSED=$((PASSED + 1))
+	echo "ok: ${E2E_SECTION:+$E2E_SECTION: }${1//$'\n'/\\n}"
+}
+
+# fail WHAT [EXPECTED ACTUAL]
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL: ${E2E_SECTION:+$E2E_SECTION: }$1"
+	if [ $# -ge 3 ]; then
+		echo "  expected: $2"
+		echo "  actual:   $3"
+	fi
+}
+
+# finish: the closing line, and the exit status.
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ] || exit 1
+	exit 0
+}
+
+# ---- running sup ------------------------------------------------------
+
+# run CMD...: run a command, stdout to $T/out, stderr to $T/err, exit
+# status in $RC, wall time in $ELAPSED_MS (both read by the tests).
+run() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	t1=$(date +%s%N)
+	# shellcheck disable=SC2034 # read by the tests
+	ELAPSED_MS=$(((t1 - t0) / 1000000))
+}
+
+# sup ARGS...: run the sup binary under test.
+sup() {
+	run "$SUP" "$@"
+}
+
+# expect_exit CODE WHAT: $RC must be CODE (after run/sup).
+expect_exit() {
+	if [ "$RC" -eq "$1" ]; then
+		pass "$2: exit $1"
+	else
+		fail "$2: exit status" "$1" "$RC"
+		echo "  stderr: $(head -c 2000 "$T/err")"
+	fi
+}
+
+# assert_stderr SUBSTRING: the last run's stderr contains SUBSTRING.
+assert_stderr() {
+	if grep -qF -- "$1" "$T/err"; then
+		pass "stderr has: $1"
+	else
+		fail "stderr lacks an expected message" "$1" \
+			"$(head -c 2000 "$T/err")"
+	fi
+}
+
+assert_stderr_not() {
+	if grep -qF -- "$1" "$T/err"; then
+		fail "stderr has an unexpected message" "no '$1'" \
+			"$(grep -F -- "$1" "$T/err" | head -n 3)"
+	else
+		pass "stderr has no: $1"
+	fi
+}
+
+assert_stdout() {
+	if grep -qF -- "$1" "$T/out"; then
+		pass "stdout has: $1"
+	else
+		fail "stdout lacks an expected text" "$1" \
+			"$(head -c 2000 "$T/out")"
+	fi
+}
+
+# ---- plain assertions -----------------------------------------------
+
+# assert_eq ACTUAL EXPECTED WHAT
+assert_eq() {
+	if [ "$1" == "$2" ]; then
+		pass "$3 = '$2'"
+	else
+		fail "$3" "$2" "$1"
+	fi
+}
+
+assert_ne() {
+	if [ "$1" != "$2" ]; then
+		pass "$3 (differs from '$2')"
+	else
+		fail "$3" "anything but '$2'" "$1"
+	fi
+}
+
+# assert_contains HAYSTACK NEEDLE WHAT
+assert_contains() {
+	if [[ "$1" == *"$2"* ]]; then
+		pass "$3 contains '$2'"
+	else
+		fail "$3" "text containing '$2'" "$1"
+	fi
+}
+
+# assert_true WHAT CMD...: the command succeeds.
+assert_true() {
+	local what=$1
+	shift
+	if "$@"; then
+		pass "$what"
+	else
+		fail "$what" "command succeeds: $*" "it failed"
+	fi
+}
+
+assert_false() {
+	local what=$1
+	shift
+	if "$@"; then
+		fail "$what" "command fails: $*" "it succeeded"
+	else
+		pass "$what"
+	fi
+}
+
+assert_file() {
+	if [ -f "$1" ] && [ ! -L "$1" ]; then
+		pass "regular file exists: ${1#"$T"/}"
+	else
+		fail "regular file ${1#"$T"/}" "a regular file" \
+			"$(stat -c %F "$1" 2>&1)"
+	fi
+}
+
+assert_missing() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		fail "${1#"$T"/} must not exist" "absent" "$(stat -c %F "$1")"
+	else
+		pass "absent: ${1#"$T"/}"
+	fi
+}
+
+# assert_content FILE TEXT: FILE holds exactly TEXT (printf %s).
+assert_content() {
+	local want got
+	want=$(printf '%s' "$2" | sha256sum | cut -d' ' -f1)
+	if [ -f "$1" ]; then
+		got=$(sha256sum <"$1" | cut -d' ' -f1)
+	else
+		got="(no file)"
+	fi
+	if [ "$want" == "$got" ]; then
+		pass "content of ${1#"$T"/}"
+	else
+		fail "content of ${1#"$T"/}" "$(printf '%q' "$2")" \
+			"$( [ -f "$1" ] && printf '%q' "$(head -c 500 "$1")" || echo "(no file)")"
+	fi
+}
+
+# assert_same_file A B: byte-identical files.
+assert_same_file() {
+	if cmp -s "$1" "$2"; then
+		pass "${1#"$T"/} is byte-identical to ${2#"$T"/}"
+	else
+		fail "${1#"$T"/} differs from ${2#"$T"/}" \
+			"$(sha256sum <"$2" 2>&1 | cut -c1-16)" \
+			"$(sha256sum <"$1" 2>&1 | cut -c1-16)"
+	fi
+}
+
+# assert_mode PATH OCTAL: permission bits (stat %a).
+assert_mode() {
+	assert_eq "$(stat -c %a "$1" 2>&1)" "$2" "mode of ${1#"$T"/}"
+}
+
+sha256() {
+	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# ---- snapshots ------------------------------------------------------
+
+# snapshot DIR: every path below DIR (DIR itself as "."), sorted, one per
+# line: path, type, mode, size, sha256 (files) and link target (symlinks).
+# Two equal snapshots mean the tree is byte-for-byte unchanged.
+snapshot() {
+	python3 - "$1" <<'EOF'
+import hashlib, os, stat, sys
+top = sys.argv[1]
+rows = []
+def describe(path, rel):
+    st = os.lstat(path)
+    m = st.st_mode
+    kind = ("dir" if stat.S_ISDIR(m) else "file" if stat.S_ISREG(m) else
+            "symlink" if stat.S_ISLNK(m) else "fifo" if stat.S_ISFIFO(m) else
+            "chardev" if stat.S_ISCHR(m) else "blockdev" if stat.S_ISBLK(m)
+            else "socket" if stat.S_ISSOCK(m) else "other")
+    size = st.st_size if kind == "file" else 0
+    digest = "-"
+    if kind == "file":
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 16), b""):
+                h.update(chunk)
+        digest = h.hexdigest()
+    target = os.readlink(path) if kind == "symlink" else "-"
+    rows.append("%s\t%s\t%04o\t%d\t%s\t%s" % (rel, kind, stat.S_IMODE(m),
+                                             size, digest, target))
+describe(top, ".")
+for d, dirs, files in os.walk(top):
+    for n in dirs + files:
+        p = os.path.join(d, n)
+        describe(p, "./" + os.path.relpath(p, top))
+for r in sorted(rows):
+    print(r)
+EOF
+}
+
+# take_snapshot DIR NAME: store the snapshot of DIR as $T/NAME.snap.
+take_snapshot() {
+	snapshot "$1" >"$T/$2.snap"
+}
+
+# assert_unchanged DIR NAME [WHAT]: DIR matches snapshot NAME.
+assert_unchanged() {
+	snapshot "$1" >"$T/$2.after"
+	if cmp -s "$T/$2.snap" "$T/$2.after"; then
+		pass "${3:-${1#"$T"/}} unchanged (snapshot)"
+	else
+		fail "${3:-${1#"$T"/}} changed" "no difference" \
+			"$(diff "$T/$2.snap" "$T/$2.after" | head -n 20)"
+	fi
+}
+
+# ---- JSON ----------------------------------------------------------
+
+# jq_py FILE EXPR: evaluate the Python expression EXPR on the JSON in
+# FILE (bound to d); strings print raw, None as "null", the rest as JSON.
+# Prints "<error: ...>" if the file does not parse or EXPR fails.
+jq_py() {
+	python3 - "$1" "$2" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        d = json.load(f)
+    v = eval(sys.argv[2], {"d": d, "len": len, "all": all, "any": any,
+                           "set": set, "sorted": sorted, "list": list})
+except Exception as e:
+    print("<error: %s: %s>" % (type(e).__name__, e))
+    sys.exit(0)
+if isinstance(v, str):
+    print(v)
+elif v is None:
+    print("null")
+else:
+    print(json.dumps(v, sort_keys=True))
+EOF
+}
+
+# assert_json FILE EXPR EXPECTED: the value of EXPR (see jq_py) is EXPECTED.
+assert_json() {
+	local got
+	got=$(jq_py "$1" "$2")
+	if [ "$got" == "$3" ]; then
+		pass "${1##*/}: $2 = $3"
+	else
+		fail "${1##*/}: $2" "$3" "$got"
+	fi
+}
+
+# assert_json_contains FILE EXPR NEEDLE: the string value contains NEEDLE.
+assert_json_contains() {
+	local got
+	got=$(jq_py "$1" "$2")
+	if [[ "$got" == *"$3"* ]]; then
+		pass "${1##*/}: $2 contains '$3'"
+	else
+		fail "${1##*/}: $2" "text containing '$3'" "$got"
+	fi
+}
+
+# assert_json_parses FILE: FILE is valid JSON text; read as bytes and
+# decoded strictly, as JSON text is UTF-8 (RFC 8259).
+assert_json_parses() {
+	local why
+	why=$(python3 -c '
+import json, sys
+try:
+    json.loads(open(sys.argv[1], "rb").read())
+except Exception as e:
+    print("%s: %s" % (type(e).__name__, e))' "$1" 2>&1)
+	if [ -z "$why" ]; then
+		pass "${1##*/} parses as JSON"
+	else
+		fail "${1##*/} does not parse as JSON" "valid JSON" "$why"
+	fi
+}
+
+# ---- packages ------------------------------------------------------
+
+# mksup [ARGS...]: run the SUP generator (spec on stdin with "-").
+mksup() {
+	python3 "$MKSUP" "$@"
+}
+
+# pkg OUT: build a SUP from the spec on stdin.
+pkg() {
+	if ! python3 "$MKSUP" - -o "$1"; then
+		echo "e2e: error: cannot build '$1'" >&2
+		exit 2
+	fi
+}
+
+# confirmation ROOT: the path of confirmation.json under ROOT.
+confirmation() {
+	echo "$1/var/log/supkit/confirmation.json"
+}
+
+# new_root NAME: a fresh, empty root directory $T/NAME.
+new_root() {
+	rm -rf "${T:?}/$1"
+	mkdir -p "$T/$1"
+	echo "$T/$1"
+}
