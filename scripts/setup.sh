@@ -25,7 +25,7 @@ fi
 
 packages=(build-essential cmake pkg-config libltdl-dev libjson-c-dev
 	libarchive-dev libcurl4-openssl-dev libcunit1-dev libssl-dev
-	libinih-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
+	libinih-dev zlib1g-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
 	gzip tar procps time)
 missing=()
 for p in "${packages[@]}"; do
