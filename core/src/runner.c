@@ -72,6 +72,21 @@ static int write_or_report(struct sk_confirm *c)
 	return r;
 }
 
+static int take_lock(const char *state, const char *what)
+{
+	char *holder = NULL;
+	int fd = sk_lock_take(state, what, &holder);
+
+	if (fd == -EBUSY)
+		fprintf(stderr, "sup: error: another installer is running (%s)\n",
+			holder ? holder : "its pid is unknown");
+	else if (fd < 0)
+		fprintf(stderr, "sup: error: cannot take the installer lock in '%s': %s\n",
+			state, strerror(-fd));
+	free(holder);
+	return fd;
+}
+
 /* Write a "rejected" record when asked to; the root is otherwise left as
  * it was. */
 static void record_rejection(const struct sk_env *e,
@@ -84,15 +99,32 @@ static void record_rejection(const struct sk_env *e,
 	struct sk_confirm c;
 	char *logs;
 
+	struct sk_install_state st;
+	char *state = NULL;
+	const char *why;
+	int lock_fd = -1;
+
 	sk_diag_init(&d2);
+	memset(&c, 0, sizeof(c));
 	logs = prepare_dir(e->root, e->cfg.logs_dir, &d2);
-	if (!logs || sk_confirm_init(&c, f, types, e->cfg.product, e->root,
-				     "rejected") != 0) {
+	state = logs ? prepare_dir(e->root, e->cfg.state_dir, &d2) : NULL;
+	if (!state) {
 		sk_diag_print(&d2, "sup");
-		free(logs);
-		sk_diag_release(&d2);
-		return;
+		goto out;
 	}
+	/* confirmation.json belongs to the running or pending install, if
+	 * any: the rejection is then only reported, not recorded. */
+	lock_fd = take_lock(state, "recording a rejected package");
+	if (lock_fd < 0)
+		goto out;
+	if (sk_state_load(state, &st, &why) != -ENOENT) {
+		fprintf(stderr, "sup: error: not recording the rejection: an install is pending ('sup install --resume')\n");
+		sk_install_state_release(&st);
+		goto out;
+	}
+	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
+			    "rejected") != 0)
+		goto out;
 	c.path = sk_path_join(logs, SK_CONFIRM_NAME);
 	sk_confirm_job(&c, o->job_id);
 	sk_confirm_problems(&c, d);
@@ -100,8 +132,12 @@ static void record_rejection(const struct sk_env *e,
 			  d->count ? d->items[0].msg : "preflight failed");
 	if (c.path)
 		write_or_report(&c);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
 	sk_confirm_release(&c);
 	free(logs);
+	free(state);
 	sk_diag_release(&d2);
 }
 
@@ -354,21 +390,6 @@ static int detach(struct run *r, int lock_fd, const char *what)
 	sk_lock_describe(lock_fd, what);
 	fprintf(stderr, "sup: detached installer, pid %ld\n", (long)getpid());
 	return 0;
-}
-
-static int take_lock(const char *state, const char *what)
-{
-	char *holder = NULL;
-	int fd = sk_lock_take(state, what, &holder);
-
-	if (fd == -EBUSY)
-		fprintf(stderr, "sup: error: another installer is running (%s)\n",
-			holder ? holder : "its pid is unknown");
-	else if (fd < 0)
-		fprintf(stderr, "sup: error: cannot take the installer lock in '%s': %s\n",
-			state, strerror(-fd));
-	free(holder);
-	return fd;
 }
 
 /* The package path to keep in the state: a link in the state directory

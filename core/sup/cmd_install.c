@@ -109,9 +109,10 @@ int cmd_install(int argc, char **argv)
 		if (optind != argc)
 			return cmd_usage_error("install",
 				"--resume and --abandon take no SUP file");
-		if (o.dry_run || o.record_rejection || o.json)
+		if (o.dry_run || o.record_rejection || o.json ||
+		    o.n_plugin_dirs || o.job_id)
 			return cmd_usage_error("install",
-				"--resume and --abandon take no --dry-run, --json or --record-rejection");
+				"--resume and --abandon take no --dry-run, --json, --record-rejection, --plugin-dir or --job-id (the pending install's own are used)");
 		return sk_install(&o);
 	}
 	if (optind != argc - 1)

@@ -49,7 +49,6 @@ void fsu_progress_add(const struct sup_host_api *host,
 	}
 }
 
-/* True if the gateway path names the root: only "/" and "." components. */
 bool fsu_is_root_path(const char *path)
 {
 	const char *p = path;
@@ -66,7 +65,6 @@ bool fsu_is_root_path(const char *path)
 	return true;
 }
 
-/* True if both paths name the same file (symbolic links followed). */
 bool fsu_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
@@ -76,10 +74,6 @@ bool fsu_same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/*
- * Split an absolute path into its directory and last component (trailing
- * slashes ignored). Returns 0, ENOMEM, or EINVAL for "/" itself.
- */
 int fsu_split(const char *path, char **dir, char **base)
 {
 	size_t len = strlen(path);
@@ -108,7 +102,6 @@ int fsu_split(const char *path, char **dir, char **base)
 	return 0;
 }
 
-/* "dir/name" without doubling the slash after "/". NULL on ENOMEM. */
 char *fsu_join(const char *dir, const char *name)
 {
 	size_t dlen = strlen(dir);
@@ -120,7 +113,6 @@ char *fsu_join(const char *dir, const char *name)
 	return out;
 }
 
-/* The template "dir/.<base>.sup-XXXXXX" for a temporary sibling. */
 char *fsu_tmp_template(const char *dir, const char *base)
 {
 	size_t dlen = strlen(dir);
@@ -133,7 +125,6 @@ char *fsu_tmp_template(const char *dir, const char *base)
 	return out;
 }
 
-/* Returns 0 or an errno value. */
 int fsu_fsync_dir(const char *dir)
 {
 	int fd, err = 0;
@@ -159,11 +150,6 @@ int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
 #endif
 }
 
-/*
- * Rename without replacing an existing target. Falls back to a plain
- * rename on file systems without RENAME_NOREPLACE (the caller checked that
- * the target was absent just before).
- */
 int fsu_rename_noreplace(int olddirfd, const char *oldpath,
 			 int newdirfd, const char *newpath)
 {
@@ -175,10 +161,6 @@ int fsu_rename_noreplace(int olddirfd, const char *oldpath,
 	return renameat(olddirfd, oldpath, newdirfd, newpath);
 }
 
-/*
- * Create a symbolic link to target at a fresh name made from tmpl (its
- * trailing "XXXXXX" replaced). 0 or an errno value.
- */
 int fsu_symlink_tmp(const char *target, char *tmpl)
 {
 	static const char chars[] =
@@ -235,12 +217,6 @@ static int fsu_mkdir_one(const char *path)
 	return err;
 }
 
-/*
- * Create dir and its missing parents, each 0755, syncing every directory
- * that got a new entry. dir comes from resolve_path(): its existing part
- * has no symbolic links left. Returns 0 or an errno value and then sets
- * *failed (allocated) to the directory that could not be created.
- */
 int fsu_mkdirs(const char *dir, char **failed)
 {
 	char *p;
@@ -455,12 +431,6 @@ static int fsu_rm_open(const struct fsu_rm *rm, int fd, const char *name)
 	return openat(fd, name, flags);
 }
 
-/*
- * Remove name in dirfd and everything below it, without following
- * symbolic links. force: make directories writable first (for temporary
- * trees this plugin created). Returns 0 or an errno value and then sets
- * *where (allocated, may be NULL) to the failing path relative to name.
- */
 int fsu_rmtree_at(int dirfd, const char *name, bool force,
 		  char **where)
 {
@@ -546,7 +516,6 @@ out:
 	return err;
 }
 
-/* Remove a temporary tree of ours: a failure is a warning, never an error. */
 void fsu_cleanup_tree(const struct sup_host_api *host,
 		      struct sup_action_ctx *ctx, const char *path)
 {
