@@ -267,13 +267,15 @@ assert_json "$C" '[a["status"] for a in d["actions"]]' '["pending", "pending", "
 assert_json "$C" '[a["plugin"] for a in d["actions"]]' '[null, "file", "file"]'
 snapshot "$R" | grep -v -e '^\./var[/	]' >"$T/rejection.after"
 if cmp -s "$T/rejection.snap" "$T/rejection.after"; then
-	pass "only var/log/supkit/confirmation.json was added to the root"
+	pass "only the record (and the installer lock) was added to the root"
 else
 	fail "the root changed beyond the record" "no difference" \
 		"$(diff "$T/rejection.snap" "$T/rejection.after" | head)"
 fi
+# The lock makes sure no install was pending or running when the record was
+# written.
 assert_eq "$(cd "$R" && find var | sort | tr '\n' ' ')" \
-	"var var/log var/log/supkit var/log/supkit/confirmation.json " \
+	"var var/lib var/lib/supkit var/lib/supkit/lock var/log var/log/supkit var/log/supkit/confirmation.json " \
 	"what --record-rejection created"
 
 section "--json of a rejected package"
