@@ -25,7 +25,9 @@ struct sk_tr50_opts {
 	const char *ca_bundle; /* CA file for TLS, or NULL: system default */
 	bool insecure;	       /* allow http:// endpoints (tests only) */
 	long connect_timeout_s; /* default 15 */
-	long request_timeout_s; /* default 60; downloads: low-speed limit */
+	/* default 60; for downloads and uploads: seconds with no byte
+	 * moving (there is no limit on a transfer's total time) */
+	long request_timeout_s;
 };
 
 /* Results of the calls below. */
@@ -39,7 +41,10 @@ enum sk_tr50_status {
 };
 
 /* Why a call failed: a message for logs (never holding secrets) and, for
- * SK_TR50_ECMD, the portal's first error code (0 if none). */
+ * SK_TR50_ECMD, the portal's first error code (0 if none). Every call
+ * takes err NULL, and frees and replaces a message already in it. A
+ * session refused again right after re-authenticating is SK_TR50_ECMD
+ * with code -90008. */
 struct sk_tr50_err {
 	char *message; /* malloc'd, or NULL */
 	int code;
@@ -84,7 +89,7 @@ int sk_tr50_log_publish(struct sk_tr50 *t, const char *msg, int level,
 struct sk_tr50_file {
 	char *file_id; /* single use, expires after 300 s */
 	uint64_t size;
-	uint32_t crc32;
+	uint32_t crc32; /* the reply may give it signed: -1 is 0xffffffff */
 };
 
 void sk_tr50_file_release(struct sk_tr50_file *f);
@@ -99,7 +104,10 @@ int sk_tr50_file_get(struct sk_tr50 *t, const char *file_name,
  * range restarts the file). Never writes past expected_size. Returns
  * SK_TR50_OK when the file holds expected_size bytes (the caller then
  * checks the CRC), SK_TR50_ENET when the transfer broke off (what arrived
- * is kept for the next try). progress (may be NULL) gets bytes so far.
+ * is kept for the next try), SK_TR50_EDATA when the server's reply does
+ * not fit (a 206 not continuing where the file ends, a 416, too many
+ * bytes), SK_TR50_ELOCAL on a local file error. progress (may be NULL)
+ * gets bytes so far.
  */
 int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 		     const char *part_path, uint64_t expected_size,

@@ -619,24 +619,31 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	}
 	err = cmd_env_build(host, ctx, cmd->env, &env);
 	if (err) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, err);
+		cmd_spawn_error(res, SPC_CMD_STAGE_ENV, err);
 		goto out;
 	}
 	sp.envp = env.envp;
 	sp.cwd = cmd->cwd ? cmd->cwd : "/";
 	buf = malloc(CMD_READ_BUF);
+	if (!buf) {
+		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, ENOMEM);
+		goto out;
+	}
 	sp.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (!buf || sp.null_fd < 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+	if (sp.null_fd < 0) {
+		cmd_spawn_error(res, SPC_CMD_STAGE_STDIN, errno);
+		goto out;
+	}
+	if (pipe2(out_pipe, O_CLOEXEC) != 0 ||
 	    pipe2(err_pipe, O_CLOEXEC) != 0) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE,
-				buf ? errno : ENOMEM);
+		cmd_spawn_error(res, SPC_CMD_STAGE_PIPE, errno);
 		goto out;
 	}
 	sp.out_w = out_pipe[1];
 	sp.err_w = err_pipe[1];
 	err = cmd_signals_setup(&sigst, &wait_mask);
 	if (err) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, err);
+		cmd_spawn_error(res, SPC_CMD_STAGE_SIGNALS, err);
 		goto out;
 	}
 	signals_set = true;
@@ -645,7 +652,7 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	start = cmd_now_ms();
 	p.pid = fork();
 	if (p.pid < 0) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, errno);
+		cmd_spawn_error(res, SPC_CMD_STAGE_FORK, errno);
 		goto out;
 	}
 	if (p.pid == 0)
@@ -653,6 +660,8 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	/* Also here, so that the group exists before we may signal it. */
 	setpgid(p.pid, p.pid);
 	res->pid = p.pid;
+	if (cmd->started)
+		cmd->started(cmd->started_data, p.pid);
 	close(out_pipe[1]);
 	close(err_pipe[1]);
 	out_pipe[1] = err_pipe[1] = -1;
@@ -694,16 +703,22 @@ out:
 	cmd_env_release(&env);
 	if (signals_set) {
 		cmd_signals_restore(&sigst);
-		/* Die (or whatever the installer chose) as it asked. */
-		if (p.stop_sig)
-			raise(p.stop_sig);
+		res->stop_signal = p.stop_sig;
+		if (!cmd->defer_stop)
+			spc_cmd_raise_stop(res);
 	}
 	return res->end == SPC_CMD_EXITED && res->status == 0 ? SUP_OK :
 								  SUP_ERR;
 }
 
-/* "SIGKILL" for 9; buf receives names glibc does not know. */
-static const char *cmd_signame(int sig, char *buf, size_t len)
+void spc_cmd_raise_stop(const struct spc_cmd_result *res)
+{
+	/* Die (or whatever the installer chose) as it asked. */
+	if (res->stop_signal)
+		raise(res->stop_signal);
+}
+
+const char *spc_cmd_signame(int sig, char *buf, size_t len)
 {
 	const char *abbrev = sigabbrev_np(sig);
 
@@ -731,11 +746,21 @@ static const char *cmd_stage_text(enum spc_cmd_stage stage)
 	}
 }
 
+const char *spc_cmd_secs(int64_t ms, char *buf, size_t len)
+{
+	long long v = ms < 0 ? 0 : (long long)ms;
+
+	if (v % 1000 == 0)
+		snprintf(buf, len, "%lld s", v / 1000);
+	else
+		snprintf(buf, len, "%lld.%03lld s", v / 1000, v % 1000);
+	return buf;
+}
+
 const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
 			     size_t len)
 {
-	long long ms = res->timeout_ms;
-	char sname[32];
+	char sname[32], secs[32];
 
 	switch (res->end) {
 	case SPC_CMD_EXITED:
@@ -743,17 +768,14 @@ const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
 		break;
 	case SPC_CMD_SIGNALED:
 		snprintf(buf, len, "was killed by signal %d (%s)", res->status,
-			 cmd_signame(res->status, sname, sizeof(sname)));
+			 spc_cmd_signame(res->status, sname, sizeof(sname)));
 		break;
 	case SPC_CMD_TIMEOUT:
-		if (ms % 1000 == 0)
-			snprintf(buf, len, "timed out after %lld s", ms / 1000);
-		else
-			snprintf(buf, len, "timed out after %lld.%03lld s",
-				 ms / 1000, ms % 1000);
+		snprintf(buf, len, "timed out after %s",
+			 spc_cmd_secs(res->timeout_ms, secs, sizeof(secs)));
 		break;
 	case SPC_CMD_STOPPED:
-		snprintf(buf, len, "was stopped: the installer sent signal %d (%s)", res->status, cmd_signame(res->status, sname, sizeof(sname)));
+		snprintf(buf, len, "was stopped: the installer sent signal %d (%s)", res->status, spc_cmd_signame(res->status, sname, sizeof(sname)));
 		break;
 	case SPC_CMD_WAIT_ERROR:
 		snprintf(buf, len, "could not be waited for: %s",
@@ -775,8 +797,7 @@ const char *spc_cmd_search_path(void)
 	return path ? path : CMD_DEFAULT_PATH;
 }
 
-/* 0 if path is a regular file we may execute, else an errno value. */
-static int cmd_check_runnable(const char *path)
+int spc_cmd_check_runnable(const char *path)
 {
 	struct stat st;
 
@@ -798,7 +819,7 @@ int spc_cmd_find_program(const char *name, const char *search, char **out)
 
 	*out = NULL;
 	if (name[0] == '/') {
-		int err = cmd_check_runnable(name);
+		int err = spc_cmd_check_runnable(name);
 
 		if (err)
 			return err;
@@ -822,7 +843,7 @@ int spc_cmd_find_program(const char *name, const char *search, char **out)
 			free(dir);
 			if (!cand)
 				return errno;
-			err = cmd_check_runnable(cand);
+			err = spc_cmd_check_runnable(cand);
 			if (!err) {
 				*out = cand;
 				return 0;

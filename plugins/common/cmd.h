@@ -18,7 +18,8 @@
  * The installer stops a plugin with SIGTERM (SIGKILL 5 s later). Such a
  * signal (SIGTERM, SIGINT, SIGHUP) received while a command runs is
  * forwarded to the command's group, and raised again in the plugin once
- * the command is gone and the signal dispositions are restored.
+ * the command is gone and the signal dispositions are restored (or, with
+ * defer_stop, once the caller has recorded its verdict).
  *
  * Nothing here calls host->fail(): the caller says what failed, e.g.
  * host->fail(ctx, 0, "stop command %s", spc_cmd_describe(&res, buf, len))
@@ -58,6 +59,14 @@ struct spc_cmd {
 	/* Where the command's output goes; NULL sends it to host->output(). */
 	void (*sink)(void *data, const char *buf, size_t len);
 	void *sink_data;
+	/* Called once the command's first process exists, with its pid (to
+	 * say that it runs); may be NULL. */
+	void (*started)(void *data, pid_t pid);
+	void *started_data;
+	/* Keep a stop signal of the installer from being raised again by
+	 * spc_cmd_run(), so that the caller can record its verdict first and
+	 * then call spc_cmd_raise_stop(). */
+	bool defer_stop;
 };
 
 /* How a command ended. */
@@ -74,10 +83,15 @@ enum spc_cmd_end {
 
 /* Where a command that never ran failed. */
 enum spc_cmd_stage {
-	SPC_CMD_STAGE_PREPARE = 1, /* environment, pipes, fork */
+	SPC_CMD_STAGE_PREPARE = 1, /* its argv, memory */
 	SPC_CMD_STAGE_SETUP = 2,   /* in the child, before chdir */
 	SPC_CMD_STAGE_CHDIR = 3,
 	SPC_CMD_STAGE_EXEC = 4,
+	SPC_CMD_STAGE_ENV = 5,	   /* building its environment */
+	SPC_CMD_STAGE_STDIN = 6,   /* opening /dev/null */
+	SPC_CMD_STAGE_PIPE = 7,
+	SPC_CMD_STAGE_SIGNALS = 8, /* blocking and catching signals */
+	SPC_CMD_STAGE_FORK = 9,
 };
 
 struct spc_cmd_result {
@@ -91,6 +105,9 @@ struct spc_cmd_result {
 	/* Processes the command left behind still hold its output open;
 	 * what they write is not captured. */
 	bool output_left_open;
+	/* The installer's stop signal received while the command ran, or 0;
+	 * with defer_stop, for spc_cmd_raise_stop(). */
+	int stop_signal;
 };
 
 /* Longest text spc_cmd_describe() writes, with its NUL. */
@@ -104,6 +121,10 @@ struct spc_cmd_result {
 int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 		const struct spc_cmd *cmd, struct spc_cmd_result *res);
 
+/* After a run with defer_stop: raise the installer's stop signal again if
+ * it came meanwhile (which may end the plugin, as the installer asked). */
+void spc_cmd_raise_stop(const struct spc_cmd_result *res);
+
 /*
  * How res ended, as the predicate of a sentence whose subject the caller
  * gives: "exited with status 3", "was killed by signal 9 (SIGKILL)",
@@ -114,8 +135,20 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
 			     size_t len);
 
+/* "SIGKILL" for 9, "SIGRTMIN+2", else "unknown signal"; written to buf
+ * (32 bytes suffice), returned. */
+const char *spc_cmd_signame(int sig, char *buf, size_t len);
+
+/* A duration: "30 s", or "9.500 s" when not whole seconds; a negative one
+ * as 0. Written to buf (32 bytes suffice), returned. */
+const char *spc_cmd_secs(int64_t ms, char *buf, size_t len);
+
 /* The PATH commands search: the installer's, else the shell's default. */
 const char *spc_cmd_search_path(void);
+
+/* 0 if path is a regular file this process may execute, else an errno
+ * value (EISDIR, EACCES, ...). */
+int spc_cmd_check_runnable(const char *path);
 
 /*
  * Find the program name stands for: an absolute host path to an

@@ -21,6 +21,7 @@
 
 #include "cmd.h"
 #include "rtctl.h"
+#include "say.h"
 
 #define RT_SECTION "runtime"
 /* The health command's output kept for the final verdict. */
@@ -80,18 +81,6 @@ static void rt_sleep_ms(int64_t ms)
 		;
 }
 
-/* "60 s" or "0.412 s"; buf of 32 bytes. */
-static const char *rt_secs(int64_t ms, char *buf, size_t len)
-{
-	long long v = ms < 0 ? 0 : (long long)ms;
-
-	if (v % 1000 == 0)
-		snprintf(buf, len, "%lld s", v / 1000);
-	else
-		snprintf(buf, len, "%lld.%03lld s", v / 1000, v % 1000);
-	return buf;
-}
-
 static void rt_seen_release(struct rt_seen *s)
 {
 	free(s->what);
@@ -114,27 +103,6 @@ static void rt_seen_set(struct rt_seen *s, enum rt_verdict v, const char *fmt,
 	if (vasprintf(&s->what, fmt, ap) < 0)
 		s->what = NULL;
 	va_end(ap);
-}
-
-/* A line on both the log and the action's output. */
-static void rt_say(const struct spc_rtctl *rt, const char *fmt, ...)
-	SUP_PRINTF(2, 3);
-
-static void rt_say(const struct spc_rtctl *rt, const char *fmt, ...)
-{
-	va_list ap;
-	char *line = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	rt->host->log(rt->ctx, SUP_LOG_INFO, "%s", line);
-	rt->host->output(rt->ctx, line, (size_t)n);
-	rt->host->output(rt->ctx, "\n", 1);
-	free(line);
 }
 
 static void rt_capture_sink(void *data, const char *buf, size_t n)
@@ -812,15 +780,15 @@ static const char *rt_capped_text(bool capped)
 	return capped ? ", when the action's time was up" : "";
 }
 
-/* Run the start or stop command with what is left until deadline. */
-static int rt_run_control(const struct spc_rtctl *rt, bool start,
-			  int64_t deadline, const char *lead)
+/* Run the start or stop command with what is left until deadline; how it
+ * ended goes to *res, nothing is recorded. */
+static int rt_control_run(const struct spc_rtctl *rt, bool start,
+			  int64_t deadline, struct spc_cmd_result *res)
 {
 	const char *verb = start ? "start" : "stop";
 	const char *argv[] = { "systemctl", verb, rt->unit, NULL };
 	struct spc_cmd cmd = { .timeout_ms = deadline - rt_now_ms() };
-	struct spc_cmd_result res;
-	char desc[SPC_CMD_DESC_LEN], secs[32];
+	char secs[32];
 
 	if (cmd.timeout_ms < 0)
 		cmd.timeout_ms = 0;
@@ -832,13 +800,22 @@ static int rt_run_control(const struct spc_rtctl *rt, bool start,
 		cmd.argv = argv;
 		rt->host->log(rt->ctx, SUP_LOG_INFO, "running 'systemctl %s %s'", verb, rt->unit);
 	}
-	if (spc_cmd_run(rt->host, rt->ctx, &cmd, &res) == SUP_OK) {
-		if (res.output_left_open)
-			rt->host->log(rt->ctx, SUP_LOG_WARNING, "the %s command left processes that keep its output open; their output is not captured", verb);
-		rt->host->log(rt->ctx, SUP_LOG_INFO, "the %s command exited with status 0 in %s", verb, rt_secs(res.elapsed_ms, secs, sizeof(secs)));
-		return SUP_OK;
-	}
-	spc_cmd_describe(&res, desc, sizeof(desc));
+	if (spc_cmd_run(rt->host, rt->ctx, &cmd, res) != SUP_OK)
+		return SUP_ERR;
+	if (res->output_left_open)
+		rt->host->log(rt->ctx, SUP_LOG_WARNING, "the %s command left processes that keep its output open; their output is not captured", verb);
+	rt->host->log(rt->ctx, SUP_LOG_INFO, "the %s command exited with status 0 in %s", verb, spc_cmd_secs(res->elapsed_ms, secs, sizeof(secs)));
+	return SUP_OK;
+}
+
+/* Record how the start or stop command failed. */
+static int rt_control_fail(const struct spc_rtctl *rt, bool start,
+			   const struct spc_cmd_result *res, const char *lead)
+{
+	const char *verb = start ? "start" : "stop";
+	char desc[SPC_CMD_DESC_LEN];
+
+	spc_cmd_describe(res, desc, sizeof(desc));
 	if (rt->control == SPC_RT_CONTROL_COMMANDS)
 		return rt->host->fail(rt->ctx, 0, "%s%s command %s", lead, verb, desc);
 	return rt->host->fail(rt->ctx, 0, "%s'systemctl %s %s' %s", lead, verb, rt->unit, desc);
@@ -857,6 +834,7 @@ static const char *rt_pid_text(long pid, char *buf, size_t len)
 int spc_rtctl_stop(struct spc_rtctl *rt)
 {
 	struct rt_seen s = { 0 };
+	struct spc_cmd_result res;
 	char secs[32], pidt[40];
 	int64_t start = rt_now_ms(), budget, deadline;
 	bool capped;
@@ -867,7 +845,7 @@ int spc_rtctl_stop(struct spc_rtctl *rt)
 	deadline = start + budget;
 	rt_look_down(rt, deadline, &s);
 	if (s.verdict == RT_YES) {
-		rt_say(rt, "runtime already down (%s): nothing to stop", s.what ? s.what : "as seen");
+		spc_say(rt->host, rt->ctx, "runtime already down (%s): nothing to stop", s.what ? s.what : "as seen");
 		ret = SUP_OK;
 		goto out;
 	}
@@ -877,8 +855,10 @@ int spc_rtctl_stop(struct spc_rtctl *rt)
 	budget = rt_budget(rt, rt->stop_timeout_ms, &capped);
 	start = rt_now_ms();
 	deadline = start + budget;
-	if (rt_run_control(rt, false, deadline, "") != SUP_OK)
+	if (rt_control_run(rt, false, deadline, &res) != SUP_OK) {
+		rt_control_fail(rt, false, &res, "");
 		goto out;
+	}
 	for (;;) {
 		rt_look_down(rt, deadline, &s);
 		if (s.verdict == RT_YES)
@@ -886,7 +866,7 @@ int spc_rtctl_stop(struct spc_rtctl *rt)
 		if (s.pid > 0)
 			pid0 = s.pid;
 		if (rt_now_ms() >= deadline) {
-			rt_secs(budget, secs, sizeof(secs));
+			spc_cmd_secs(budget, secs, sizeof(secs));
 			rt_pid_text(s.pid, pidt, sizeof(pidt));
 			if (s.verdict == RT_UNKNOWN)
 				rt->host->fail(rt->ctx, 0, "runtime not seen down%s %s after the stop command%s: %s", pidt, secs, rt_capped_text(capped), s.what ? s.what : "unknown state");
@@ -900,10 +880,11 @@ int spc_rtctl_stop(struct spc_rtctl *rt)
 				    deadline - rt_now_ms() :
 				    rt->poll_interval_ms);
 	}
-	rt_say(rt, "runtime stopped%s %s after the stop command: %s",
-	       rt_pid_text(pid0, pidt, sizeof(pidt)),
-	       rt_secs(rt_now_ms() - start, secs, sizeof(secs)),
-	       s.what ? s.what : "down");
+	spc_say(rt->host, rt->ctx,
+		"runtime stopped%s %s after the stop command: %s",
+		rt_pid_text(pid0, pidt, sizeof(pidt)),
+		spc_cmd_secs(rt_now_ms() - start, secs, sizeof(secs)),
+		s.what ? s.what : "down");
 	ret = SUP_OK;
 out:
 	rt_seen_release(&s);
@@ -921,54 +902,106 @@ static void rt_output_capture(const struct spc_rtctl *rt,
 		rt->host->output(rt->ctx, "\n", 1);
 }
 
-/* Poll until healthy or deadline; start is when the wait began. */
-static int rt_wait_healthy(struct spc_rtctl *rt, int64_t start,
-			   int64_t budget, bool capped,
-			   struct rt_capture *cap, const char *since,
-			   const char *lead, const char *subject)
+/* Poll until healthy or st->budget_ms from start (when the wait began):
+ * the verdict into *st, nothing recorded; the health command's last
+ * output goes to the action's output once. cap may be NULL. */
+static void rt_poll_healthy(struct spc_rtctl *rt, int64_t start,
+			    struct rt_capture *cap, struct spc_rtctl_start *st)
 {
 	struct rt_seen s = { 0 };
-	int64_t deadline = start + budget;
-	char secs[32], pidt[40];
-	int ret = SUP_ERR;
+	int64_t deadline = start + st->budget_ms;
 
 	for (;;) {
 		rt_look_healthy(rt, deadline, cap, &s);
-		if (s.verdict == RT_YES)
+		if (s.verdict == RT_YES || rt_now_ms() >= deadline)
 			break;
-		if (rt_now_ms() >= deadline) {
-			rt_output_capture(rt, cap);
-			rt->host->fail(rt->ctx, 0, "%s%s did not become healthy within %s%s: %s", lead, subject, rt_secs(budget, secs, sizeof(secs)), rt_capped_text(capped), s.what ? s.what : "unknown state");
-			goto out;
-		}
 		rt_sleep_ms(deadline - rt_now_ms() < rt->poll_interval_ms ?
 				    deadline - rt_now_ms() :
 				    rt->poll_interval_ms);
 	}
-	rt_output_capture(rt, cap);
-	rt_say(rt, "runtime healthy%s %s %s",
-	       rt_pid_text(s.pid, pidt, sizeof(pidt)),
-	       rt_secs(rt_now_ms() - start, secs, sizeof(secs)), since);
-	ret = SUP_OK;
-out:
+	if (cap)
+		rt_output_capture(rt, cap);
+	st->healthy = s.verdict == RT_YES;
+	st->pid = s.pid;
+	st->seen = s.what;
+	s.what = NULL;
+	st->elapsed_ms = rt_now_ms() - start;
 	rt_seen_release(&s);
+}
+
+/* Record the verdict of a wait: "runtime healthy (pid 4318) 2.214 s
+ * <since>", or "<lead><subject> did not become healthy within ...". */
+static int rt_healthy_verdict(const struct spc_rtctl *rt,
+			      const struct spc_rtctl_start *st,
+			      const char *since, const char *lead,
+			      const char *subject)
+{
+	char secs[32], pidt[40];
+
+	if (!st->healthy)
+		return rt->host->fail(rt->ctx, 0, "%s%s did not become healthy within %s%s: %s", lead, subject, spc_cmd_secs(st->budget_ms, secs, sizeof(secs)), rt_capped_text(st->capped), st->seen ? st->seen : "unknown state");
+	spc_say(rt->host, rt->ctx, "runtime healthy%s %s %s",
+		rt_pid_text(st->pid, pidt, sizeof(pidt)),
+		spc_cmd_secs(st->elapsed_ms, secs, sizeof(secs)), since);
+	return SUP_OK;
+}
+
+/* The start command, then the wait until healthy, want ms at most (less
+ * if the action's time runs out first): into *st, nothing recorded. */
+static int rt_start_run(struct spc_rtctl *rt, int64_t want,
+			struct rt_capture *cap, struct spc_rtctl_start *st)
+{
+	int64_t start;
+
+	memset(st, 0, sizeof(*st));
+	/* The wait starts with the start command, within the time left. */
+	st->budget_ms = rt_budget(rt, want, &st->capped);
+	start = rt_now_ms();
+	if (rt_control_run(rt, true, start + st->budget_ms, &st->cmd) !=
+	    SUP_OK) {
+		st->elapsed_ms = rt_now_ms() - start;
+		return SUP_ERR;
+	}
+	st->started = true;
+	rt_poll_healthy(rt, start, cap, st);
+	return st->healthy ? SUP_OK : SUP_ERR;
+}
+
+void spc_rtctl_start_release(struct spc_rtctl_start *st)
+{
+	free(st->seen);
+	st->seen = NULL;
+}
+
+int spc_rtctl_start_seen(struct spc_rtctl *rt, int64_t timeout_ms,
+			 struct spc_rtctl_start *st)
+{
+	/* Without memory for the capture, the health output is not kept. */
+	struct rt_capture *cap = calloc(1, sizeof(*cap));
+	int ret;
+
+	ret = rt_start_run(rt, timeout_ms > 0 ? timeout_ms :
+						rt->start_timeout_ms,
+			   cap, st);
+	free(cap);
 	return ret;
 }
 
 int spc_rtctl_wait_healthy(struct spc_rtctl *rt, int64_t timeout_ms)
 {
+	struct spc_rtctl_start st = { .started = true };
 	struct rt_capture *cap;
-	int64_t budget;
-	bool capped;
 	int ret;
 
 	cap = calloc(1, sizeof(*cap));
 	if (!cap)
 		return rt->host->fail(rt->ctx, ENOMEM, "cannot watch the runtime");
-	budget = rt_budget(rt, timeout_ms > 0 ? timeout_ms :
-						rt->start_timeout_ms, &capped);
-	ret = rt_wait_healthy(rt, rt_now_ms(), budget, capped, cap,
-			      "after waiting", "", "runtime");
+	st.budget_ms = rt_budget(rt, timeout_ms > 0 ? timeout_ms :
+						   rt->start_timeout_ms,
+				 &st.capped);
+	rt_poll_healthy(rt, rt_now_ms(), cap, &st);
+	ret = rt_healthy_verdict(rt, &st, "after waiting", "", "runtime");
+	spc_rtctl_start_release(&st);
 	free(cap);
 	return ret;
 }
@@ -982,8 +1015,9 @@ int spc_rtctl_start_as(struct spc_rtctl *rt, int64_t timeout_ms,
 		       const char *lead, const char *subject)
 {
 	struct rt_seen s = { 0 };
+	struct spc_rtctl_start st = { 0 };
 	struct rt_capture *cap;
-	int64_t start = rt_now_ms(), budget, want;
+	int64_t budget, want;
 	char pidt[40];
 	bool capped;
 	int ret = SUP_ERR;
@@ -993,23 +1027,23 @@ int spc_rtctl_start_as(struct spc_rtctl *rt, int64_t timeout_ms,
 		return rt->host->fail(rt->ctx, ENOMEM, "cannot start the runtime");
 	want = timeout_ms > 0 ? timeout_ms : rt->start_timeout_ms;
 	budget = rt_budget(rt, want, &capped);
-	rt_look_healthy(rt, start + budget, cap, &s);
+	rt_look_healthy(rt, rt_now_ms() + budget, cap, &s);
 	if (s.verdict == RT_YES) {
 		rt_output_capture(rt, cap);
-		rt_say(rt, "runtime already healthy%s: nothing to start",
-		       rt_pid_text(s.pid, pidt, sizeof(pidt)));
+		spc_say(rt->host, rt->ctx,
+			"runtime already healthy%s: nothing to start",
+			rt_pid_text(s.pid, pidt, sizeof(pidt)));
 		ret = SUP_OK;
 		goto out;
 	}
 	rt->host->log(rt->ctx, SUP_LOG_INFO, "starting the runtime: %s", s.what ? s.what : "not healthy");
-	/* The wait starts with the start command, within the time left. */
-	budget = rt_budget(rt, want, &capped);
-	start = rt_now_ms();
-	if (rt_run_control(rt, true, start + budget, lead) != SUP_OK)
-		goto out;
-	ret = rt_wait_healthy(rt, start, budget, capped, cap,
-			      "after the start command", lead, subject);
+	if (rt_start_run(rt, want, cap, &st) == SUP_OK || st.started)
+		ret = rt_healthy_verdict(rt, &st, "after the start command",
+					 lead, subject);
+	else
+		rt_control_fail(rt, true, &st.cmd, lead);
 out:
+	spc_rtctl_start_release(&st);
 	rt_seen_release(&s);
 	free(cap);
 	return ret;

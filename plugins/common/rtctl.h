@@ -30,6 +30,8 @@
 
 #include <sup/plugin.h>
 
+#include "cmd.h"
+
 enum spc_rt_control {
 	SPC_RT_CONTROL_COMMANDS = 0, /* start_command, stop_command */
 	SPC_RT_CONTROL_SYSTEMD = 1,  /* systemctl start/stop UNIT */
@@ -104,6 +106,35 @@ int spc_rtctl_start(struct spc_rtctl *rt, int64_t timeout_ms);
  */
 int spc_rtctl_start_as(struct spc_rtctl *rt, int64_t timeout_ms,
 		       const char *lead, const char *subject);
+
+/*
+ * What spc_rtctl_start_seen() saw, for a caller that words the outcome
+ * itself. seen is malloc'd: release st with spc_rtctl_start_release().
+ */
+struct spc_rtctl_start {
+	/* The start command (or systemctl start) exited with status 0. If
+	 * not, cmd says how it ended, and there was no wait. */
+	bool started;
+	struct spc_cmd_result cmd;
+	bool healthy;
+	long pid;	    /* the runtime's pid if known, else 0 */
+	char *seen;	    /* what the last look saw, or NULL */
+	int64_t budget_ms;  /* the time the command and the wait had */
+	bool capped;	    /* the action's time left cut budget_ms */
+	int64_t elapsed_ms; /* from the start command to the verdict */
+};
+
+/*
+ * Run the start command and wait until the runtime is healthy, timeout_ms
+ * at most from the start of the command (<= 0: start_timeout_s; less if
+ * the action's time runs out first), without a look before and without
+ * recording anything on ctx: *st says what happened. The health command's
+ * last output goes to the action's output once, as with spc_rtctl_start().
+ * Returns SUP_OK if the runtime became healthy, else SUP_ERR.
+ */
+int spc_rtctl_start_seen(struct spc_rtctl *rt, int64_t timeout_ms,
+			 struct spc_rtctl_start *st);
+void spc_rtctl_start_release(struct spc_rtctl_start *st);
 
 /*
  * Wait until the runtime is healthy, timeout_ms at most (<= 0:

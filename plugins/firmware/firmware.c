@@ -41,7 +41,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sup/plugin.h>
@@ -50,6 +49,7 @@
 #include "extract.h"
 #include "fsutil.h"
 #include "rtctl.h"
+#include "say.h"
 
 #define FW_SECTION "firmware"
 #define FW_VERSION_MAX 128
@@ -58,8 +58,6 @@
 #define FW_MIN_FREE_MB_DEFAULT 16
 #define FW_MIN_FREE_MB_MAX (1024 * 1024)
 #define FW_MIB (1024 * 1024)
-/* Of the action's time left, kept back to report a failure in time. */
-#define FW_MARGIN_MAX_MS 1000
 /* Files in the staging directory, shared by execute() and rollback(). */
 #define FW_PREVIOUS "previous"
 #define FW_REPLACED "replaced"
@@ -103,56 +101,6 @@ struct fw_link {
 	bool exists;
 	char *target;	/* its text (free), NULL if absent */
 };
-
-static int64_t fw_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void fw_sleep_ms(int64_t ms)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-			       .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* "30 s" or "9.500 s"; buf of 32 bytes. */
-static const char *fw_secs(int64_t ms, char *buf, size_t len)
-{
-	long long v = ms < 0 ? 0 : (long long)ms;
-
-	if (v % 1000 == 0)
-		snprintf(buf, len, "%lld s", v / 1000);
-	else
-		snprintf(buf, len, "%lld.%03lld s", v / 1000, v % 1000);
-	return buf;
-}
-
-static void fw_say(const struct fw *fw, const char *fmt, ...)
-	SUP_PRINTF(2, 3);
-
-/* A line on both the log and the action's output (confirmation.json). */
-static void fw_say(const struct fw *fw, const char *fmt, ...)
-{
-	va_list ap;
-	char *line = NULL;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	fw->host->log(fw->ctx, SUP_LOG_INFO, "%s", line);
-	fw->host->output(fw->ctx, line, (size_t)n);
-	fw->host->output(fw->ctx, "\n", 1);
-	free(line);
-}
 
 static char *fw_strf(const char *fmt, ...) SUP_PRINTF(1, 2);
 
@@ -609,7 +557,8 @@ static int fw_link_switch(struct fw *fw, const char *target)
 			   dir, fw->current_gw);
 		goto out;
 	}
-	fw_say(fw, "switched '%s' to '%s'", fw->current_gw, target);
+	spc_say(fw->host, fw->ctx,
+		"switched '%s' to '%s'", fw->current_gw, target);
 	rc = SUP_OK;
 out:
 	if (linked && unlink(tmp) != 0 && errno != ENOENT)
@@ -882,83 +831,45 @@ out:
 /* ---- the runtime --------------------------------------------------- */
 
 /*
- * Start the runtime and wait until it is healthy, timeout_ms at most (less
- * if the action's time runs out first). On failure: "<lead><subject> did
- * not become healthy within 30 s: <what was seen>".
+ * Start the runtime and wait until it is healthy, health_timeout_s at most
+ * (less if the action's time runs out first). On failure: "<lead><subject>
+ * did not become healthy within 30 s: <what was seen>".
  *
  * spc_rtctl_start() would record its own "runtime did not become healthy"
- * as the action's error; the firmware's message names the firmware, so the
- * start is done here with rtctl's pieces.
+ * as the action's error; the firmware's message names the firmware, so
+ * rtctl only says what it saw.
  */
 static int fw_runtime_start(struct fw *fw, const char *lead,
 			    const char *subject)
 {
-	const struct spc_rtctl *rt = &fw->rt;
-	const char *argv[] = { "systemctl", "start", rt->unit, NULL };
-	struct spc_cmd cmd = { 0 };
-	struct spc_cmd_result res;
+	struct spc_rtctl_start st;
 	char desc[SPC_CMD_DESC_LEN], secs[32];
-	int64_t left = fw->host->time_left_ms(fw->ctx), budget, start;
-	bool capped = false;
-	char *seen = NULL;
-	long pid = 0;
+	int rc = SUP_ERR;
 
-	budget = fw->health_timeout_ms;
-	if (left >= 0) {
-		int64_t margin = left / 10 < FW_MARGIN_MAX_MS ?
-					 left / 10 : FW_MARGIN_MAX_MS;
-
-		if (left - margin < budget) {
-			budget = left - margin > 0 ? left - margin : 1;
-			capped = true;
-		}
-	}
-	start = fw_now_ms();
-	cmd.timeout_ms = budget;
-	if (rt->control == SPC_RT_CONTROL_COMMANDS) {
-		cmd.script = rt->start_command;
-		fw->host->log(fw->ctx, SUP_LOG_INFO,
-			      "running the start command: %s", cmd.script);
+	if (spc_rtctl_start_seen(&fw->rt, fw->health_timeout_ms, &st) ==
+	    SUP_OK) {
+		spc_cmd_secs(st.elapsed_ms, secs, sizeof(secs));
+		if (st.pid > 0)
+			spc_say(fw->host, fw->ctx,
+				"runtime healthy (pid %ld) in %s", st.pid, secs);
+		else
+			spc_say(fw->host, fw->ctx, "runtime healthy in %s",
+				secs);
+		rc = SUP_OK;
+	} else if (!st.started) {
+		fw->host->fail(fw->ctx, 0, "%s%s: start command %s", lead,
+			       subject,
+			       spc_cmd_describe(&st.cmd, desc, sizeof(desc)));
 	} else {
-		cmd.path = rt->systemctl;
-		cmd.argv = argv;
-		fw->host->log(fw->ctx, SUP_LOG_INFO,
-			      "running 'systemctl start %s'", rt->unit);
+		fw->host->fail(fw->ctx, 0,
+			       "%s%s did not become healthy within %s%s: %s",
+			       lead, subject,
+			       spc_cmd_secs(st.budget_ms, secs, sizeof(secs)),
+			       st.capped ? " (the action's time limit)" : "",
+			       st.seen ? st.seen : "not healthy");
 	}
-	if (spc_cmd_run(fw->host, fw->ctx, &cmd, &res) != SUP_OK)
-		return fw->host->fail(fw->ctx, 0,
-				      "%s%s: start command %s", lead, subject,
-				      spc_cmd_describe(&res, desc,
-						       sizeof(desc)));
-	for (;;) {
-		int64_t wait;
-
-		free(seen);
-		seen = NULL;
-		if (spc_rtctl_is_healthy(&fw->rt, &pid, &seen))
-			break;
-		wait = budget - (fw_now_ms() - start);
-		if (wait <= 0) {
-			fw->host->fail(fw->ctx, 0,
-				       "%s%s did not become healthy within %s%s: %s",
-				       lead, subject,
-				       fw_secs(budget, secs, sizeof(secs)),
-				       capped ? " (the action's time limit)" : "",
-				       seen ? seen : "not healthy");
-			free(seen);
-			return SUP_ERR;
-		}
-		fw_sleep_ms(wait < rt->poll_interval_ms ? wait :
-							  rt->poll_interval_ms);
-	}
-	free(seen);
-	if (pid > 0)
-		fw_say(fw, "runtime healthy (pid %ld) in %s", pid,
-		       fw_secs(fw_now_ms() - start, secs, sizeof(secs)));
-	else
-		fw_say(fw, "runtime healthy in %s",
-		       fw_secs(fw_now_ms() - start, secs, sizeof(secs)));
-	return SUP_OK;
+	spc_rtctl_start_release(&st);
+	return rc;
 }
 
 /* ---- pruning ------------------------------------------------------- */
@@ -1054,8 +965,9 @@ static void fw_prune(struct fw *fw, const char *keep, const char *prev)
 				  where && where[0] ? where : "",
 				  strerror(err));
 		else
-			fw_say(fw, "removed old release %s from '%s'",
-			       names[i], fw->releases_gw);
+			spc_say(fw->host, fw->ctx,
+				"removed old release %s from '%s'", names[i],
+				fw->releases_gw);
 		free(where);
 	}
 	if (fsync(dfd) != 0)
@@ -1123,8 +1035,9 @@ out:
 /* Unpacked in place: extract.c moved the tree to releases_dir/<version>. */
 static void fw_say_extracted(struct fw *fw, const struct extract *x)
 {
-	fw_say(fw, "extracted %" PRIu64 " entries of payload '%s' to '%s' (%s)",
-	       x->entries, x->payload, fw->release_gw, x->how);
+	spc_say(fw->host, fw->ctx,
+		"extracted %" PRIu64 " entries of payload '%s' to '%s' (%s)",
+		x->entries, x->payload, fw->release_gw, x->how);
 }
 
 /*
@@ -1149,15 +1062,17 @@ static int fw_find_previous(struct fw *fw, struct fw_link *prev,
 	if (*is_new && fw_pending_read(fw, prev)) {
 		*resumed = true;
 		name = prev->exists ? fw_last_name(prev->target) : NULL;
-		fw_say(fw, "resuming an interrupted update to firmware %s (previous: %s)",
-		       fw->version, name ? name : "none");
+		spc_say(fw->host, fw->ctx,
+			"resuming an interrupted update to firmware %s (previous: %s)",
+			fw->version, name ? name : "none");
 		free(name);
 		fw_link_release(&cur);
 		return SUP_OK;
 	}
 	if (*is_new)
-		fw_say(fw, "firmware %s is already the current release: installing it again",
-		       fw->version);
+		spc_say(fw->host, fw->ctx,
+			"firmware %s is already the current release: installing it again",
+			fw->version);
 	*prev = cur;
 	return SUP_OK;
 }
@@ -1177,7 +1092,8 @@ static int fw_put_back(struct fw *fw, const char *aside)
 	if (err)
 		return fw->host->fail(fw->ctx, err, "cannot sync '%s'",
 				      fw->releases_gw);
-	fw_say(fw, "put back the replaced release '%s'", fw->release_gw);
+	spc_say(fw->host, fw->ctx,
+		"put back the replaced release '%s'", fw->release_gw);
 	fsu_cleanup_tree(fw->host, fw->ctx, aside);
 	return SUP_OK;
 }
@@ -1254,8 +1170,9 @@ static int fw_execute_release(struct fw *fw)
 	fw_record_remove(fw, fw->releases, FW_PENDING);
 	if (aside)
 		fsu_cleanup_tree(host, ctx, aside);
-	fw_say(fw, "firmware %s is running (previous: %s)", fw->version,
-	       prev_name ? prev_name : "none");
+	spc_say(fw->host, fw->ctx,
+		"firmware %s is running (previous: %s)", fw->version,
+		prev_name ? prev_name : "none");
 	fw_prune(fw, fw->version, prev_name);
 	rc = SUP_OK;
 out:
@@ -1281,8 +1198,9 @@ static int fw_rollback_release(struct fw *fw)
 
 	err = fw_record_read(staging, FW_PREVIOUS, &prev, &len);
 	if (err == ENOENT) {
-		fw_say(fw, "nothing to roll back: firmware %s failed before the runtime was stopped",
-		       fw->version);
+		spc_say(fw->host, fw->ctx,
+			"nothing to roll back: firmware %s failed before the runtime was stopped",
+			fw->version);
 		return SUP_OK;
 	}
 	if (err || strlen(prev) != len) {
@@ -1304,8 +1222,9 @@ static int fw_rollback_release(struct fw *fw)
 	if (!prev[0]) {
 		if (fw_link_remove(fw))
 			goto out;
-		fw_say(fw, "rolled back to no firmware: removed '%s', the runtime stays stopped",
-		       fw->current_gw);
+		spc_say(fw->host, fw->ctx,
+			"rolled back to no firmware: removed '%s', the runtime stays stopped",
+			fw->current_gw);
 		fw_record_remove(fw, fw->releases, FW_PENDING);
 		rc = SUP_OK;
 		goto out;
@@ -1321,7 +1240,7 @@ static int fw_rollback_release(struct fw *fw)
 	if (fw_link_switch(fw, prev) || fw_runtime_start(fw, lead, subject))
 		goto out;
 	fw_record_remove(fw, fw->releases, FW_PENDING);
-	fw_say(fw, "rolled back to %s, healthy", name);
+	spc_say(fw->host, fw->ctx, "rolled back to %s, healthy", name);
 	rc = SUP_OK;
 out:
 	free(name);
@@ -1433,7 +1352,7 @@ static int fw_run_flasher(struct fw *fw, const char *image,
 				      fw->version,
 				      spc_cmd_describe(&res, desc,
 						       sizeof(desc)));
-	fw_say(fw, "flashed firmware %s", fw->version);
+	spc_say(fw->host, fw->ctx, "flashed firmware %s", fw->version);
 	return SUP_OK;
 }
 
@@ -1459,8 +1378,9 @@ static int fw_execute_flasher(struct fw *fw)
 	}
 	if (fw_stream_image(fw, image))
 		goto out;
-	fw_say(fw, "image of firmware %s ready: %" PRIu64 " bytes",
-	       fw->version, fw->psize);
+	spc_say(fw->host, fw->ctx,
+		"image of firmware %s ready: %" PRIu64 " bytes", fw->version,
+		fw->psize);
 	/* <staging>/stopping tells rollback() that the runtime may have
 	 * been stopped. */
 	if (fw_record_write(fw, staging, staging, FW_STOPPING, "", 0,
@@ -1469,7 +1389,7 @@ static int fw_execute_flasher(struct fw *fw)
 	    fw_run_flasher(fw, image, env_image, env_version) ||
 	    fw_runtime_start(fw, "", subject))
 		goto out;
-	fw_say(fw, "firmware %s is running", fw->version);
+	spc_say(fw->host, fw->ctx, "firmware %s is running", fw->version);
 	rc = SUP_OK;
 out:
 	free(subject);
@@ -1490,8 +1410,9 @@ static int fw_rollback_flasher(struct fw *fw)
 	err = fw_record_read(staging, FW_STOPPING, &data, &len);
 	free(data);
 	if (err == ENOENT) {
-		fw_say(fw, "nothing to roll back: firmware %s failed before the runtime was stopped",
-		       fw->version);
+		spc_say(fw->host, fw->ctx,
+			"nothing to roll back: firmware %s failed before the runtime was stopped",
+			fw->version);
 		return SUP_OK;
 	}
 	if (spc_rtctl_stop(&fw->rt))
@@ -1503,8 +1424,9 @@ static int fw_rollback_flasher(struct fw *fw)
 				      "cannot restart the runtime");
 	if (fw_runtime_start(fw, lead, "the runtime"))
 		goto out;
-	fw_say(fw, "runtime restarted after the failed flash of firmware %s, healthy: the flasher decides which image runs",
-	       fw->version);
+	spc_say(fw->host, fw->ctx,
+		"runtime restarted after the failed flash of firmware %s, healthy: the flasher decides which image runs",
+		fw->version);
 	rc = SUP_OK;
 out:
 	free(lead);
