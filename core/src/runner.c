@@ -440,7 +440,7 @@ static int start_install(const struct sk_install_opts *o,
 	}
 	err = sk_state_load(r.state, &st, &why);
 	if (err != -ENOENT) {
-		fprintf(stderr, "sup: error: an interrupted install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
+		fprintf(stderr, "sup: error: an unfinished install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
 			err ? why : st.sup);
 		ret = SK_EXIT_BUSY;
 		goto out;
@@ -717,7 +717,7 @@ static int resume(const struct sk_install_opts *o)
 			 sk_confirm_suspend_reason(&r.c) : NULL;
 	reason = reason ? reason : "interrupted";
 	if (!o->quiet)
-		fprintf(stderr, "sup: resuming '%s' %s after %s\n",
+		fprintf(stderr, "sup: resuming '%s' %s (%s)\n",
 			f.manifest.name, f.manifest.version, reason);
 	sk_confirm_resumed(&r.c, reason);
 	requeue(&r);

@@ -630,6 +630,7 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 		}
 		if (fsu_make_parents(host, ctx, x->dir, gw_path))
 			goto out;
+		fsu_sweep_stale(host, ctx, x->dir, base);
 		x->tmp = fsu_tmp_template(x->dir, base);
 	}
 	if (!x->dir || !x->tmp) {

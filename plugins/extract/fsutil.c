@@ -125,6 +125,50 @@ char *fsu_tmp_template(const char *dir, const char *base)
 	return out;
 }
 
+void fsu_sweep_stale(const struct sup_host_api *host,
+		     struct sup_action_ctx *ctx, const char *dir,
+		     const char *base)
+{
+	char *prefix = NULL;
+	struct dirent *de;
+	size_t plen;
+	DIR *dh;
+
+	if (asprintf(&prefix, ".%.*s.sup-", FSU_TMP_BASE_MAX, base) < 0)
+		return;
+	plen = strlen(prefix);
+	dh = opendir(dir);
+	if (!dh)
+		goto out;
+	while ((de = readdir(dh))) {
+		char *where = NULL;
+		struct stat st;
+		int err;
+
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    strlen(de->d_name) != plen + 6)
+			continue;
+		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			err = fsu_rmtree_at(dirfd(dh), de->d_name, true, &where);
+		else
+			err = unlinkat(dirfd(dh), de->d_name, 0) ? errno : 0;
+		if (err)
+			host->log(ctx, SUP_LOG_WARNING,
+				  "cannot remove leftover temporary '%s' in '%s': %s",
+				  de->d_name, dir, strerror(err));
+		else
+			host->log(ctx, SUP_LOG_WARNING,
+				  "removed leftover temporary '%s' in '%s' (from an interrupted run)",
+				  de->d_name, dir);
+		free(where);
+	}
+	closedir(dh);
+out:
+	free(prefix);
+}
+
 int fsu_fsync_dir(const char *dir)
 {
 	int fd, err = 0;

@@ -49,6 +49,15 @@ char *fsu_join(const char *dir, const char *name);
  * dir/base, for mkstemp()/mkdtemp()/fsu_symlink_tmp(). NULL on ENOMEM.
  */
 char *fsu_tmp_template(const char *dir, const char *base);
+/*
+ * Remove what an interrupted run (installer killed, power lost) left of
+ * earlier temporaries for base in dir: entries named exactly as
+ * fsu_tmp_template() names them (".<base>.sup-" and six characters).
+ * Each removal is logged as a warning; failures are only logged.
+ */
+void fsu_sweep_stale(const struct sup_host_api *host,
+		     struct sup_action_ctx *ctx, const char *dir,
+		     const char *base);
 
 /* fsync() a directory by path. */
 int fsu_fsync_dir(const char *dir);

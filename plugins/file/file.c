@@ -389,6 +389,7 @@ static int file_install_execute(const struct sup_host_api *host,
 	if (fsu_make_parents(host, ctx, dir, a.path))
 		goto out;
 	buf = malloc(FSU_BUF_SIZE);
+	fsu_sweep_stale(host, ctx, dir, base);
 	tmp = fsu_tmp_template(dir, base);
 	if (!buf || !tmp) {
 		host->fail(ctx, ENOMEM, "cannot install '%s'", a.path);

@@ -7,6 +7,8 @@
 #   SUP_FIXTURE_DIR the fixture plugins, one case per subdirectory
 #   SUP_EXAMPLE_DIR the SDK example plugin (marker.so)
 #   SUP_SOURCE_DIR  the source tree
+#   SUP_FAKERUNTIME the stand-in product runtime (tests/fakeruntime), for
+#                   the tests of the runtime, firmware and system plugins
 #
 # Every test gets a private temporary directory $T (removed on exit), an
 # assertion counter, and ends with `finish`, which prints "N passed,
@@ -24,6 +26,7 @@ for _v in SUP SUP_PLUGIN_DIR SUP_FIXTURE_DIR; do
 	fi
 done
 : "${SUP_EXAMPLE_DIR:=}"
+: "${SUP_FAKERUNTIME:=}"
 : "${SUP_SOURCE_DIR:=$(cd "$E2E_DIR/../.." && pwd)}"
 
 # The real interpreter, once: a version manager's python3 shim can cost
@@ -44,12 +47,22 @@ umask 022
 T=$(mktemp -d "${TMPDIR:-/tmp}/sup-e2e.XXXXXX") || exit 2
 chmod 0755 "$T"
 E2E_PIDS=()
+E2E_AT_EXIT=()
 _e2e_cleanup() {
-	local p
+	local p c
+	for c in "${E2E_AT_EXIT[@]}"; do
+		eval "$c" >/dev/null 2>&1
+	done
 	for p in "${E2E_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
 	rm -rf "$T"
+}
+
+# at_exit CMD [ARGS...]: run the command when the test exits (stop a
+# daemon it started), before $T is removed.
+at_exit() {
+	E2E_AT_EXIT+=("$(printf '%q ' "$@")")
 }
 trap _e2e_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -143,6 +156,46 @@ assert_stdout() {
 		fail "stdout lacks an expected text" "$1" \
 			"$(head -c 2000 "$T/out")"
 	fi
+}
+
+# wait_until SECONDS CMD...: run CMD every 20 ms until it succeeds; fails
+# if it still fails after SECONDS.
+wait_until() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.02
+	done
+}
+
+# wait_unlocked STATE_DIR: wait (5 s at most) until no process holds the
+# installer lock in STATE_DIR: after a kill -9 of the installer, its plugin
+# call (which shares the lock) dies a moment later.
+wait_unlocked() {
+	python3 - "$1/lock" <<'EOF'
+import fcntl, sys, time
+end = time.monotonic() + 5
+while True:
+    try:
+        with open(sys.argv[1], "rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        sys.exit(0)
+    except FileNotFoundError:
+        sys.exit(0)
+    except BlockingIOError:
+        if time.monotonic() > end:
+            sys.exit(1)
+        time.sleep(0.01)
+EOF
+}
+
+# pid_alive PID: the process exists and is not a zombie.
+pid_alive() {
+	local st
+	[ -n "$1" ] && st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	[ "${st:0:1}" != Z ] && [ "${st:0:1}" != X ]
 }
 
 # ---- plain assertions -----------------------------------------------
@@ -391,4 +444,52 @@ new_root() {
 	rm -rf "${T:?}/$1"
 	mkdir -p "$T/$1"
 	echo "$T/$1"
+}
+
+# product_root NAME: a fresh root $T/NAME for a gateway of product type
+# "acme": the product profile from stdin as
+# <root>/etc/supkit/products/acme.conf, and the main configuration
+# $T/NAME.conf (for --config: product acme, that profiles_dir, the built-in
+# plugins). Sets R (the root), CONF (the main configuration) and C (its
+# confirmation.json).
+product_root() {
+	R=$(new_root "$1")
+	CONF="$T/$1.conf"
+	# shellcheck disable=SC2034 # read by the tests
+	C=$(confirmation "$R")
+	mkdir -p "$R/etc/supkit/products"
+	cat >"$R/etc/supkit/products/acme.conf"
+	cat >"$CONF" <<EOF
+[gateway]
+product = acme
+
+[paths]
+profiles_dir = /etc/supkit/products
+plugin_dirs = $SUP_PLUGIN_DIR
+EOF
+}
+
+# ---- watching a run --------------------------------------------------
+
+# watch_start CONFIRMATION NAME [watch.py options]: watch.py reads the
+# record every 2 ms in the background (and kills the installer at the
+# point its options say) until watch_stop NAME; the report is
+# $T/NAME.watch.json. Returns once the watcher has read once.
+watch_start() {
+	local file=$1 name=$2
+	shift 2
+	rm -f "$T/$name.watch.stop" "$T/$name.watch.json" \
+		"$T/$name.watch.json.ready"
+	python3 "$E2E_DIR/watch.py" "$file" "$T/$name.watch.stop" \
+		"$T/$name.watch.json" "$@" &
+	WATCH_PID=$!
+	E2E_PIDS+=("$WATCH_PID")
+	wait_until 10 test -e "$T/$name.watch.json.ready" ||
+		echo "e2e: warning: the watcher '$name' did not start in 10 s" >&2
+}
+
+# watch_stop NAME: stop the watcher; then assert on $T/NAME.watch.json.
+watch_stop() {
+	touch "$T/$1.watch.stop"
+	wait "$WATCH_PID"
 }
