@@ -251,4 +251,37 @@ assert_contains "$(out 0)" "removed old release 1.0 from '/opt/acme/releases'" "
 assert_contains "$(out 0)" "removed old release 3.0 from '/opt/acme/releases'" "output"
 assert_contains "$(out 0)" "firmware 5.0 is running (previous: 2.0)" "output"
 
+
+section "firmware.update with the product's flasher"
+# The flasher gets the verified, staged image as $1: this one records it
+# and unpacks it over the running release, as a product tool would flash.
+sed -i 's/^method = release/method = flasher/' "$PROFILE"
+cat >>"$PROFILE" <<'EOF'
+flasher_command = cp "$1" "$SUP_ROOT/flashed.img" && tar -xf "$1" -C "$SUP_ROOT/opt/acme/current/"
+EOF
+release 6.0
+P6=$(rt_pid)
+install fw-6.0
+expect_exit 0 "install"
+assert_json "$C" 'd["result"]' "succeeded"
+assert_eq "$(sha256 "$R/flashed.img")" "$(sha256 "$T/fw-6.0.tar")" \
+	"the flasher got the payload"
+assert_eq "$(rt_version)" "6.0" "running version"
+assert_true "the runtime is healthy" rt_healthy
+assert_ne "$(rt_pid)" "$P6" "the runtime was restarted (pid)"
+assert_eq "$(readlink "$R/opt/acme/current")" "releases/5.0" \
+	"current (the flasher owns the layout)"
+
+section "firmware.update with a failing flasher"
+sed -i 's/^flasher_command = .*/flasher_command = exit 3/' "$PROFILE"
+release 7.0
+install fw-7.0
+expect_exit 1 "install"
+assert_json "$C" 'd["result"]' "failed"
+assert_json_contains "$C" 'd["actions"][0]["error"]["message"]' \
+	"flasher command for firmware 7.0 exited with status 3"
+assert_json "$C" 'd["actions"][0]["rollback"]["status"]' "succeeded"
+assert_eq "$(rt_version)" "6.0" "running version after the failed flash"
+assert_true "the runtime is healthy" rt_healthy
+
 finish
