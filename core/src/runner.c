@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "confirm.h"
 #include "host.h"
 #include "rootpath.h"
@@ -72,6 +73,27 @@ static int write_or_report(struct sk_confirm *c)
 	return r;
 }
 
+/* The audit messages of a run that ended (its record written with result
+ * succeeded, failed or rejected): appended to audit.jsonl in the logs
+ * directory and sent to syslog. confirmation.json stays the record: a
+ * failure here is reported and changes no exit code. */
+static void audit_run(struct sk_confirm *c, const char *logs)
+{
+	struct sk_audit a;
+	int r = sk_audit_from_doc(&a, c->doc);
+
+	if (r == 0) {
+		r = sk_audit_record(&a, logs);
+		sk_audit_release(&a);
+	}
+	if (r == -EINVAL)
+		fprintf(stderr, "sup: warning: no audit log: '%s' is not a confirmation document of format %d\n",
+			c->path, SK_CONFIRM_FORMAT);
+	else if (r)
+		fprintf(stderr, "sup: warning: cannot append to '%s/%s': %s\n",
+			logs, SK_AUDIT_NAME, strerror(-r));
+}
+
 static int take_lock(const char *state, const char *what)
 {
 	char *holder = NULL;
@@ -130,8 +152,8 @@ static void record_rejection(const struct sk_env *e,
 	sk_confirm_problems(&c, d);
 	sk_confirm_finish(&c, "rejected", "preflight_failed",
 			  d->count ? d->items[0].msg : "preflight failed");
-	if (c.path)
-		write_or_report(&c);
+	if (c.path && write_or_report(&c) == 0)
+		audit_run(&c, logs);
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);
@@ -325,6 +347,7 @@ static int run_loop(struct run *r)
 		ret = SK_EXIT_SYSTEM;
 		goto out;
 	}
+	audit_run(&r->c, r->logs);
 	/* The record is final: nothing is left to resume. */
 	sk_state_clear(r->state);
 	if (!r->o->quiet) {
@@ -592,7 +615,7 @@ static char *find_state_dir(const struct sk_install_opts *o, char **root,
 
 /* End a pending run that cannot go on: record why, drop the state. */
 static int resume_failed(struct sk_confirm *c, const char *state,
-			 const char *code, const char *msg)
+			 const char *logs, const char *code, const char *msg)
 {
 	fprintf(stderr, "sup: error: cannot resume: %s\n", msg);
 	if (c->doc) {
@@ -607,6 +630,7 @@ static int resume_failed(struct sk_confirm *c, const char *state,
 		sk_confirm_finish(c, "failed", code, msg);
 		if (write_or_report(c))
 			return SK_EXIT_SYSTEM;
+		audit_run(c, logs);
 	}
 	sk_state_clear(state);
 	return SK_EXIT_FAILED;
@@ -675,7 +699,8 @@ static int resume(const struct sk_install_opts *o)
 	if (err) {
 		msg = sk_asprintf("install state in '%s': %s", r.state, why);
 		sk_confirm_load(&r.c, conf_path, NULL, &why);
-		ret = resume_failed(&r.c, r.state, "resume_failed", msg ? msg : why);
+		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
+				    msg ? msg : why);
 		goto out;
 	}
 	if (sk_supfile_open(&f, st.sup, &lim, &d) != 0 ||
@@ -684,7 +709,7 @@ static int resume(const struct sk_install_opts *o)
 		msg = sk_asprintf("package '%s' is gone or changed since the install started",
 				  st.sup);
 		sk_confirm_load(&r.c, conf_path, NULL, &why);
-		ret = resume_failed(&r.c, r.state, "package_changed",
+		ret = resume_failed(&r.c, r.state, r.logs, "package_changed",
 				    msg ? msg : "package changed");
 		goto out;
 	}
@@ -708,7 +733,7 @@ static int resume(const struct sk_install_opts *o)
 	}
 	if (!sk_diag_empty(&d)) {
 		sk_diag_print(&d, "sup");
-		ret = resume_failed(&r.c, r.state, "resume_failed",
+		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
 				    d.items[0].msg);
 		goto out;
 	}
@@ -789,6 +814,7 @@ static int abandon(const struct sk_install_opts *o)
 				  "the pending install was abandoned by the operator");
 		if (write_or_report(&c))
 			goto out;
+		audit_run(&c, logs);
 	}
 	err = sk_state_clear(state);
 	if (err) {

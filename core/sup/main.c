@@ -16,6 +16,7 @@ static const char usage[] =
 	"  inspect   show and verify the contents of a SUP\n"
 	"  install   verify a SUP and run its actions on this gateway\n"
 	"  plugins   list the enabled plugins and their action types\n"
+	"  diag      write a diagnostic bundle for support\n"
 	"\n"
 	"Run 'sup COMMAND --help' for the options of a command, and see\n"
 	"sup(1) for exit codes and files.\n";
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
 		{ "inspect", cmd_inspect },
 		{ "install", cmd_install },
 		{ "plugins", cmd_plugins },
+		{ "diag", cmd_diag },
 	};
 
 	if (argc < 2) {

@@ -275,7 +275,7 @@ fi
 # The lock makes sure no install was pending or running when the record was
 # written.
 assert_eq "$(cd "$R" && find var | sort | tr '\n' ' ')" \
-	"var var/lib var/lib/supkit var/lib/supkit/lock var/log var/log/supkit var/log/supkit/confirmation.json " \
+	"var var/lib var/lib/supkit var/lib/supkit/lock var/log var/log/supkit var/log/supkit/audit.jsonl var/log/supkit/confirmation.json " \
 	"what --record-rejection created"
 
 section "--json of a rejected package"
