@@ -553,8 +553,11 @@ static int install(const struct sk_install_opts *o)
 
 	if (!sk_diag_empty(&d)) {
 		sk_diag_print(&d, "sup");
-		fprintf(stderr, "sup: error: '%s' was not installed: %zu problem%s found; nothing was changed\n",
-			o->sup_path, d.count, d.count == 1 ? "" : "s");
+		fprintf(stderr, "sup: error: '%s' was not installed: %zu problem%s found; %s\n",
+			o->sup_path, d.count, d.count == 1 ? "" : "s",
+			o->record_rejection && e.root ?
+				"recording the rejection" :
+				"nothing was changed");
 		if (o->record_rejection && e.root)
 			record_rejection(&e, &f, types, o, &d);
 		ret = sk_diag_exit_code(&d);
