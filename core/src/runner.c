@@ -509,7 +509,18 @@ static int start_install(const struct sk_install_opts *o,
 		goto out;
 	}
 	if (o->detach && (err = detach(&r, lock_fd, what)) != 0) {
-		fprintf(stderr, "sup: error: cannot detach: %s\n", strerror(-err));
+		char *msg = sk_asprintf("cannot detach the installer: %s",
+					strerror(-err));
+
+		fprintf(stderr, "sup: error: %s\n", msg ? msg : "cannot detach");
+		/* Nothing ran: close the record instead of leaving a run
+		 * that every later install would find pending. */
+		skip_pending(&r);
+		sk_confirm_finish(&r.c, "failed", "internal",
+				  msg ? msg : "cannot detach");
+		if (write_or_report(&r.c) == 0)
+			sk_state_clear(r.state);
+		free(msg);
 		goto out;
 	}
 	ret = run_loop(&r);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fetch.h - getting a job's package from the portal: file.get, then the
+ * download into <download_dir>/<name>.part with HTTP range resume, the
+ * size and crc32 check, and the rename to the .sup file sup installs.
+ */
+#ifndef SUPD_FETCH_H
+#define SUPD_FETCH_H
+
+#include <stdbool.h>
+
+#include "ctx.h"
+#include "job.h"
+
+/* A package name supd accepts: 1-200 bytes of [A-Za-z0-9._+-], not
+ * starting with '.'. It becomes a file name in download_dir. */
+bool supd_name_valid(const char *name);
+
+/* The partial and the complete download of j (malloc'd): NAME.part and
+ * NAME (NAME.sup when NAME does not end in ".sup"). 0 or -ENOMEM. */
+int supd_fetch_paths(const struct supd_conf *c, const char *name,
+		     char **part, char **final);
+/* Remove both, if there. */
+void supd_fetch_remove(const struct supd_ctx *ctx, const struct supd_job *j);
+
+/* A job in phase received: clear what an earlier job of the same name
+ * left, note the start, move to downloading. */
+int supd_fetch_start(struct supd_ctx *ctx, struct supd_job *j);
+/* One try of the download (phase downloading); on success the job moves
+ * to installing. */
+int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j);
+
+#endif

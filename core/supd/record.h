@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record.h - reading the install record sup writes (confirmation.json,
+ * docs/confirmation.md) and turning it into the answer of a campaign job.
+ */
+#ifndef SUPD_RECORD_H
+#define SUPD_RECORD_H
+
+#include <stdbool.h>
+
+struct json_object;
+
+/*
+ * Parse the record at path into *doc (owned by the caller). Returns 0,
+ * -ENOENT, -ENOMEM, or -EINVAL with *why (not JSON, too large, not a
+ * confirmation document of format 1).
+ */
+int supd_record_read(const char *path, struct json_object **doc,
+		     const char **why);
+/* Its job_id, or NULL. */
+const char *supd_record_job(struct json_object *doc);
+/* Its result: "running", "suspended", "succeeded", ...; "" if none. */
+const char *supd_record_result(struct json_object *doc);
+/* The result ends the run: succeeded, failed or rejected. */
+bool supd_record_final(struct json_object *doc);
+
+/*
+ * The ack of a job whose record is doc: *code (SUPD_ACK_OK, _FAILED or
+ * _REJECTED), *message (malloc'd; NULL for success): the failed action
+ * and why, or the first preflight problem; *params (owned): {"package",
+ * "version", "succeeded", "failed", "skipped"}. For a record that is not
+ * final, the counts so far. 0 or -ENOMEM.
+ */
+int supd_record_outcome(struct json_object *doc, int *code, char **message,
+			struct json_object **params);
+
+#endif
