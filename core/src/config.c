@@ -3,70 +3,24 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inifile.h"
 #include "rootpath.h"
 #include "util.h"
 
 struct parse_state {
+	struct sk_ini ini; /* first: the key handler gets &ps->ini */
 	struct sk_config *c;
-	struct sk_diag *d;
-	const char *file;
-	FILE *fp;
-	int line;
 	bool profile; /* parsing a product profile, not sup.conf */
 	bool product_named;
-	int errors;
 };
 
-/* inih reads through this so that the handler knows the line number. */
-static void bad(struct parse_state *ps, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* inih reads through this so that the handler knows the line number, and
- * so that a line longer than inih's buffer is refused whole instead of
- * being read as two lines. */
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse_state *ps = stream;
-	char *r = fgets(str, num, ps->fp);
-	size_t len;
-	int ch;
-
-	if (!r)
-		return NULL;
-	ps->line++;
-	len = strlen(str);
-	if (len > 0 && str[len - 1] == '\n')
-		return r;
-	if (feof(ps->fp))
-		return r; /* last line, no newline */
-	while ((ch = fgetc(ps->fp)) != EOF && ch != '\n')
-		;
-	bad(ps, "line is longer than %d characters", num - 2);
-	str[0] = '\0';
-	return r;
-}
-
-static void bad(struct parse_state *ps, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	sk_diag_add(ps->d, SK_DIAG_SETUP, "%s:%d: %s", ps->file, ps->line,
-		    msg ? msg : "invalid entry");
-	free(msg);
-	ps->errors++;
-}
+/* A problem with the entry on the line being read. */
+#define bad(ps, ...) sk_ini_bad(&(ps)->ini, (ps)->ini.line, __VA_ARGS__)
 
 static bool name_valid(const char *s)
 {
@@ -314,44 +268,20 @@ static int profile_key(struct parse_state *ps, const char *sec,
 	return 1;
 }
 
-static int handler(void *user, const char *sec, const char *key,
+static int handler(struct sk_ini *ini, const char *sec, const char *key,
 		   const char *v)
 {
-	struct parse_state *ps = user;
+	struct parse_state *ps = (struct parse_state *)ini;
 
-	if (!key)
-		return 1; /* a section header alone */
 	return ps->profile ? profile_key(ps, sec, key, v) :
 			     main_key(ps, sec, key, v);
 }
 
 static int parse_file(struct parse_state *ps, const char *file)
 {
-	int r;
-
-	ps->file = file;
-	ps->line = 0;
-	ps->fp = fopen(file, "re");
-	if (!ps->fp) {
-		sk_diag_add(ps->d, SK_DIAG_SETUP, "cannot read '%s': %s", file,
-			    strerror(errno));
-		return -1;
-	}
-	r = ini_parse_stream(reader, ps, handler, ps);
-	fclose(ps->fp);
-	ps->fp = NULL;
-	if (r == -2) {
-		sk_diag_add(ps->d, SK_DIAG_SYSTEM, "out of memory");
-		return -1;
-	}
-	if (r > 0) {
-		/* A syntax error inih found itself, or an allocation failure
-		 * in a handler. */
-		sk_diag_add(ps->d, SK_DIAG_SETUP,
-			    "%s:%d: syntax error or unusable line", file, r);
-		return -1;
-	}
-	return ps->errors ? -1 : 0;
+	ps->ini.file = file;
+	ps->ini.key = handler;
+	return sk_ini_parse(&ps->ini, NULL);
 }
 
 static int defaults(struct sk_config *c)
@@ -367,7 +297,7 @@ static int defaults(struct sk_config *c)
 int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		   const char *product, struct sk_diag *d)
 {
-	struct parse_state ps = { .c = c, .d = d };
+	struct parse_state ps = { .ini.d = d, .c = c };
 	char *default_path = NULL, *rel = NULL;
 	const char *why;
 	int ret = -1, r;
@@ -430,7 +360,6 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			goto out;
 		}
 		ps.profile = true;
-		ps.errors = 0;
 		if (parse_file(&ps, c->profile_path))
 			goto out;
 		if (!ps.product_named) {

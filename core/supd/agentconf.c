@@ -3,7 +3,6 @@
 #include "agentconf.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inifile.h"
 #include "util.h"
 
 #define SUPD_DEFAULT_DOWNLOAD_DIR "/var/lib/supkit/downloads"
@@ -71,59 +71,13 @@ enum { KEY_ENDPOINT = 0, KEY_APP_ID, KEY_APP_TOKEN, KEY_THING_KEY,
        KEY_STATE, KEY_LOGS, KEY_SUP_PATH, KEY_ROOT, KEY_SUP_CONFIG };
 
 struct parse_state {
+	struct sk_ini ini; /* first: the key handler gets &ps->ini */
 	struct supd_conf *c;
-	struct sk_diag *d;
-	FILE *fp;
-	int line;
 	int seen[NKEYS]; /* line of each key, 0 if absent */
-	int errors;
 };
 
-static void bad(struct parse_state *ps, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void bad(struct parse_state *ps, int line, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (line > 0)
-		sk_diag_add(ps->d, SK_DIAG_SETUP, "%s:%d: %s", ps->c->path,
-			    line, msg ? msg : "invalid entry");
-	else
-		sk_diag_add(ps->d, SK_DIAG_SETUP, "%s: %s", ps->c->path,
-			    msg ? msg : "invalid entry");
-	free(msg);
-	ps->errors++;
-}
-
-/* As in config.c: count lines for the messages, and refuse a line longer
- * than inih's buffer whole instead of reading it as two lines. */
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse_state *ps = stream;
-	char *r = fgets(str, num, ps->fp);
-	size_t len;
-	int ch;
-
-	if (!r)
-		return NULL;
-	ps->line++;
-	len = strlen(str);
-	if (len > 0 && str[len - 1] == '\n')
-		return r;
-	if (feof(ps->fp))
-		return r;
-	while ((ch = fgetc(ps->fp)) != EOF && ch != '\n')
-		;
-	bad(ps, ps->line, "line is longer than %d characters", num - 2);
-	str[0] = '\0';
-	return r;
-}
+/* A problem at line (0: the file as a whole). */
+#define bad(ps, line, ...) sk_ini_bad(&(ps)->ini, (line), __VA_ARGS__)
 
 static bool printable(const char *s, bool space_ok)
 {
@@ -179,12 +133,12 @@ static int set_paths(struct parse_state *ps, const struct key *k,
 		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
 			b--;
 		if (a == b || (*end && !end[1])) {
-			bad(ps, ps->line, "%s: '%s' is not a comma-separated list of directories",
+			bad(ps, ps->ini.line, "%s: '%s' is not a comma-separated list of directories",
 			    k->name, v);
 			goto out;
 		}
 		if (n == SUPD_MAX_PLUGIN_DIRS) {
-			bad(ps, ps->line, "%s: more than %d directories",
+			bad(ps, ps->ini.line, "%s: more than %d directories",
 			    k->name, SUPD_MAX_PLUGIN_DIRS);
 			goto out;
 		}
@@ -197,7 +151,7 @@ static int set_paths(struct parse_state *ps, const struct key *k,
 			goto oom;
 		n++;
 		if (!path_ok(l[n - 1], &why)) {
-			bad(ps, ps->line, "%s: '%s' %s", k->name, l[n - 1], why);
+			bad(ps, ps->ini.line, "%s: '%s' %s", k->name, l[n - 1], why);
 			goto out;
 		}
 		p = *end ? end + 1 : end;
@@ -237,7 +191,7 @@ static int set_value(struct parse_state *ps, const struct key *k,
 	switch (k->kind) {
 	case K_TEXT:
 		if (strlen(v) > SUPD_TEXT_MAX || !printable(v, false)) {
-			bad(ps, ps->line, "%s: '%s' is not 1-%d printable ASCII characters without spaces",
+			bad(ps, ps->ini.line, "%s: '%s' is not 1-%d printable ASCII characters without spaces",
 			    k->name, v, SUPD_TEXT_MAX);
 			return 1;
 		}
@@ -245,7 +199,7 @@ static int set_value(struct parse_state *ps, const struct key *k,
 	case K_SECRET:
 		/* The value itself never goes into a message. */
 		if (strlen(v) > SUPD_TOKEN_MAX || !printable(v, false)) {
-			bad(ps, ps->line, "%s is not 1-%d printable ASCII characters without spaces",
+			bad(ps, ps->ini.line, "%s is not 1-%d printable ASCII characters without spaces",
 			    k->name, SUPD_TOKEN_MAX);
 			return 1;
 		}
@@ -253,14 +207,14 @@ static int set_value(struct parse_state *ps, const struct key *k,
 	case K_URL:
 		/* Credentials in the URL would end up in messages. */
 		if (strchr(v, '@')) {
-			bad(ps, ps->line, "%s must not hold user credentials (no '@')",
+			bad(ps, ps->ini.line, "%s must not hold user credentials (no '@')",
 			    k->name);
 			return 1;
 		}
 		if (strlen(v) > SUPD_URL_MAX || !printable(v, false) ||
 		    (strncasecmp(v, "https://", 8) != 0 &&
 		     strncasecmp(v, "http://", 7) != 0)) {
-			bad(ps, ps->line, "%s: '%s' is not an https:// URL",
+			bad(ps, ps->ini.line, "%s: '%s' is not an https:// URL",
 			    k->name, v);
 			return 1;
 		}
@@ -280,13 +234,13 @@ static int set_value(struct parse_state *ps, const struct key *k,
 			 !strcasecmp(v, "off") || !strcmp(v, "0"))
 			*dst = false;
 		else
-			bad(ps, ps->line, "%s: '%s' is not true or false",
+			bad(ps, ps->ini.line, "%s: '%s' is not true or false",
 			    k->name, v);
 		return 1;
 	}
 	case K_UINT:
 		if (!sk_parse_u64(v, &u) || u < k->min || u > k->max) {
-			bad(ps, ps->line, "%s: '%s' is not a number from %llu to %llu",
+			bad(ps, ps->ini.line, "%s: '%s' is not a number from %llu to %llu",
 			    k->name, v, k->min, k->max);
 			return 1;
 		}
@@ -294,7 +248,7 @@ static int set_value(struct parse_state *ps, const struct key *k,
 		return 1;
 	case K_PATH:
 		if (!path_ok(v, &why)) {
-			bad(ps, ps->line, "%s: '%s' %s", k->name, v, why);
+			bad(ps, ps->ini.line, "%s: '%s' %s", k->name, v, why);
 			return 1;
 		}
 		return set_str(ps, k, v);
@@ -304,30 +258,27 @@ static int set_value(struct parse_state *ps, const struct key *k,
 	return 1;
 }
 
-static int handler(void *user, const char *sec, const char *name,
+static int handler(struct sk_ini *ini, const char *sec, const char *name,
 		   const char *v)
 {
-	struct parse_state *ps = user;
-
-	if (!name)
-		return 1; /* a section header alone */
+	struct parse_state *ps = (struct parse_state *)ini;
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (strcmp(keys[i].sec, sec) != 0 ||
 		    strcmp(keys[i].name, name) != 0)
 			continue;
 		if (ps->seen[i]) {
-			bad(ps, ps->line, "key '%s' given twice in [%s] (first on line %d)",
+			bad(ps, ps->ini.line, "key '%s' given twice in [%s] (first on line %d)",
 			    name, sec, ps->seen[i]);
 			return 1;
 		}
-		ps->seen[i] = ps->line;
+		ps->seen[i] = ps->ini.line;
 		if (!*v) {
-			bad(ps, ps->line, "key '%s' has no value", name);
+			bad(ps, ps->ini.line, "key '%s' has no value", name);
 			return 1;
 		}
 		return set_value(ps, &keys[i], v);
 	}
-	bad(ps, ps->line, "unknown key '%s' in section [%s]", name, sec);
+	bad(ps, ps->ini.line, "unknown key '%s' in section [%s]", name, sec);
 	return 1;
 }
 
@@ -415,42 +366,22 @@ static void check_values(struct parse_state *ps)
 
 int supd_conf_load(struct supd_conf *c, const char *path, struct sk_diag *d)
 {
-	struct parse_state ps = { .c = c, .d = d };
+	struct parse_state ps = { .ini.d = d, .c = c };
 	struct stat st;
-	int r;
 
 	memset(c, 0, sizeof(*c));
 	c->path = strdup(path);
 	if (!c->path || defaults(c))
 		goto oom;
-	ps.fp = fopen(path, "re");
-	if (!ps.fp) {
-		sk_diag_add(d, SK_DIAG_SETUP, "cannot read '%s': %s", path,
-			    strerror(errno));
-		return -1;
-	}
-	/* The mode of the file opened, not of whatever the name points to
-	 * a moment later. */
-	if (fstat(fileno(ps.fp), &st) != 0) {
-		sk_diag_add(d, SK_DIAG_SETUP, "cannot stat '%s': %s", path,
-			    strerror(errno));
-		fclose(ps.fp);
-		return -1;
-	}
-	r = ini_parse_stream(reader, &ps, handler, &ps);
-	fclose(ps.fp);
-	ps.fp = NULL;
-	if (r == -2)
-		goto oom;
-	if (r > 0) {
-		/* A syntax error inih found itself, or an allocation failure
-		 * in the handler. */
-		bad(&ps, r, "syntax error or unusable line");
-		return -1;
-	}
+	ps.ini.file = c->path;
+	ps.ini.key = handler;
+	/* Mode and owner of the file read, not of whatever the name points
+	 * to a moment later. */
+	if (sk_ini_parse(&ps.ini, &st) != 0 && !ps.ini.errors)
+		return -1; /* unreadable, or out of memory */
 	check_mode(&ps, &st);
 	check_values(&ps);
-	return ps.errors ? -1 : 0;
+	return ps.ini.errors ? -1 : 0;
 oom:
 	sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 	return -1;
