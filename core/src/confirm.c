@@ -300,11 +300,18 @@ int sk_confirm_load(struct sk_confirm *c, const char *path,
 		json_object *o = json_object_array_get_idx(arr, i), *id, *st;
 		int s2;
 
-		if (!json_object_object_get_ex(o, "id", &id) ||
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, "id", &id) ||
+		    !json_object_is_type(id, json_type_string) ||
 		    (m && strcmp(json_object_get_string(id), m->actions[i].id) != 0) ||
 		    !json_object_object_get_ex(o, "status", &st) ||
+		    !json_object_is_type(st, json_type_string) ||
 		    (s2 = (int)status_from(json_object_get_string(st))) < 0) {
 			*why = "confirmation.json lists other actions than the package";
+			/* Callers must not walk a half-filled document. */
+			c->n = 0;
+			json_object_put(c->doc);
+			c->doc = NULL;
 			return -EINVAL;
 		}
 		c->acts[i] = o;

@@ -696,6 +696,18 @@ static void set_error(struct sk_call_result *r, const char *code,
 	r->message = strdup(msg);
 }
 
+/* A string member of a message from the child, or dflt. */
+static const char *member_text(json_object *o, const char *key,
+			       const char *dflt)
+{
+	json_object *v;
+
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return dflt;
+}
+
 static void handle_line(struct supervise *s, const char *line, size_t len)
 {
 	json_object *o = json_tokener_parse(line), *v;
@@ -704,12 +716,13 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 	const char *plugin = s->call->type->plugin->desc->name;
 
 	(void)len;
-	if (!o || !json_object_object_get_ex(o, "t", &v)) {
+	if (!o || !json_object_object_get_ex(o, "t", &v) ||
+	    !json_object_is_type(v, json_type_string)) {
 		json_object_put(o);
 		return;
 	}
 	t = json_object_get_string(v);
-	if (strcmp(t, "log") == 0 && json_object_object_get_ex(o, "m", &v)) {
+	if (strcmp(t, "log") == 0) {
 		json_object *l;
 		int level = json_object_object_get_ex(o, "l", &l) ?
 				    json_object_get_int(l) : SUP_LOG_INFO;
@@ -718,19 +731,16 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 
 		if (!s->call->quiet && level <= SUP_LOG_INFO && level >= 0)
 			fprintf(stderr, "sup: %s: %s: %s: %s\n", id, plugin,
-				names[level], json_object_get_string(v));
+				names[level], member_text(o, "m", ""));
 	} else if (strcmp(t, "fail") == 0) {
-		json_object *c = NULL, *m = NULL;
+		const char *m = member_text(o, "m", "failure");
 
-		json_object_object_get_ex(o, "c", &c);
-		json_object_object_get_ex(o, "m", &m);
 		if (s->res->code && !s->call->quiet)
-			fprintf(stderr, "sup: %s: %s: error: %s\n", id, plugin,
-				m ? json_object_get_string(m) : "");
-		set_error(s->res, c ? json_object_get_string(c) : "action_failed",
-			  m ? json_object_get_string(m) : "failure");
+			fprintf(stderr, "sup: %s: %s: error: %s\n", id, plugin, m);
+		set_error(s->res, member_text(o, "c", "action_failed"), m);
 	} else if (strcmp(t, "output") == 0 &&
-		   json_object_object_get_ex(o, "d", &v)) {
+		   json_object_object_get_ex(o, "d", &v) &&
+		   json_object_is_type(v, json_type_string)) {
 		tail_add(s, json_object_get_string(v),
 			 (size_t)json_object_get_string_len(v));
 	} else if (strcmp(t, "progress") == 0 &&
@@ -740,9 +750,8 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 		if (!s->call->quiet && pct / 25 != s->last_pct / 25)
 			fprintf(stderr, "sup: %s: %d%%\n", id, pct);
 		s->last_pct = pct;
-	} else if (strcmp(t, "resume") == 0 &&
-		   json_object_object_get_ex(o, "r", &v)) {
-		const char *reason = json_object_get_string(v);
+	} else if (strcmp(t, "resume") == 0) {
+		const char *reason = member_text(o, "r", "restart");
 		int ok = s->call->phase == SK_PHASE_EXECUTE &&
 			 s->call->on_resume && !s->res->resume_reason &&
 			 s->call->on_resume(s->call->on_resume_data, reason) == 0;

@@ -190,9 +190,11 @@ static bool printable_ascii(const char *s)
 }
 
 /* s matches [A-Za-z0-9._-]+ */
+/* Ids name staging directories: "." and ".." would be no directory of
+ * their own. */
 static bool id_valid(const char *s)
 {
-	if (!*s)
+	if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return false;
 	for (; *s; s++) {
 		char ch = *s;
@@ -743,7 +745,7 @@ static void check_action_id(struct mctx *c, struct json_object *act,
 	if (!s)
 		return;
 	if (!id_valid(s)) {
-		bad(c, path, "invalid id '%s', use only A-Z a-z 0-9 . _ -",
+		bad(c, path, "invalid id '%s', use only A-Z a-z 0-9 . _ - (not '.' or '..')",
 		    show_str(s, shown));
 		return;
 	}

@@ -184,8 +184,13 @@ static int on_resume(void *data, const char *reason)
 
 	sk_confirm_action_resume_point(&r->c, r->current, reason);
 	sk_confirm_suspend(&r->c, reason, r->f->manifest.actions[r->current].id);
-	if (write_or_report(&r->c))
+	if (write_or_report(&r->c)) {
+		/* Not durable: the plugin will not reboot; the record in
+		 * memory must not say otherwise. */
+		sk_confirm_unsuspend(&r->c);
+		sk_confirm_action_start(&r->c, r->current);
 		return -1;
+	}
 	r->suspended = true;
 	return 0;
 }
@@ -695,16 +700,18 @@ static int resume(const struct sk_install_opts *o)
 	r.state = find_state_dir(o, &root, &r.logs);
 	if (!r.state)
 		goto out;
+	/* The lock first: a run that ends meanwhile clears its state, and
+	 * its final record must then be left alone. */
+	lock_fd = take_lock(r.state, "resuming an install");
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
 	err = sk_state_load(r.state, &st, &why);
 	if (err == -ENOENT) {
 		if (!o->quiet)
 			fprintf(stderr, "sup: nothing to resume\n");
 		ret = SK_EXIT_OK;
-		goto out;
-	}
-	lock_fd = take_lock(r.state, "resuming an install");
-	if (lock_fd < 0) {
-		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
 	conf_path = sk_path_join(r.logs, SK_CONFIRM_NAME);
@@ -801,16 +808,16 @@ static int abandon(const struct sk_install_opts *o)
 	state = find_state_dir(o, &root, &logs);
 	if (!state)
 		goto out;
+	lock_fd = take_lock(state, "abandoning an install");
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
 	err = sk_state_load(state, &st, &why);
 	if (err == -ENOENT) {
 		if (!o->quiet)
 			fprintf(stderr, "sup: no pending install to abandon\n");
 		ret = SK_EXIT_OK;
-		goto out;
-	}
-	lock_fd = take_lock(state, "abandoning an install");
-	if (lock_fd < 0) {
-		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
 	conf_path = sk_path_join(logs, SK_CONFIRM_NAME);

@@ -540,18 +540,23 @@ static void test_action_id(void)
 		   "manifest.json: actions[1].id: must not be empty");
 	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"a b\",\"type\":\"x.y\"}"),
 		   "manifest.json: actions[1].id: invalid id 'a b', use only "
-		   "A-Z a-z 0-9 . _ -");
+		   "A-Z a-z 0-9 . _ - (not '.' or '..')");
 	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"x/y\",\"type\":\"x.y\"}"),
 		   "manifest.json: actions[1].id: invalid id 'x/y', use only "
-		   "A-Z a-z 0-9 . _ -");
+		   "A-Z a-z 0-9 . _ - (not '.' or '..')");
+	/* An id names the action's staging directory. */
+	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"..\",\"type\":\"x.y\"}"),
+		   "manifest.json: actions[1].id: invalid id '..', use only "
+		   "A-Z a-z 0-9 . _ - (not '.' or '..')");
 	/* Control bytes never reach the message raw. */
 	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"\\u001b[31m'\\\\\","
 				   "\"type\":\"x.y\"}"),
 		   "manifest.json: actions[1].id: invalid id "
-		   "'\\x1b[31m\\x27\\x5c', use only A-Z a-z 0-9 . _ -");
+		   "'\\x1b[31m\\x27\\x5c', use only A-Z a-z 0-9 . _ - "
+		   "(not '.' or '..')");
 	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"\xc3\xa9\",\"type\":\"x.y\"}"),
 		   "manifest.json: actions[1].id: invalid id '\\xc3\\xa9', use "
-		   "only A-Z a-z 0-9 . _ -");
+		   "only A-Z a-z 0-9 . _ - (not '.' or '..')");
 	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"b\",\"type\":\"x.y\"},"
 				   "{\"id\":\"a\",\"type\":\"x.y\"}"),
 		   "manifest.json: actions[2].id: duplicate id 'a', also used "
