@@ -45,6 +45,8 @@ struct sk_tr50 {
 	curl_off_t moved;     /* bytes up and down so far */
 	long long moved_ms;   /* when the count last changed */
 	bool stalled;
+	bool cancelled;
+	volatile sig_atomic_t *cancel;
 };
 
 void sk_tr50_err_release(struct sk_tr50_err *e)
@@ -235,6 +237,7 @@ int sk_tr50_new(struct sk_tr50 **out, const struct sk_tr50_opts *o,
 		goto out;
 	}
 	t->insecure = o->insecure;
+	t->cancel = o->cancel;
 	t->connect_timeout_s = timeout_or(o->connect_timeout_s, 15);
 	t->request_timeout_s = timeout_or(o->request_timeout_s, 60);
 	*out = t;
@@ -268,7 +271,7 @@ void sk_tr50_free(struct sk_tr50 *t)
 }
 
 /* Abort a transfer (CURLE_ABORTED_BY_CALLBACK) that moved nothing for
- * request_timeout_s. */
+ * request_timeout_s, or that the caller cancelled. */
 static int stall_watch(void *data, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
@@ -277,6 +280,10 @@ static int stall_watch(void *data, curl_off_t dltotal, curl_off_t dlnow,
 
 	(void)dltotal;
 	(void)ultotal;
+	if (t->cancel && *t->cancel) {
+		t->cancelled = true;
+		return 1;
+	}
 	if (dlnow + ulnow != t->moved) {
 		t->moved = dlnow + ulnow;
 		t->moved_ms = now;
@@ -322,6 +329,7 @@ static int setup_request(struct sk_tr50 *t, const char *url, bool transfer,
 		t->moved = 0;
 		t->moved_ms = sk_now_ms();
 		t->stalled = false;
+		t->cancelled = false;
 		SET(CURLOPT_NOPROGRESS, 0L);
 		SET(CURLOPT_XFERINFOFUNCTION, stall_watch);
 		SET(CURLOPT_XFERINFODATA, t);
@@ -334,6 +342,8 @@ static int setup_request(struct sk_tr50 *t, const char *url, bool transfer,
 
 static const char *curl_why(struct sk_tr50 *t, CURLcode r)
 {
+	if (r == CURLE_ABORTED_BY_CALLBACK && t->cancelled)
+		return "cancelled: stopping";
 	if (r == CURLE_ABORTED_BY_CALLBACK && t->stalled) {
 		snprintf(t->curl_err, sizeof(t->curl_err),
 			 "no data for %ld s", t->request_timeout_s);

@@ -12,6 +12,7 @@
 #ifndef SK_TR50_H
 #define SK_TR50_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ struct sk_tr50_opts {
 	/* default 60; for downloads and uploads: seconds with no byte
 	 * moving (there is no limit on a transfer's total time) */
 	long request_timeout_s;
+	/* When not NULL and set non-zero (from a signal handler), a download
+	 * or upload under way stops at once: SK_TR50_ENET, what arrived is
+	 * kept. */
+	volatile sig_atomic_t *cancel;
 };
 
 /* Results of the calls below. */

@@ -507,6 +507,8 @@ static int setup(struct agent *a, const struct supd_conf *conf)
 		.thing_key = conf->thing_key,
 		.ca_bundle = conf->ca_bundle,
 		.insecure = conf->insecure,
+		/* SIGTERM must not wait for a large download to end. */
+		.cancel = a->ctx.stop,
 	};
 	struct sk_tr50_err err = { 0 };
 	char *jobs = NULL, *records = NULL;

@@ -108,6 +108,42 @@ assert_json "$L" '[c["errorCodes"] for c in d["api"] if c["command"] == "mailbox
 assert_supd_log "job 'k-2': the portal had accepted the ack already"
 assert_json "$T/state/supd/jobs/m-k-2.json" 'd["phase"]' "done"
 
+# ---- SIGTERM during a stalled download ------------------------------------
+section "supd stopped (SIGTERM) during a stalled download"
+cp "$T/big.bin" "$T/big3.bin"
+package big3.sup <<EOF
+{ "manifest": { "sup_format": 1,
+    "package": { "name": "big3", "version": "1.0" },
+    "actions": [
+      { "id": "blob", "type": "file.install",
+        "params": { "path": "/opt/big3.bin", "mode": "0644" },
+        "payloads": ["big3.bin"] } ] },
+  "entries": [ { "name": "big3.bin", "file": "$T/big3.bin" } ] }
+EOF
+# The portal stalls for longer than any test should wait: supd must not
+# wait for it to end (or for its own 60 s stall limit) to stop.
+sim_control '{"faults": [{"type": "stall", "after": 100000, "seconds": 40}]}' >/dev/null
+sim_enqueue "$(update_msg k-3 big3.sup)" >/dev/null
+supd_start "$CONF"
+part3_has() {
+	[ "$(stat -c %s "$T/downloads/big3.sup.part" 2>/dev/null)" == "$1" ]
+}
+assert_true "the download stalls after 100000 bytes" \
+	wait_until 15 part3_has 100000
+T0=$(date +%s%N)
+supd_stop
+STOP_MS=$((($(date +%s%N) - T0) / 1000000))
+expect_exit 0 "supd stops on SIGTERM"
+assert_true "supd stopped within 5 s of SIGTERM (took ${STOP_MS} ms)" \
+	test "$STOP_MS" -lt 5000
+assert_eq "$(stat -c %s "$T/downloads/big3.sup.part")" "100000" "partial download kept"
+assert_json "$T/state/supd/jobs/m-k-3.json" 'd["phase"]' "downloading"
+supd_once "$CONF"
+expect_exit 0 "supd --once"
+sim_log
+assert_json "$L" "[a['errorCode'] for a in $(acks_of k-3)]" "[0]"
+assert_same_file "$R/opt/big3.bin" "$T/big3.bin"
+
 # ---- a job file that does not parse ---------------------------------------
 section "unreadable job file"
 sim_enqueue "$(update_msg c-1 slow.sup)" >/dev/null
