@@ -134,6 +134,14 @@ static int extract_check_entry(const struct sup_host_api *host,
 		return host->fail(ctx, 0,
 				  "archive entry '%s' is a hard link to '%s'",
 				  name, archive_entry_hardlink(e));
+	/* The disk writer makes a symlink of any entry with a link target,
+	 * whatever its type says: only a symlink entry may carry one (and
+	 * its target is checked below). */
+	if (archive_entry_symlink(e) &&
+	    archive_entry_filetype(e) != AE_IFLNK)
+		return host->fail(ctx, 0,
+				  "archive entry '%s' has a link target but is not a symlink",
+				  name);
 	switch (archive_entry_filetype(e)) {
 	case AE_IFDIR:
 		return SUP_OK;

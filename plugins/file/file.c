@@ -612,6 +612,12 @@ static int file_mkdir_args(const struct sup_host_api *host,
 	    file_get_owner(host, ctx, &a->owner) ||
 	    file_param_bool(host, ctx, "parents", 1, &a->parents))
 		return SUP_ERR;
+	/* Like every other action: the root's own mode and owner are not a
+	 * package's to change. */
+	if (file_is_root(host, ctx, a->path, a->host_path))
+		return host->fail(ctx, 0,
+				  "refusing to change the root directory '%s'",
+				  a->path);
 	return SUP_OK;
 }
 

@@ -133,6 +133,13 @@ assert_sandbox_unchanged remove-strict
 
 # ---- file.mkdir ----------------------------------------------------
 section "file.mkdir"
+# The root's own mode and owner are not a package's to change.
+sandbox_snap mkdir-root
+mkpkg mkdir-root '[{"id": "r", "type": "file.mkdir", "params": {"path": "/", "mode": "0777"}}]'
+inst mkdir-root
+expect_exit 4 "file.mkdir of the root is refused by the check"
+assert_stderr "refusing to change the root directory '/'"
+assert_sandbox_unchanged mkdir-root
 echo "file" >"$R/opt/plainfile"
 mkpkg mkdir '[
   {"id": "deep", "type": "file.mkdir", "params": {"path": "/var/lib/app/cache", "mode": "0750"}},
