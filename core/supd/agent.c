@@ -322,10 +322,10 @@ static int poll_mailbox(struct agent *a)
 
 /* --- steps ------------------------------------------------------------ */
 
-static bool timed_out(const struct supd_job *j)
+static bool timed_out(struct supd_job *j)
 {
 	return j->timeout_s > 0 && j->phase < SUPD_PH_REPORTING &&
-	       (long long)time(NULL) - j->received >= j->timeout_s;
+	       supd_job_elapsed_s(j) >= j->timeout_s;
 }
 
 static int time_out(struct agent *a, struct supd_job *j)

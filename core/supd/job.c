@@ -151,8 +151,19 @@ struct supd_job *supd_job_new(const char *supd_dir, const char *id)
 	}
 	free(file);
 	j->received = (long long)time(NULL);
+	j->mono_ms = sk_now_ms();
 	j->phase = SUPD_PH_RECEIVED;
 	return j;
+}
+
+long long supd_job_elapsed_s(struct supd_job *j)
+{
+	long long now = sk_now_ms();
+
+	if (now > j->mono_ms)
+		j->elapsed_ms += now - j->mono_ms;
+	j->mono_ms = now;
+	return j->elapsed_ms / 1000;
 }
 
 void supd_job_free(struct supd_job *j)
@@ -215,6 +226,8 @@ int supd_job_save(struct supd_job *j)
 	json_object_object_add(o, "name", str_or_null(j->name));
 	json_object_object_add(o, "timeout_s", json_object_new_int64(j->timeout_s));
 	json_object_object_add(o, "received", json_object_new_int64(j->received));
+	supd_job_elapsed_s(j);
+	json_object_object_add(o, "elapsed_ms", json_object_new_int64(j->elapsed_ms));
 	json_object_object_add(o, "phase", json_object_new_string(
 						   supd_phase_name(j->phase)));
 	json_object_object_add(o, "finished", json_object_new_int64(j->finished));
@@ -405,8 +418,12 @@ int supd_job_load(const char *supd_dir, const char *file,
 
 	*out = NULL;
 	*why = "out of memory";
-	if (j)
+	if (j) {
 		j->child_fd = -1;
+		/* Counting starts again now: time while supd was down is
+		 * not counted. */
+		j->mono_ms = sk_now_ms();
+	}
 	if (!j || set_paths(j, supd_dir, file))
 		goto out;
 	r = read_text(j->path, &text, why);
@@ -428,6 +445,7 @@ int supd_job_load(const char *supd_dir, const char *file,
 	    !get_str(o, "name", &j->name, &oom) ||
 	    !get_ll(o, "timeout_s", 0, INT64_MAX, &j->timeout_s) ||
 	    !get_ll(o, "received", 0, INT64_MAX, &j->received) ||
+	    !get_ll(o, "elapsed_ms", 0, INT64_MAX, &j->elapsed_ms) ||
 	    !get_ll(o, "finished", 0, INT64_MAX, &j->finished) ||
 	    !get_phase(o, &j->phase) || !get_obj(o, "download", &dl) ||
 	    !get_obj(o, "install", &in) || !get_obj(o, "report", &rep))

@@ -40,6 +40,11 @@ struct supd_job {
 	char *name;	     /* package file name on the portal, or NULL */
 	long long timeout_s; /* 0: none */
 	long long received;  /* wall clock, seconds since the epoch */
+	/* How long the job has been under way, counted on the monotonic
+	 * clock and carried across supd restarts: a wall clock that jumps
+	 * (a gateway without RTC setting its time at boot) must not time a
+	 * job out. Time while supd is down is not counted. */
+	long long elapsed_ms;
 	enum supd_phase phase;
 	/* Download tries in a row that moved no byte; complete downloads
 	 * that failed the size or crc32 check. */
@@ -58,6 +63,7 @@ struct supd_job {
 	char *message;
 	struct json_object *params;
 	bool have_record; /* a copy of the final confirmation is kept */
+	long long mono_ms; /* not saved: when elapsed_ms was brought up to date */
 	bool audit_sent;
 	bool uploaded; /* or given up */
 	unsigned upload_failures;
@@ -97,6 +103,8 @@ bool supd_job_is_file(const char *file_name);
 struct supd_job *supd_job_new(const char *supd_dir, const char *id);
 /* Write the job file durably; 0 or -errno. */
 int supd_job_save(struct supd_job *j);
+/* Bring elapsed_ms up to date and return it in seconds. */
+long long supd_job_elapsed_s(struct supd_job *j);
 /* supd_job_save(), logging a failure (what, where, why). */
 int supd_job_commit(struct supd_job *j);
 /* Read the job file file_name of supd_dir: 0, -ENOENT, -ENOMEM, or
