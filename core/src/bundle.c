@@ -938,41 +938,32 @@ out:
 int sk_bundle_write(const struct sk_bundle_opts *o, struct sk_diag *d)
 {
 	struct bundle b = { .o = o, .d = d, .now = time(NULL) };
-	char *dir = NULL, *tmp = NULL;
-	const char *slash = strrchr(o->output, '/'), *base;
+	struct sk_atomic f;
 	struct stat st;
-	int fd = -1, ret = -1, r;
+	int ret = -1, r;
 
-	base = slash ? slash + 1 : o->output;
-	dir = !slash ? strdup(".") : slash == o->output ? strdup("/") :
-		strndup(o->output, (size_t)(slash - o->output));
+	/* Logs and configs of the gateway: for its owner only. */
+	r = sk_atomic_open(&f, o->output, 0600);
 	b.buf = malloc(CHUNK);
 	b.inc = open_memstream(&b.inc_buf, &b.inc_len);
 	b.exc = open_memstream(&b.exc_buf, &b.exc_len);
-	if (!dir || !b.buf || !b.inc || !b.exc) {
+	if (r == -ENOMEM || !b.buf || !b.inc || !b.exc) {
 		oom(&b);
 		goto out;
 	}
-	if (*base == '\0') {
+	if (r == -EISDIR) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s",
 			    o->output, strerror(EISDIR));
 		goto out;
 	}
-	tmp = sk_asprintf("%s/.%s.XXXXXX", dir, base);
-	if (!tmp) {
-		oom(&b);
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
+	if (r) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot create a file in '%s': %s",
-			    dir, strerror(errno));
-		free(tmp);
-		tmp = NULL;
+			    f.dir ? f.dir : ".", strerror(-r));
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s", tmp,
+	/* The bundle must not take in itself, nor the one it replaces. */
+	if (fstat(f.fd, &st) != 0) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s", f.tmp,
 			    strerror(errno));
 		goto out;
 	}
@@ -983,40 +974,19 @@ int sk_bundle_write(const struct sk_bundle_opts *o, struct sk_diag *d)
 		b.old_dev = st.st_dev;
 		b.old_ino = st.st_ino;
 	}
-	if (write_archive(&b, fd))
+	if (write_archive(&b, f.fd))
 		goto out;
-	if (fsync(fd) != 0) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s", tmp,
-			    strerror(errno));
-		goto out;
-	}
-	r = close(fd);
-	fd = -1;
-	if (r != 0) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s", tmp,
-			    strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, o->output) != 0) {
+	r = sk_atomic_commit(&f);
+	if (r && f.tmp)
 		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s",
-			    o->output, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	ret = sk_fsync_dir(dir);
-	if (ret) {
+			    o->output, strerror(-r));
+	else if (r)
 		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot sync directory '%s': %s",
-			    dir, strerror(-ret));
-		ret = -1;
-	}
+			    f.dir, strerror(-r));
+	else
+		ret = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	sk_atomic_release(&f);
 	if (b.inc)
 		fclose(b.inc);
 	if (b.exc)
@@ -1024,6 +994,5 @@ out:
 	free(b.inc_buf);
 	free(b.exc_buf);
 	free(b.buf);
-	free(dir);
 	return ret;
 }

@@ -529,83 +529,40 @@ out:
 static int write_output(struct pack *p)
 {
 	const char *out = p->o->output;
-	char *dir = NULL, *tmp = NULL;
-	const char *slash, *base;
-	int fd = -1, ret = -1;
+	struct sk_atomic f;
+	int ret = sk_atomic_open(&f, out, 0644);
 
-	slash = strrchr(out, '/');
-	base = slash ? slash + 1 : out;
-	if (!slash)
-		dir = strdup(".");
-	else if (slash == out)
-		dir = strdup("/");
-	else
-		dir = strndup(out, (size_t)(slash - out));
-	if (!dir) {
+	if (ret == -ENOMEM) {
 		fail(p, SK_DIAG_SYSTEM, "out of memory");
-		return -1;
+		goto out;
 	}
-	if (*base == '\0') {
+	if (ret == -EISDIR) {
 		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", out,
 		     strerror(EISDIR));
 		goto out;
 	}
-	tmp = sk_asprintf("%s/.%s.XXXXXX", dir, base);
-	if (!tmp) {
-		fail(p, SK_DIAG_SYSTEM, "out of memory");
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		fail(p, SK_DIAG_SYSTEM,
-		     "cannot create a temporary file in '%s': %s", dir,
-		     strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if (fchmod(fd, 0644) != 0) {
-		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", tmp,
-		     strerror(errno));
-		goto out;
-	}
-	if (write_archive(p, fd))
-		goto out;
-	if (fsync(fd) != 0) {
-		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", tmp,
-		     strerror(errno));
-		goto out;
-	}
-	ret = close(fd);
-	fd = -1;
-	if (ret != 0) {
-		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", tmp,
-		     strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, out) != 0) {
-		ret = -1;
-		fail(p, SK_DIAG_SYSTEM, "cannot rename '%s' to '%s': %s", tmp,
-		     out, strerror(errno));
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	ret = sk_fsync_dir(dir);
 	if (ret) {
-		/* Not durable is not done: a failed pack leaves no output. */
-		fail(p, SK_DIAG_SYSTEM, "cannot sync directory '%s': %s", dir,
+		fail(p, SK_DIAG_SYSTEM,
+		     "cannot create a temporary file in '%s': %s",
+		     f.dir ? f.dir : ".", strerror(-ret));
+		goto out;
+	}
+	ret = write_archive(p, f.fd);
+	if (ret)
+		goto out;
+	ret = sk_atomic_commit(&f);
+	if (ret && f.tmp) {
+		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", out,
 		     strerror(-ret));
+	} else if (ret) {
+		/* Renamed but not durable, and not durable is not done: a
+		 * failed pack leaves no output. */
+		fail(p, SK_DIAG_SYSTEM, "cannot sync directory '%s': %s",
+		     f.dir, strerror(-ret));
 		unlink(out);
 	}
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(dir);
+	sk_atomic_release(&f);
 	return ret ? -1 : 0;
 }
 

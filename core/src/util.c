@@ -170,60 +170,78 @@ out:
 	return ret;
 }
 
+int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode)
+{
+	const char *base;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	ret = split_path(path, &a->dir, &base);
+	if (ret)
+		return ret;
+	if (*base == '\0')
+		return -EISDIR;
+	a->path = strdup(path);
+	a->tmp = sk_asprintf("%s/.%s.XXXXXX", a->dir, base);
+	if (!a->path || !a->tmp)
+		return -ENOMEM;
+	a->fd = mkostemp(a->tmp, O_CLOEXEC);
+	if (a->fd < 0) {
+		ret = -errno;
+		free(a->tmp);
+		a->tmp = NULL;
+		return ret;
+	}
+	if (fchmod(a->fd, mode) != 0)
+		return -errno;
+	return 0;
+}
+
+int sk_atomic_commit(struct sk_atomic *a)
+{
+	int ret;
+
+	if (fsync(a->fd) != 0) {
+		ret = -errno;
+		return ret;
+	}
+	ret = close(a->fd);
+	a->fd = -1;
+	if (ret != 0)
+		return -errno;
+	if (rename(a->tmp, a->path) != 0)
+		return -errno;
+	free(a->tmp);
+	a->tmp = NULL;
+	return sk_fsync_dir(a->dir);
+}
+
+void sk_atomic_release(struct sk_atomic *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->tmp) {
+		unlink(a->tmp);
+		free(a->tmp);
+	}
+	free(a->path);
+	free(a->dir);
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+}
+
 int sk_write_file_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode)
 {
-	char *dir = NULL, *tmp = NULL;
-	const char *base;
-	int fd = -1, ret;
+	struct sk_atomic a;
+	int ret = sk_atomic_open(&a, path, mode);
 
-	ret = split_path(path, &dir, &base);
-	if (ret)
-		return ret;
-	if (*base == '\0') {
-		ret = -EISDIR;
-		goto out;
-	}
-	tmp = sk_asprintf("%s/.%s.XXXXXX", dir, base);
-	if (!tmp) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	ret = sk_write_all(fd, data, len);
-	if (ret)
-		goto out;
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = close(fd);
-	fd = -1;
-	if (ret != 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		ret = -errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	ret = sk_fsync_dir(dir);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	free(dir);
+	if (!ret)
+		ret = sk_write_all(a.fd, data, len);
+	if (!ret)
+		ret = sk_atomic_commit(&a);
+	sk_atomic_release(&a);
 	return ret;
 }
 

@@ -20,6 +20,26 @@ int sk_mkdir_p(const char *path, mode_t mode);
  * half written. 0 or -errno. */
 int sk_write_file_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode);
+/*
+ * A file that appears at path only when complete: sk_atomic_open()
+ * creates a temporary sibling ".<base>.XXXXXX" (mode applied) to write
+ * through a.fd; sk_atomic_commit() fsyncs it, renames it over path and
+ * fsyncs the directory (a failure of that last step is returned after
+ * the rename); sk_atomic_release() removes the temporary unless it was
+ * committed. a is always initialised by open and must be released. All
+ * return 0 or -errno.
+ */
+struct sk_atomic {
+	char *path;
+	char *dir; /* the directory of path, for messages */
+	char *tmp; /* NULL once committed */
+	int fd;
+};
+
+int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode);
+int sk_atomic_commit(struct sk_atomic *a);
+void sk_atomic_release(struct sk_atomic *a);
+
 /* fsync the directory holding path (or path itself if a directory). */
 int sk_fsync_dir(const char *dir);
 /* Remove a directory tree (or a single file) without following symbolic
