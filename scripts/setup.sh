@@ -26,7 +26,7 @@ fi
 packages=(build-essential cmake pkg-config libltdl-dev libjson-c-dev
 	libarchive-dev libcurl4-openssl-dev libcunit1-dev libssl-dev
 	libinih-dev zlib1g-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
-	gzip tar procps time curl)
+	gzip tar procps time curl openssl)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -307,6 +307,33 @@ static char *package_label(json_object *doc)
 	return out;
 }
 
+/* "; signed by 'SUBJECT' (key sha256 HEX)" or "; unsigned" from
+ * package.signature, "" when the record has none. */
+static char *signature_part(json_object *doc)
+{
+	json_object *sig = get_obj(get_obj(doc, "package"), "signature");
+	json_object *signer = get_obj(sig, "signer");
+	const char *status = get_str(sig, "status");
+	const char *subject = get_str(signer, "subject");
+	const char *key = get_str(signer, "key_sha256");
+	char *raw, *out;
+
+	if (!status)
+		return strdup("");
+	if (strcmp(status, "verified") == 0 && subject && key)
+		raw = sk_asprintf("; signed by '%s' (key sha256 %s)", subject,
+				  key);
+	else if (strcmp(status, "unsigned") == 0)
+		raw = strdup("; unsigned");
+	else
+		return strdup("");
+	if (!raw)
+		return NULL;
+	out = clean(raw);
+	free(raw);
+	return out;
+}
+
 struct counts {
 	size_t succeeded, failed, skipped, other;
 };
@@ -322,19 +349,20 @@ static char *summary_message(json_object *doc, const char *result,
 {
 	json_object *err = get_obj(doc, "error"), *problems;
 	char *label = package_label(doc), *text = NULL, *msg = NULL;
+	char *sig = signature_part(doc);
 	char *f = count_part(k->failed, "failed");
 	char *s = count_part(k->skipped, "skipped");
 	char *p = count_part(k->other, "not run");
 	const char *first;
 	size_t n_problems = 0;
 
-	if (!label || !f || !s || !p)
+	if (!label || !f || !s || !p || !sig)
 		goto out;
 	if (strcmp(result, "succeeded") == 0) {
 		*level = k->failed || k->skipped || k->other ?
 				 SK_AUDIT_WARNING : SK_AUDIT_INFO;
-		msg = sk_asprintf("package %s installed: %zu succeeded%s%s%s",
-				  label, k->succeeded, f, s, p);
+		msg = sk_asprintf("package %s installed: %zu succeeded%s%s%s%s",
+				  label, k->succeeded, f, s, p, sig);
 	} else if (strcmp(result, "failed") == 0) {
 		const char *m = get_str(err, "message");
 
@@ -343,8 +371,9 @@ static char *summary_message(json_object *doc, const char *result,
 			     get_str(err, "code") ? get_str(err, "code") :
 						    "unknown error");
 		if (text)
-			msg = sk_asprintf("package %s failed: %s (%zu succeeded%s%s%s)",
-					  label, text, k->succeeded, f, s, p);
+			msg = sk_asprintf("package %s failed: %s (%zu succeeded%s%s%s)%s",
+					  label, text, k->succeeded, f, s, p,
+					  sig);
 	} else {
 		*level = SK_AUDIT_ERROR;
 		if (json_object_object_get_ex(doc, "problems", &problems) &&
@@ -356,13 +385,14 @@ static char *summary_message(json_object *doc, const char *result,
 				json_object_array_get_idx(problems, 0));
 		text = clean(first && *first ? first : "preflight failed");
 		if (text && n_problems > 1)
-			msg = sk_asprintf("package %s rejected: %s (+%zu more)",
-					  label, text, n_problems - 1);
+			msg = sk_asprintf("package %s rejected: %s (+%zu more)%s",
+					  label, text, n_problems - 1, sig);
 		else if (text)
-			msg = sk_asprintf("package %s rejected: %s", label,
-					  text);
+			msg = sk_asprintf("package %s rejected: %s%s", label,
+					  text, sig);
 	}
 out:
+	free(sig);
 	free(label);
 	free(text);
 	free(f);

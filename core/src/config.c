@@ -10,6 +10,7 @@
 
 #include "inifile.h"
 #include "rootpath.h"
+#include "signature.h"
 #include "util.h"
 
 struct parse_state {
@@ -103,6 +104,54 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
+/* "true" or "false", nothing else: a typo must not flip a trust rule. */
+static int parse_bool(struct parse_state *ps, const char *key, const char *v,
+		      bool *out)
+{
+	if (strcmp(v, "true") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0)
+		*out = false;
+	else
+		bad(ps, "%s: '%s' is not true or false", key, v);
+	return 1;
+}
+
+static int trust_key(struct parse_state *ps, const char *key, const char *v)
+{
+	struct sk_trust_config *t = &ps->c->trust;
+	const char *why;
+
+	if (strcmp(key, "keyring") == 0 || strcmp(key, "crl") == 0) {
+		char **dst = key[0] == 'k' ? &t->keyring : &t->crl;
+
+		if (sk_root_check_path(v, &why)) {
+			bad(ps, "%s: %s", key, why);
+			return 1;
+		}
+		return set_str(dst, v) ? 0 : 1;
+	}
+	if (strcmp(key, "allow_unsigned") == 0)
+		return parse_bool(ps, key, v, &t->allow_unsigned);
+	if (strcmp(key, "allow_downgrade") == 0)
+		return parse_bool(ps, key, v, &t->allow_downgrade);
+	if (strcmp(key, "require_code_signing") == 0)
+		return parse_bool(ps, key, v, &t->require_code_signing);
+	if (strcmp(key, "validity") == 0) {
+		if (strcmp(v, "auto") == 0)
+			t->validity = SK_VALIDITY_AUTO;
+		else if (strcmp(v, "clock") == 0)
+			t->validity = SK_VALIDITY_CLOCK;
+		else if (strcmp(v, "off") == 0)
+			t->validity = SK_VALIDITY_OFF;
+		else
+			bad(ps, "validity: '%s' is not auto, clock or off", v);
+		return 1;
+	}
+	bad(ps, "unknown key '%s' in section [trust]", key);
+	return 1;
+}
+
 static int main_key(struct parse_state *ps, const char *sec, const char *key,
 		    const char *v)
 {
@@ -153,6 +202,8 @@ static int main_key(struct parse_state *ps, const char *sec, const char *key,
 			return 1;
 		}
 	}
+	if (strcmp(sec, "trust") == 0)
+		return trust_key(ps, key, v);
 	if (strcmp(sec, "install") == 0 && strcmp(key, "default_timeout_s") == 0) {
 		unsigned long long t;
 
@@ -287,7 +338,10 @@ static int parse_file(struct parse_state *ps, const char *file)
 static int defaults(struct sk_config *c)
 {
 	c->default_timeout_s = SK_DEFAULT_TIMEOUT_S;
-	if (set_str(&c->logs_dir, SK_DEFAULT_LOGS_DIR) ||
+	c->trust.allow_downgrade = true;
+	c->trust.validity = SK_VALIDITY_AUTO;
+	if (set_str(&c->trust.keyring, SK_DEFAULT_KEYRING) ||
+	    set_str(&c->logs_dir, SK_DEFAULT_LOGS_DIR) ||
 	    set_str(&c->state_dir, SK_DEFAULT_STATE_DIR) ||
 	    set_str(&c->profiles_dir, SK_DEFAULT_PROFILES_DIR))
 		return -1;
@@ -402,6 +456,8 @@ void sk_config_release(struct sk_config *c)
 		free(c->pkv[i].value);
 	}
 	free(c->pkv);
+	free(c->trust.keyring);
+	free(c->trust.crl);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -15,6 +15,17 @@
 #define SK_DEFAULT_STATE_DIR "/var/lib/supkit"
 #define SK_DEFAULT_PROFILES_DIR SUPKIT_SYSCONF_DIR "/products"
 #define SK_DEFAULT_TIMEOUT_S 3600UL
+#define SK_DEFAULT_KEYRING SUPKIT_SYSCONF_DIR "/keyring.pem"
+
+/* [trust] of sup.conf (docs/config.md, docs/security.md). */
+struct sk_trust_config {
+	char *keyring; /* gateway path */
+	char *crl;     /* gateway path, or NULL */
+	bool allow_unsigned;
+	bool allow_downgrade; /* false: --allow-downgrade is refused */
+	bool require_code_signing;
+	int validity; /* enum sk_validity of signature.h */
+};
 
 struct sk_config_kv {
 	char *plugin; /* NAME of [plugin.NAME] */
@@ -44,6 +55,7 @@ struct sk_config {
 	 * .plugin holds the section name. */
 	struct sk_config_kv *pkv;
 	size_t n_pkv;
+	struct sk_trust_config trust;
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -59,6 +60,51 @@ static json_object *now_obj(void)
 	return json_object_new_string(ts);
 }
 
+static json_object *time_or_null(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return NULL;
+	return json_object_new_string(buf);
+}
+
+json_object *sk_confirm_cert_json(const struct sk_cert_info *ci)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	set(o, "subject", str_or_null(ci->subject));
+	set(o, "issuer", str_or_null(ci->issuer));
+	set(o, "serial", str_or_null(ci->serial));
+	set(o, "key", str_or_null(ci->key));
+	set(o, "key_sha256", json_object_new_string(ci->key_sha256));
+	set(o, "cert_sha256", json_object_new_string(ci->cert_sha256));
+	set(o, "not_before", time_or_null(ci->not_before));
+	set(o, "not_after", time_or_null(ci->not_after));
+	return o;
+}
+
+json_object *sk_confirm_signature_json(const struct sk_supfile *f)
+{
+	const struct sk_sig_result *r = &f->sig_result;
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	set(o, "status", json_object_new_string(sk_sig_status_name(r->status)));
+	set(o, "reason", str_or_null(r->status == SK_SIG_OK ? NULL :
+								r->reason));
+	set(o, "signer", r->has_signer ? sk_confirm_cert_json(&r->signer) :
+					 NULL);
+	set(o, "signing_time", time_or_null(r->signing_time));
+	set(o, "checked_at", time_or_null(r->checked_at));
+	return o;
+}
+
 int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 		    const struct sk_action_type *const *types,
 		    const char *product, const char *root, const char *result)
@@ -88,6 +134,10 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 	set(pkg, "version", str_or_null(f->manifest_ok ? m->version : NULL));
 	set(pkg, "sha256", str_or_null(f->verified ? f->sha256 : NULL));
 	set(pkg, "file", str_or_null(f->path));
+	set(pkg, "security_version",
+	    f->manifest_ok ? json_object_new_uint64(m->security_version) :
+			     NULL);
+	set(pkg, "signature", sk_confirm_signature_json(f));
 	set(doc, "package", pkg);
 	set(doc, "product", str_or_null(product));
 	set(doc, "root", str_or_null(root));

@@ -46,6 +46,14 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 		    const char *product, const char *root, const char *result);
 void sk_confirm_release(struct sk_confirm *c);
 
+/* The "signature" object of package in the document (also printed by
+ * sup inspect --json): status, reason, signer, signing_time, checked_at.
+ * NULL when out of memory. */
+struct json_object *sk_confirm_signature_json(const struct sk_supfile *f);
+/* A certificate as recorded: subject, issuer, serial, key, key_sha256,
+ * cert_sha256, not_before, not_after. */
+struct json_object *sk_confirm_cert_json(const struct sk_cert_info *ci);
+
 void sk_confirm_action_start(struct sk_confirm *c, size_t i);
 /* Record the outcome of action i from its execute call. */
 void sk_confirm_action_finish(struct sk_confirm *c, size_t i,

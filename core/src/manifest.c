@@ -14,6 +14,7 @@
 #include <json-c/linkhash.h>
 
 #include "hash.h"
+#include "jsonstrict.h"
 #include "util.h"
 
 /* Room for a name quoted in a message: a valid name (at most 255 bytes)
@@ -273,6 +274,7 @@ static struct json_object *parse_text(struct mctx *c, const char *text,
 	struct json_tokener *tok;
 	struct json_object *root = NULL;
 	enum json_tokener_error err;
+	char *why = NULL;
 	size_t end;
 
 	/* json-c takes an int length. */
@@ -280,7 +282,8 @@ static struct json_object *parse_text(struct mctx *c, const char *text,
 		bad(c, NULL, "%zu bytes, the limit is %d", len, INT_MAX);
 		return NULL;
 	}
-	tok = json_tokener_new_ex(c->lim->max_depth);
+	/* json-c crashes with a depth of 0. */
+	tok = json_tokener_new_ex(c->lim->max_depth > 0 ? c->lim->max_depth : 1);
 	if (!tok) {
 		oom(c);
 		return NULL;
@@ -313,6 +316,14 @@ static struct json_object *parse_text(struct mctx *c, const char *text,
 		    end);
 	} else if (!json_object_is_type(root, json_type_object)) {
 		bad(c, NULL, "top level is not an object");
+	} else if (sk_json_strict_check(text, len, c->lim->max_depth, &why)) {
+		/* json-c accepted it, yet another reader could read it
+		 * otherwise: a signed manifest must mean one thing. */
+		if (why)
+			bad(c, NULL, "not strict JSON: %s", why);
+		else
+			oom(c);
+		free(why);
 	} else {
 		json_tokener_free(tok);
 		return root;
@@ -378,6 +389,12 @@ static void check_package(struct mctx *c, struct json_object *root)
 	if (present)
 		c->m->description =
 			get_str(c, v, "package.description", 0, true);
+	v = member(pkg, "security_version", &present);
+	if (present && (!get_uint(v, &c->m->security_version) ||
+			c->m->security_version > SK_SECURITY_VERSION_MAX))
+		bad(c, "package.security_version",
+		    "must be an integer from 0 to %llu",
+		    (unsigned long long)SK_SECURITY_VERSION_MAX);
 }
 
 /* "MAJOR.MINOR", decimal digits only. */

@@ -22,6 +22,9 @@ struct json_object;
 /* The installer version compared with compatibility.min_installer. */
 #define SK_INSTALLER_MAJOR 1
 #define SK_INSTALLER_MINOR 0
+/* Largest package.security_version: the largest integer every JSON
+ * reader holds exactly (2^53 - 1). */
+#define SK_SECURITY_VERSION_MAX 9007199254740991ULL
 
 struct sk_limits {
 	size_t manifest_bytes;		   /* default 1 MiB */
@@ -65,6 +68,9 @@ struct sk_manifest {
 	const char *name;
 	const char *version;
 	const char *description; /* NULL if absent */
+	/* package.security_version, 0 when absent: it never goes down on a
+	 * gateway (anti-rollback, docs/security.md). */
+	unsigned long long security_version;
 	const char **products;	 /* owned array of borrowed strings */
 	size_t n_products;
 	const char *min_installer; /* NULL if absent */

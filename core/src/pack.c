@@ -13,16 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <json-c/json.h>
 
 #include "hash.h"
+#include "signature.h"
+#include "suptar.h"
 #include "util.h"
 
 #define PACK_CHUNK (64 * 1024)
-/* 9999-12-31T23:59:59Z: a larger SOURCE_DATE_EPOCH is not a date. */
-#define PACK_MAX_EPOCH 253402300799ULL
 
 struct pack {
 	const struct sk_pack_opts *o;
@@ -36,7 +34,8 @@ struct pack {
 	struct sk_payload_decl *files; /* what the files hold, as in.payloads */
 	char *out_text;		  /* the manifest written to the SUP */
 	size_t out_len;
-	time_t mtime;
+	unsigned char *sig;	  /* its signature, when signing */
+	size_t sig_len;
 	char *buf;		  /* PACK_CHUNK bytes */
 };
 
@@ -374,70 +373,9 @@ out:
 	return ret;
 }
 
-static time_t pack_mtime(void)
-{
-	const char *s = getenv("SOURCE_DATE_EPOCH");
-	unsigned long long v;
-
-	if (s && sk_parse_u64(s, &v) && v <= PACK_MAX_EPOCH)
-		return (time_t)v;
-	return 0;
-}
-
-static void archive_fail(struct pack *p, struct archive *a)
-{
-	const char *msg = archive_error_string(a);
-
-	fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", p->o->output,
-	     msg ? msg : "archive error");
-}
-
-static int write_header(struct pack *p, struct archive *a, const char *name,
-			unsigned long long size)
-{
-	struct archive_entry *e;
-	int r;
-
-	e = archive_entry_new();
-	if (!e) {
-		fail(p, SK_DIAG_SYSTEM, "out of memory");
-		return -1;
-	}
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)size);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	archive_entry_set_mtime(e, p->mtime, 0);
-	r = archive_write_header(a, e);
-	archive_entry_free(e);
-	if (r != ARCHIVE_OK) {
-		archive_fail(p, a);
-		return -1;
-	}
-	return 0;
-}
-
-static int write_data(struct pack *p, struct archive *a, const char *data,
-		      size_t len)
-{
-	while (len > 0) {
-		la_ssize_t n = archive_write_data(a, data, len);
-
-		if (n <= 0) {
-			archive_fail(p, a);
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Copy payload i into the archive, hashing again: a file that changed
  * since it was scanned must not go out under the old hash. */
-static int write_payload(struct pack *p, struct archive *a,
+static int write_payload(struct pack *p, struct sk_suptar *w,
 			 struct sk_sha256 *h, size_t i)
 {
 	const struct sk_payload_decl *f = &p->files[i];
@@ -449,7 +387,7 @@ static int write_payload(struct pack *p, struct archive *a,
 	fd = open_payload(p, f->name, &path);
 	if (fd < 0)
 		return -1;
-	if (write_header(p, a, f->name, f->size))
+	if (sk_suptar_entry(w, f->name, f->size))
 		goto out;
 	sk_sha256_reset(h);
 	for (;;) {
@@ -467,7 +405,7 @@ static int write_payload(struct pack *p, struct archive *a,
 		if ((unsigned long long)n > f->size - total)
 			goto changed;
 		sk_sha256_update(h, p->buf, (size_t)n);
-		if (write_data(p, a, p->buf, (size_t)n))
+		if (sk_suptar_write(w, p->buf, (size_t)n))
 			goto out;
 		total += (unsigned long long)n;
 	}
@@ -485,85 +423,53 @@ out:
 	return ret;
 }
 
-static int write_archive(struct pack *p, int fd)
+/* The archive: manifest.json, manifest.sig when signing, the payloads;
+ * written to a temporary file and renamed: a failed pack leaves no
+ * output. */
+static int write_output(struct pack *p)
 {
-	struct sk_sha256 *h;
-	struct archive *a;
-	size_t i;
+	struct sk_suptar w;
+	struct sk_sha256 *h = sk_sha256_new();
 	int ret = -1;
 
-	a = archive_write_new();
-	h = sk_sha256_new();
-	if (!a || !h) {
+	if (!h) {
 		fail(p, SK_DIAG_SYSTEM, "out of memory");
-		goto out;
+		return -1;
 	}
-	/* No padding of the last block: the same bytes whatever the output
-	 * is (libarchive would pad for a device). */
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		archive_fail(p, a);
+	if (sk_suptar_open(&w, p->o->output, p->d) ||
+	    sk_suptar_entry(&w, SK_MANIFEST_NAME, p->out_len) ||
+	    sk_suptar_write(&w, p->out_text, p->out_len))
 		goto out;
-	}
-	if (write_header(p, a, SK_MANIFEST_NAME, p->out_len) ||
-	    write_data(p, a, p->out_text, p->out_len))
+	if (p->sig && (sk_suptar_entry(&w, SK_SIGNATURE_NAME, p->sig_len) ||
+		       sk_suptar_write(&w, p->sig, p->sig_len)))
 		goto out;
-	for (i = 0; i < p->in.n_payloads; i++)
-		if (write_payload(p, a, h, i))
+	for (size_t i = 0; i < p->in.n_payloads; i++)
+		if (write_payload(p, &w, h, i))
 			goto out;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		archive_fail(p, a);
+	if (sk_suptar_commit(&w))
 		goto out;
-	}
 	ret = 0;
 out:
-	if (a)
-		archive_write_free(a);
+	if (ret)
+		p->errors++;
+	sk_suptar_release(&w);
 	sk_sha256_free(h);
 	return ret;
 }
 
-/* Write the archive to a temp file next to the output, then rename. */
-static int write_output(struct pack *p)
+/* manifest.sig over the exact manifest text written. */
+static int sign_manifest(struct pack *p)
 {
-	const char *out = p->o->output;
-	struct sk_atomic f;
-	int ret = sk_atomic_open(&f, out, 0644);
+	char *err = NULL;
 
-	if (ret == -ENOMEM) {
-		fail(p, SK_DIAG_SYSTEM, "out of memory");
-		goto out;
+	if (sk_signer_sign(p->o->signer, p->out_text, p->out_len,
+			   sk_signing_time(), &p->sig, &p->sig_len, &err)) {
+		fail(p, SK_DIAG_SETUP, "cannot sign '%s': %s", p->o->output,
+		     err ? err : "out of memory");
+		free(err);
+		return -1;
 	}
-	if (ret == -EISDIR) {
-		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", out,
-		     strerror(EISDIR));
-		goto out;
-	}
-	if (ret) {
-		fail(p, SK_DIAG_SYSTEM,
-		     "cannot create a temporary file in '%s': %s",
-		     f.dir ? f.dir : ".", strerror(-ret));
-		goto out;
-	}
-	ret = write_archive(p, f.fd);
-	if (ret)
-		goto out;
-	ret = sk_atomic_commit(&f);
-	if (ret && f.tmp) {
-		fail(p, SK_DIAG_SYSTEM, "cannot write '%s': %s", out,
-		     strerror(-ret));
-	} else if (ret) {
-		/* Renamed but not durable, and not durable is not done: a
-		 * failed pack leaves no output. */
-		fail(p, SK_DIAG_SYSTEM, "cannot sync directory '%s': %s",
-		     f.dir, strerror(-ret));
-		unlink(out);
-	}
-out:
-	sk_atomic_release(&f);
-	return ret ? -1 : 0;
+	return 0;
 }
 
 int sk_pack(const struct sk_pack_opts *o, struct sk_diag *d)
@@ -612,7 +518,8 @@ int sk_pack(const struct sk_pack_opts *o, struct sk_diag *d)
 		p.errors++;
 		goto out;
 	}
-	p.mtime = pack_mtime();
+	if (o->signer && sign_manifest(&p))
+		goto out;
 	if (write_output(&p))
 		goto out;
 out:
@@ -623,6 +530,7 @@ out:
 	free(p.buf);
 	free(p.files);
 	free(p.out_text);
+	free(p.sig);
 	free(p.text);
 	return p.errors ? -1 : 0;
 }

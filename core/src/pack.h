@@ -6,11 +6,15 @@
 #include "diag.h"
 #include "manifest.h"
 
+struct sk_signer;
+
 struct sk_pack_opts {
 	const char *manifest_path; /* input manifest (JSON) */
 	const char *payload_dir;   /* payload NAME is payload_dir/NAME */
 	const char *output;	   /* the .sup to write */
 	const struct sk_limits *limits; /* NULL: the defaults */
+	/* Sign the packed manifest (manifest.sig, entry 2), or NULL. */
+	const struct sk_signer *signer;
 };
 
 /*

@@ -8,6 +8,7 @@
 #ifndef SK_PREFLIGHT_H
 #define SK_PREFLIGHT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -19,6 +20,7 @@
 struct sk_env {
 	char *root; /* canonical host root */
 	struct sk_config cfg;
+	bool config_ok; /* cfg loaded without a problem */
 	struct sk_registry reg;
 };
 

@@ -18,6 +18,7 @@
 #include "rootpath.h"
 #include "state.h"
 #include "supfile.h"
+#include "trust.h"
 #include "util.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -163,11 +164,25 @@ out:
 	sk_diag_release(&d2);
 }
 
+/* Who vouched for the package, before anything runs. */
+static void print_signer(const struct sk_supfile *f)
+{
+	const struct sk_sig_result *s = &f->sig_result;
+
+	if (s->status == SK_SIG_OK)
+		fprintf(stderr, "sup: signature verified: signed by '%s' (key sha256 %s)\n",
+			s->signer.subject, s->signer.key_sha256);
+	else
+		fprintf(stderr, "sup: signature: %s\n",
+			sk_sig_status_name(s->status));
+}
+
 static void print_plan(const struct sk_supfile *f,
 		       const struct sk_action_type **types)
 {
 	const struct sk_manifest *m = &f->manifest;
 
+	print_signer(f);
 	fprintf(stderr, "sup: preflight passed for '%s' %s: %zu action%s would run\n",
 		m->name, m->version, m->n_actions, m->n_actions == 1 ? "" : "s");
 	for (size_t i = 0; i < m->n_actions; i++)
@@ -279,6 +294,21 @@ static void skip_pending(struct run *r)
 			sk_confirm_action_skip(&r->c, i);
 }
 
+/* Anti-rollback: what is installed now under this package name. */
+static void record_installed(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+	const char *why;
+	int err = sk_installed_record(r->state, m->name, m->version,
+				      m->security_version, &why);
+
+	if (err)
+		fprintf(stderr, "sup: warning: cannot record '%s' %s in '%s/%s' (anti-rollback): %s%s%s\n",
+			m->name, m->version, r->state, SK_INSTALLED_NAME, why,
+			err == -EINVAL ? "" : ": ",
+			err == -EINVAL ? "" : strerror(-err));
+}
+
 /* The actions still pending, in order; then the final record. */
 static int run_loop(struct run *r)
 {
@@ -353,6 +383,8 @@ static int run_loop(struct run *r)
 		goto out;
 	}
 	audit_run(&r->c, r->logs);
+	if (ret == SK_EXIT_OK)
+		record_installed(r);
 	/* The record is final: nothing is left to resume. */
 	sk_state_clear(r->state);
 	if (!r->o->quiet) {
@@ -441,7 +473,8 @@ static char *keep_package(const char *sup_path, const char *state)
 }
 
 static int start_install(const struct sk_install_opts *o,
-			 const struct sk_env *e, const struct sk_supfile *f,
+			 const struct sk_env *e, const struct sk_trust *t,
+			 const struct sk_supfile *f,
 			 const struct sk_action_type **types)
 {
 	const struct sk_manifest *m = &f->manifest;
@@ -474,6 +507,8 @@ static int start_install(const struct sk_install_opts *o,
 		goto out;
 	}
 
+	/* Accepted: its signing time is now a lower bound of the clock. */
+	sk_trust_note_accepted(t, &f->sig_result);
 	st.sup = keep_package(f->path, r.state);
 	st.sup_sha256 = strdup(f->sha256);
 	if (o->config_path) {
@@ -550,14 +585,25 @@ static int install(const struct sk_install_opts *o)
 	struct sk_diag d;
 	struct sk_supfile f;
 	struct sk_env e;
+	struct sk_trust t;
 	const struct sk_action_type **types = NULL;
+	bool trust_ok = false;
 	int ret;
 
 	sk_limits_default(&lim);
 	sk_diag_init(&d);
-	sk_supfile_open(&f, o->sup_path, &lim, &d);
+	memset(&t, 0, sizeof(t));
 	sk_env_open(&e, o->root, o->config_path, o->product, o->plugin_dirs,
 		    o->n_plugin_dirs, &d);
+	/* Without the gateway's trust policy nothing of the package is
+	 * read: a configuration problem is never "trust everything". */
+	if (e.root && e.config_ok)
+		trust_ok = sk_trust_open(&t, &e.cfg, e.root, o->keyring, &d) == 0;
+	if (trust_ok)
+		sk_supfile_open(&f, o->sup_path, &lim, &t,
+				o->quiet ? SK_SUPFILE_QUIET : 0, &d);
+	else
+		sk_supfile_init(&f, o->sup_path);
 
 	if (f.manifest_ok) {
 		types = calloc(f.manifest.n_actions + 1, sizeof(*types));
@@ -565,6 +611,9 @@ static int install(const struct sk_install_opts *o)
 			sk_diag_add(&d, SK_DIAG_SYSTEM, "out of memory");
 		else if (e.root)
 			sk_preflight(&e, &f, types, &d);
+		if (f.verified)
+			sk_trust_check_version(&t, &f.manifest,
+					       o->allow_downgrade, &d);
 	}
 
 	if (!sk_diag_empty(&d)) {
@@ -593,9 +642,12 @@ static int install(const struct sk_install_opts *o)
 		ret = SK_EXIT_OK;
 		goto out;
 	}
-	ret = start_install(o, &e, &f, types);
+	if (!o->quiet)
+		print_signer(&f);
+	ret = start_install(o, &e, &t, &f, types);
 out:
 	free(types);
+	sk_trust_close(&t);
 	sk_env_close(&e);
 	sk_supfile_close(&f);
 	sk_diag_release(&d);
@@ -724,7 +776,10 @@ static int resume(const struct sk_install_opts *o)
 				    msg ? msg : why);
 		goto out;
 	}
-	if (sk_supfile_open(&f, st.sup, &lim, &d) != 0 ||
+	/* The package whose hash was pinned when it was accepted: its
+	 * signature is not checked again (the package itself may have
+	 * changed the keyring meanwhile), its bytes are. */
+	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, &d) != 0 ||
 	    strcmp(f.sha256, st.sup_sha256) != 0) {
 		sk_diag_print(&d, "sup");
 		msg = sk_asprintf("package '%s' is gone or changed since the install started",

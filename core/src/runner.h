@@ -34,6 +34,8 @@ struct sk_install_opts {
 	const char *const *plugin_dirs;
 	size_t n_plugin_dirs;
 	const char *job_id; /* campaign job this run belongs to, or NULL */
+	const char *keyring; /* host path overriding [trust] keyring, or NULL */
+	bool allow_downgrade; /* --allow-downgrade */
 	bool dry_run;
 	bool json;
 	bool record_rejection;

@@ -12,11 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trust.h"
 #include "util.h"
 
 #define SK_READ_BLOCK (64 * 1024)
-/* The reserved signature entry is small; anything larger is not one. */
-#define SK_SIGNATURE_MAX (64 * 1024)
+/* The signature entry is small; anything larger is not one. */
+#define SK_SIGNATURE_MAX SK_SIGNATURE_MAX_BYTES
+/* No entry header is waiting to be handled (a libarchive status never
+ * goes below ARCHIVE_FATAL). */
+#define NO_PENDING (ARCHIVE_FATAL - 1)
 
 /* libarchive's view of the file: pread at a private offset. */
 struct rd {
@@ -106,6 +110,7 @@ static int compute_rank(struct sk_supfile *f)
 	return 0;
 }
 
+/* Read manifest.json, the first entry, into f->manifest_text. */
 static int read_manifest(struct sk_supfile *f, struct archive *a,
 			 struct sk_diag *d)
 {
@@ -114,7 +119,7 @@ static int read_manifest(struct sk_supfile *f, struct archive *a,
 	la_int64_t size;
 	char *text = NULL;
 	size_t got = 0;
-	int r, ret = -1;
+	int r;
 
 	r = archive_read_next_header(a, &e);
 	if (r == ARCHIVE_EOF) {
@@ -164,7 +169,8 @@ static int read_manifest(struct sk_supfile *f, struct archive *a,
 			sk_diag_add(d, SK_DIAG_PACKAGE,
 				    "%s: cannot read %s: %s", f->path,
 				    SK_MANIFEST_NAME, archive_error_string(a));
-			goto out;
+			free(text);
+			return -1;
 		}
 		if (n == 0)
 			break;
@@ -173,20 +179,110 @@ static int read_manifest(struct sk_supfile *f, struct archive *a,
 	if (got != (size_t)size) {
 		sk_diag_add(d, SK_DIAG_PACKAGE, "%s: %s is truncated",
 			    f->path, SK_MANIFEST_NAME);
-		goto out;
+		free(text);
+		return -1;
 	}
 	text[got] = '\0';
-	if (sk_manifest_parse(&f->manifest, text, got, f->lim, 0, d) != 0)
-		goto out;
+	f->manifest_text = text;
+	f->manifest_len = got;
+	return 0;
+}
+
+/*
+ * Entry 2: manifest.sig when it is there, read into f->sig. Otherwise the
+ * entry read (a payload, or none at the end) is left for the payload
+ * pass: *pending gets its header status.
+ */
+static int read_signature(struct sk_supfile *f, struct archive *a,
+			  struct archive_entry **e, int *pending,
+			  struct sk_diag *d)
+{
+	const char *name;
+	la_int64_t size;
+	size_t got = 0;
+	int r = archive_read_next_header(a, e);
+
+	name = r >= ARCHIVE_WARN ? archive_entry_pathname(*e) : NULL;
+	if (!name || strcmp(name, SK_SIGNATURE_NAME) != 0) {
+		*pending = r;
+		return 0;
+	}
+	f->has_signature = true;
+	*pending = NO_PENDING; /* consumed: read the next header */
+	size = archive_entry_size(*e);
+	if (!entry_is_plain_file(*e) || size <= 0 ||
+	    size > SK_SIGNATURE_MAX) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: %s is not a regular file of 1 to %d bytes",
+			    f->path, SK_SIGNATURE_NAME, SK_SIGNATURE_MAX);
+		return -1;
+	}
+	f->sig = malloc((size_t)size);
+	if (!f->sig) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		return -1;
+	}
+	while (got < (size_t)size) {
+		la_ssize_t n = archive_read_data(a, f->sig + got,
+						 (size_t)size - got);
+
+		if (n < 0) {
+			sk_diag_add(d, SK_DIAG_PACKAGE, "%s: cannot read %s: %s",
+				    f->path, SK_SIGNATURE_NAME,
+				    archive_error_string(a));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)size) {
+		sk_diag_add(d, SK_DIAG_PACKAGE, "%s: %s is truncated", f->path,
+			    SK_SIGNATURE_NAME);
+		return -1;
+	}
+	f->sig_len = got;
+	return 0;
+}
+
+/* Check (or, without trust, describe) the signature; false when the
+ * trust policy refuses the package. */
+static bool check_signature(struct sk_supfile *f, const struct sk_trust *trust,
+			    bool quiet, struct sk_diag *d)
+{
+	if (!trust) {
+		if (!f->sig) {
+			f->sig_result.status = SK_SIG_UNSIGNED;
+			return true;
+		}
+		/* Not checked against anything, but a signature that is not
+		 * even one makes the package malformed. */
+		if (sk_signature_describe(f->sig, f->sig_len,
+					  &f->sig_result) == 0)
+			return true;
+		sk_diag_add(d, SK_DIAG_PACKAGE, "'%s': %s", f->path,
+			    f->sig_result.reason ? f->sig_result.reason :
+						   "malformed signature");
+		return false;
+	}
+	sk_signature_verify(trust->keyring, f->manifest_text, f->manifest_len,
+			    f->sig, f->sig_len, &trust->params,
+			    &f->sig_result);
+	f->trusted = sk_trust_accepts(trust, &f->sig_result, f->path, quiet, d);
+	return f->trusted;
+}
+
+static int parse_manifest(struct sk_supfile *f, struct sk_diag *d)
+{
+	if (sk_manifest_parse(&f->manifest, f->manifest_text, f->manifest_len,
+			      f->lim, 0, d) != 0)
+		return -1;
 	f->manifest_ok = true;
 	if (compute_rank(f) != 0) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
-		goto out;
+		return -1;
 	}
-	ret = 0;
-out:
-	free(text);
-	return ret;
+	return 0;
 }
 
 /* Read and hash one payload entry; report mismatches. */
@@ -238,14 +334,14 @@ static void verify_entry(struct sk_supfile *f, struct archive *a,
 }
 
 static int verify_payloads(struct sk_supfile *f, struct archive *a,
+			   struct archive_entry *e, int pending,
 			   struct sk_diag *d)
 {
 	const struct sk_manifest *m = &f->manifest;
-	struct archive_entry *e;
 	struct sk_sha256 *h = sk_sha256_new();
 	unsigned char *buf = malloc(SK_READ_BLOCK);
 	bool *seen = calloc(m->n_payloads ? m->n_payloads : 1, sizeof(*seen));
-	size_t last_rank = 0, entry_no = 1;
+	size_t last_rank = 0, entry_no = f->has_signature ? 2 : 1;
 	bool any = false, ok = true;
 	int r;
 
@@ -258,7 +354,12 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 		const char *name;
 		ssize_t idx;
 
-		r = archive_read_next_header(a, &e);
+		if (pending >= ARCHIVE_FATAL) {
+			r = pending; /* entry 2, already read */
+			pending = NO_PENDING;
+		} else {
+			r = archive_read_next_header(a, &e);
+		}
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
@@ -277,16 +378,11 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 			ok = false;
 			continue;
 		}
-		if (strcmp(name, SK_SIGNATURE_NAME) == 0 && entry_no == 2) {
-			if (!entry_is_plain_file(e) ||
-			    archive_entry_size(e) > SK_SIGNATURE_MAX) {
-				sk_diag_add(d, SK_DIAG_PACKAGE,
-					    "%s: %s is not a regular file of at most %d bytes",
-					    f->path, SK_SIGNATURE_NAME,
-					    SK_SIGNATURE_MAX);
-				ok = false;
-			}
-			f->has_signature = true;
+		if (strcmp(name, SK_SIGNATURE_NAME) == 0) {
+			sk_diag_add(d, SK_DIAG_PACKAGE,
+				    "%s: %s is archive entry %zu; it may only be entry 2",
+				    f->path, SK_SIGNATURE_NAME, entry_no);
+			ok = false;
 			continue;
 		}
 		idx = sk_manifest_find_payload(m, name);
@@ -357,23 +453,30 @@ static int hash_rest(struct rd *r)
 	}
 }
 
+void sk_supfile_init(struct sk_supfile *f, const char *path)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	f->path = strdup(path);
+}
+
 int sk_supfile_open(struct sk_supfile *f, const char *path,
-		    const struct sk_limits *lim, struct sk_diag *d)
+		    const struct sk_limits *lim, const struct sk_trust *trust,
+		    unsigned int flags, struct sk_diag *d)
 {
 	static struct sk_limits defaults;
 	struct rd *r = NULL;
 	struct archive *a = NULL;
+	struct archive_entry *e = NULL;
 	struct stat st;
-	int ret = -1, err;
+	int ret = -1, err, pending = NO_PENDING;
 
-	memset(f, 0, sizeof(*f));
-	f->fd = -1;
 	if (!lim) {
 		sk_limits_default(&defaults);
 		lim = &defaults;
 	}
+	sk_supfile_init(f, path);
 	f->lim = lim;
-	f->path = strdup(path);
 	if (!f->path) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 		return -1;
@@ -402,9 +505,16 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 		goto out;
 	}
-	if (read_manifest(f, a, d) != 0)
+	if (read_manifest(f, a, d) != 0 ||
+	    read_signature(f, a, &e, &pending, d) != 0)
 		goto out;
-	if (verify_payloads(f, a, d) != 0)
+	/* Nothing of a package the trust policy refuses is parsed. */
+	if (!check_signature(f, trust, flags & SK_SUPFILE_QUIET, d) &&
+	    !(flags & SK_SUPFILE_READ_ON))
+		goto out;
+	if (parse_manifest(f, d) != 0)
+		goto out;
+	if (verify_payloads(f, a, e, pending, d) != 0)
 		goto out;
 	err = hash_rest(r);
 	if (err) {
@@ -418,6 +528,10 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		goto out;
 	}
 	sk_sha256_final_hex(r->raw, f->sha256);
+	f->payloads_ok = true;
+	/* Usable only when its signature was accepted too (READ_ON). */
+	if (trust && !f->trusted)
+		goto out;
 	f->verified = true;
 	ret = 0;
 out:
@@ -434,6 +548,9 @@ void sk_supfile_close(struct sk_supfile *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	free(f->path);
+	free(f->manifest_text);
+	free(f->sig);
+	sk_sig_result_release(&f->sig_result);
 	free(f->rank);
 	sk_manifest_release(&f->manifest);
 	memset(f, 0, sizeof(*f));

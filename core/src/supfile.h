@@ -13,6 +13,9 @@
 #include "diag.h"
 #include "hash.h"
 #include "manifest.h"
+#include "signature.h"
+
+struct sk_trust;
 
 struct sk_supfile {
 	int fd;
@@ -21,24 +24,53 @@ struct sk_supfile {
 	/* SHA-256 of the whole file, set by a complete verification pass. */
 	char sha256[SK_SHA256_HEX_LEN + 1];
 	bool has_signature; /* a manifest.sig entry is present */
+	/* The exact bytes of manifest.json (NUL-terminated, not counted) and
+	 * of manifest.sig (NULL when absent); owned. */
+	char *manifest_text;
+	size_t manifest_len;
+	unsigned char *sig;
+	size_t sig_len;
+	/* The signature as checked against a keyring, or only described
+	 * (status SK_SIG_NOT_CHECKED) when no trust policy was given. */
+	struct sk_sig_result sig_result;
+	bool trusted;	    /* the trust policy accepted the package */
 	bool manifest_ok;   /* the manifest parsed and validated */
-	bool verified;	    /* every payload present, sizes and hashes ok */
+	bool payloads_ok;   /* every payload present, sizes and hashes ok */
+	/* payloads_ok, and the trust policy (when given) accepted it: only
+	 * then are payloads streamed. */
+	bool verified;
 	struct sk_manifest manifest;
 	/* rank[i]: position of payload i in first-use order. */
 	size_t *rank;
 	const struct sk_limits *lim;
 };
 
+/* Flags of sk_supfile_open(). */
+/* Read on after a signature the trust policy refuses (sup inspect shows
+ * everything); without it nothing past the signature is parsed. */
+#define SK_SUPFILE_READ_ON 0x1u
+/* No warning on stderr for an unsigned package that is allowed. */
+#define SK_SUPFILE_QUIET 0x2u
+
 /*
- * Open path and read the whole archive once: the manifest (parsed and
- * validated), then every payload entry, checked against the manifest and
- * hashed (lim NULL: the default limits). Every problem goes to d (class PACKAGE, SYSTEM for I/O errors).
- * Returns 0 when the package is sound (f->verified), -1 otherwise; f is
- * always initialised and must be closed with sk_supfile_close().
+ * Open path and read the whole archive once: manifest.json, then
+ * manifest.sig; the signature is checked against trust before the
+ * manifest is parsed (trust NULL: not checked, only described, for tools
+ * and for a package whose hash was pinned when it was first accepted);
+ * then the manifest is parsed and validated, and every payload entry is
+ * checked against it and hashed (lim NULL: the default limits). Every
+ * problem goes to d (class PACKAGE, SYSTEM for I/O errors). Returns 0
+ * when the package is sound (f->verified, and f->trusted when trust was
+ * given), -1 otherwise; f is always initialised and must be closed with
+ * sk_supfile_close().
  */
 int sk_supfile_open(struct sk_supfile *f, const char *path,
-		    const struct sk_limits *lim, struct sk_diag *d);
+		    const struct sk_limits *lim, const struct sk_trust *trust,
+		    unsigned int flags, struct sk_diag *d);
 void sk_supfile_close(struct sk_supfile *f);
+/* f as a package that was not read at all (no trust policy could be set
+ * up): only f->path is set (NULL when out of memory). Close it. */
+void sk_supfile_init(struct sk_supfile *f, const char *path);
 
 struct sk_payload_stream;
 

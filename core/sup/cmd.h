@@ -3,6 +3,12 @@
 #ifndef SUP_CMD_H
 #define SUP_CMD_H
 
+#include <stdbool.h>
+
+#include "config.h"
+#include "diag.h"
+#include "trust.h"
+
 #define SUP_EXIT_USAGE 2
 
 int cmd_install(int argc, char **argv);
@@ -10,6 +16,22 @@ int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_diag(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+/* The gateway's trust policy as sup install sees it (configuration under
+ * root, keyring or its override), for commands that load no plugins. */
+struct cmd_trust {
+	char *root;
+	struct sk_config cfg;
+	struct sk_trust trust;
+	bool ok; /* everything loaded */
+};
+
+/* 0, or -1 with the problems in d; ct must be closed either way. */
+int cmd_trust_open(struct cmd_trust *ct, const char *root, const char *config,
+		   const char *keyring, struct sk_diag *d);
+void cmd_trust_close(struct cmd_trust *ct);
 
 /* Print "sup: error: MSG" and a hint to stderr; returns SUP_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

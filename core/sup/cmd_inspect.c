@@ -4,30 +4,86 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
+#include "confirm.h"
+#include "keyring.h"
 #include "supfile.h"
 
 static const char help[] =
-	"usage: sup inspect FILE.sup [--json]\n"
+	"usage: sup inspect FILE.sup [OPTIONS]\n"
 	"\n"
-	"Show the package, its compatibility, payloads and actions, and verify\n"
-	"every payload's size and sha256. Nothing is installed.\n"
+	"Show the package, its signer, compatibility, payloads and actions;\n"
+	"check its signature against the keyring (when one is configured or\n"
+	"given) and every payload's size and sha256. Nothing is installed.\n"
+	"Everything is shown even when the signature is refused.\n"
 	"\n"
 	"options:\n"
-	"  --json       print a JSON document instead of text\n"
-	"  -h, --help   show this help\n"
+	"  --json           print a JSON document instead of text\n"
+	"  --keyring FILE   check the signature against these anchors (a host\n"
+	"                   path; without it: [trust] keyring under the root,\n"
+	"                   if it exists, else the signature is only shown)\n"
+	"  --root DIR       the gateway root whose configuration applies\n"
+	"  --config FILE    main configuration (default: SYSCONFDIR/supkit/\n"
+	"                   sup.conf under the root, if present)\n"
+	"  -h, --help       show this help\n"
 	"\n"
-	"exit codes: 0 the package is sound, 2 usage, 3 invalid or corrupt\n"
-	"package, 6 system error.\n";
+	"exit codes: 0 the package is sound (and its signature accepted, when\n"
+	"checked), 2 usage, 3 invalid, corrupt, unsigned or untrusted package,\n"
+	"5 configuration or keyring problem, 6 system error.\n";
 
-static void print_text(const struct sk_supfile *f, const struct sk_diag *d)
+static const char *utc(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, 32, "-");
+	return buf;
+}
+
+static void print_signature(const struct sk_supfile *f, const char *why)
+{
+	const struct sk_sig_result *r = &f->sig_result;
+	char a[32], b[32];
+
+	if (!f->has_signature && r->status == SK_SIG_UNSIGNED)
+		printf("signature:    none (unsigned)\n");
+	else if (r->status == SK_SIG_OK)
+		printf("signature:    verified\n");
+	else if (r->status == SK_SIG_NOT_CHECKED)
+		printf("signature:    present, not checked (%s)\n",
+		       why ? why : "no keyring");
+	else
+		printf("signature:    REFUSED: %s\n",
+		       r->reason ? r->reason : sk_sig_status_name(r->status));
+	if (!r->has_signer)
+		return;
+	printf("  signer:     %s\n", r->signer.subject);
+	printf("  issuer:     %s\n", r->signer.issuer);
+	printf("  key:        %s, sha256 %s\n", r->signer.key,
+	       r->signer.key_sha256);
+	printf("  cert:       serial %s, sha256 %s\n", r->signer.serial,
+	       r->signer.cert_sha256);
+	printf("  valid:      %s to %s\n", utc(r->signer.not_before, a),
+	       utc(r->signer.not_after, b));
+	if (r->signing_time)
+		printf("  signed at:  %s\n", utc(r->signing_time, a));
+	if (r->checked_at)
+		printf("  checked at: %s\n", utc(r->checked_at, a));
+}
+
+static void print_text(const struct sk_supfile *f, const char *why,
+		       const struct sk_diag *d)
 {
 	const struct sk_manifest *m = &f->manifest;
 
 	printf("file:         %s (%llu bytes)\n", f->path, f->file_size);
-	if (f->verified)
+	if (f->payloads_ok)
 		printf("sha256:       %s\n", f->sha256);
+	if (f->manifest_text)
+		print_signature(f, why);
 	if (f->manifest_ok) {
 		printf("package:      %s %s\n", m->name, m->version);
 		if (m->description)
@@ -41,8 +97,6 @@ static void print_text(const struct sk_supfile *f, const struct sk_diag *d)
 		printf("\n");
 		if (m->min_installer)
 			printf("min_installer: %s\n", m->min_installer);
-		printf("signature:    %s\n", f->has_signature ?
-			"present (not verified by this version)" : "none");
 		printf("payloads:     %zu\n", m->n_payloads);
 		for (size_t i = 0; i < m->n_payloads; i++)
 			printf("  %-24s %12llu  %s\n", m->payloads[i].name,
@@ -67,19 +121,30 @@ static void print_text(const struct sk_supfile *f, const struct sk_diag *d)
 		printf("  %s\n", d->items[i].msg);
 }
 
-static void print_json(const struct sk_supfile *f, const struct sk_diag *d)
+static void print_json(const struct sk_supfile *f, const char *keyring,
+		       const char *why, const struct sk_diag *d)
 {
-	json_object *o = json_object_new_object(), *probs;
+	json_object *o = json_object_new_object(), *probs, *sig;
 
 	json_object_object_add(o, "file", json_object_new_string(f->path));
 	json_object_object_add(o, "size", json_object_new_int64(
 		(int64_t)f->file_size));
-	json_object_object_add(o, "sha256", f->verified ?
+	json_object_object_add(o, "sha256", f->payloads_ok ?
 		json_object_new_string(f->sha256) : NULL);
 	json_object_object_add(o, "verified",
 			       json_object_new_boolean(f->verified));
-	json_object_object_add(o, "signature",
-			       json_object_new_boolean(f->has_signature));
+	sig = f->manifest_text ? sk_confirm_signature_json(f) : NULL;
+	if (sig) {
+		json_object_object_add(sig, "present",
+				       json_object_new_boolean(f->has_signature));
+		json_object_object_add(sig, "keyring",
+				       keyring ? json_object_new_string(keyring) :
+						 NULL);
+		if (why && f->sig_result.status == SK_SIG_NOT_CHECKED)
+			json_object_object_add(sig, "reason",
+					       json_object_new_string(why));
+	}
+	json_object_object_add(o, "signature", sig);
 	probs = json_object_new_array();
 	for (size_t i = 0; i < d->count; i++)
 		json_object_array_add(probs,
@@ -95,14 +160,21 @@ static void print_json(const struct sk_supfile *f, const struct sk_diag *d)
 
 int cmd_inspect(int argc, char **argv)
 {
+	enum { O_KEYRING = 256, O_ROOT, O_CONFIG };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "keyring", required_argument, NULL, O_KEYRING },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "config", required_argument, NULL, O_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *keyring = NULL, *root = NULL, *config = NULL;
+	const char *why = NULL;
+	struct cmd_trust ct;
 	struct sk_limits lim;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_diag d, td;
 	bool json = false;
 	int c, ret;
 
@@ -111,9 +183,12 @@ int cmd_inspect(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case O_KEYRING: keyring = optarg; break;
+		case O_ROOT: root = optarg; break;
+		case O_CONFIG: config = optarg; break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
-			return cmd_usage_error("inspect", "unknown option '%s'",
+			return cmd_usage_error("inspect", "unknown option or missing value '%s'",
 					       argv[optind - 1]);
 		}
 	}
@@ -122,15 +197,31 @@ int cmd_inspect(int argc, char **argv)
 
 	sk_limits_default(&lim);
 	sk_diag_init(&d);
-	sk_supfile_open(&f, argv[optind], &lim, &d);
+	sk_diag_init(&td);
+	/* A keyring asked for must load; the configured one is used when
+	 * it is there, and its absence only means "not checked" (inspect
+	 * also runs on build machines). */
+	cmd_trust_open(&ct, root, config, keyring, keyring || config ? &d : &td);
+	if (!ct.ok && !sk_diag_empty(&td))
+		why = td.items[0].msg;
+	if (sk_diag_empty(&d))
+		sk_supfile_open(&f, argv[optind], &lim, ct.ok ? &ct.trust : NULL,
+				SK_SUPFILE_READ_ON | SK_SUPFILE_QUIET, &d);
+	else
+		sk_supfile_init(&f, argv[optind]);
 	if (json)
-		print_json(&f, &d);
+		print_json(&f, ct.ok ? sk_keyring_path(ct.trust.keyring) : NULL,
+			   why, &d);
 	else if (f.fd >= 0 || f.manifest_ok)
-		print_text(&f, &d);
+		print_text(&f, why, &d);
 	if (!sk_diag_empty(&d))
 		sk_diag_print(&d, "sup");
-	ret = f.verified && sk_diag_empty(&d) ? 0 : sk_diag_exit_code(&d);
+	ret = f.payloads_ok && sk_diag_empty(&d) ? 0 : sk_diag_exit_code(&d);
+	if (ret == 0 && !f.payloads_ok)
+		ret = 6;
 	sk_supfile_close(&f);
+	cmd_trust_close(&ct);
+	sk_diag_release(&td);
 	sk_diag_release(&d);
 	return ret;
 }

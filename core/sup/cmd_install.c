@@ -15,8 +15,9 @@ static const char help[] =
 	"       sup install --resume [OPTIONS]\n"
 	"       sup install --abandon [OPTIONS]\n"
 	"\n"
-	"Verify FILE.sup completely (format, manifest, every payload's size\n"
-	"and sha256, compatibility, plugins, each action's check), then run\n"
+	"Verify FILE.sup completely (its signature against the keyring, format,\n"
+	"manifest, every payload's size and sha256, compatibility, version,\n"
+	"plugins, each action's check), then run\n"
 	"its actions in order and record each result in confirmation.json.\n"
 	"A package that fails preflight changes nothing.\n"
 	"\n"
@@ -28,6 +29,11 @@ static const char help[] =
 	"  --plugin-dir DIR    also load plugins from DIR (absolute; may be\n"
 	"                      repeated; searched before configured ones)\n"
 	"  --product NAME      this gateway's product type (overrides config)\n"
+	"  --keyring FILE      trust anchors to check the signature against\n"
+	"                      (a host path; default: [trust] keyring)\n"
+	"  --allow-downgrade   install a version older than the installed one\n"
+	"                      (unless [trust] allow_downgrade = false; a lower\n"
+	"                      security_version is refused always)\n"
 	"  --dry-run           run the whole preflight, execute nothing\n"
 	"  --json              print the final confirmation document on stdout\n"
 	"  --record-rejection  write confirmation.json (result \"rejected\")\n"
@@ -41,20 +47,24 @@ static const char help[] =
 	"  -q, --quiet         print errors only\n"
 	"  -h, --help          show this help\n"
 	"\n"
-	"exit codes: 0 installed, 1 an action failed, 2 usage, 3 invalid\n"
-	"package, 4 not installable here, 5 configuration or plugin problem,\n"
+	"exit codes: 0 installed, 1 an action failed, 2 usage, 3 invalid,\n"
+	"unsigned or untrusted package, 4 not installable here (product,\n"
+	"downgrade, ...), 5 configuration, keyring or plugin problem,\n"
 	"6 system error, 7 suspended (reboot or signal; resume with --resume),\n"
 	"8 another installer is running or an install is pending.\n";
 
 int cmd_install(int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_CONFIG, O_PLUGIN_DIR, O_PRODUCT, O_DRY,
-	       O_JSON, O_RECORD, O_DETACH, O_JOB, O_RESUME, O_ABANDON };
+	       O_JSON, O_RECORD, O_DETACH, O_JOB, O_RESUME, O_ABANDON,
+	       O_KEYRING, O_DOWNGRADE };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "plugin-dir", required_argument, NULL, O_PLUGIN_DIR },
 		{ "product", required_argument, NULL, O_PRODUCT },
+		{ "keyring", required_argument, NULL, O_KEYRING },
+		{ "allow-downgrade", no_argument, NULL, O_DOWNGRADE },
 		{ "dry-run", no_argument, NULL, O_DRY },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "record-rejection", no_argument, NULL, O_RECORD },
@@ -88,6 +98,8 @@ int cmd_install(int argc, char **argv)
 			dirs[o.n_plugin_dirs++] = optarg;
 			break;
 		case O_PRODUCT: o.product = optarg; break;
+		case O_KEYRING: o.keyring = optarg; break;
+		case O_DOWNGRADE: o.allow_downgrade = true; break;
 		case O_DRY: o.dry_run = true; break;
 		case O_JSON: o.json = true; break;
 		case O_RECORD: o.record_rejection = true; break;
@@ -110,9 +122,10 @@ int cmd_install(int argc, char **argv)
 			return cmd_usage_error("install",
 				"--resume and --abandon take no SUP file");
 		if (o.dry_run || o.record_rejection || o.json ||
-		    o.n_plugin_dirs || o.job_id)
+		    o.n_plugin_dirs || o.job_id || o.keyring ||
+		    o.allow_downgrade)
 			return cmd_usage_error("install",
-				"--resume and --abandon take no --dry-run, --json, --record-rejection, --plugin-dir or --job-id (the pending install's own are used)");
+				"--resume and --abandon take no --dry-run, --json, --record-rejection, --plugin-dir, --job-id, --keyring or --allow-downgrade (the pending install was accepted with its own)");
 		return sk_install(&o);
 	}
 	if (optind != argc - 1)

@@ -13,6 +13,8 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  pack      build a SUP from a manifest and a payload directory\n"
+	"  sign      sign a SUP (again) with a release key\n"
+	"  verify    check a SUP's signature and payloads against the keyring\n"
 	"  inspect   show and verify the contents of a SUP\n"
 	"  install   verify a SUP and run its actions on this gateway\n"
 	"  plugins   list the enabled plugins and their action types\n"
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "pack", cmd_pack },
+		{ "sign", cmd_sign },
+		{ "verify", cmd_verify },
 		{ "inspect", cmd_inspect },
 		{ "install", cmd_install },
 		{ "plugins", cmd_plugins },

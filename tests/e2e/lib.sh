@@ -9,6 +9,17 @@
 #   SUP_SOURCE_DIR  the source tree
 #   SUP_FAKERUNTIME the stand-in product runtime (tests/fakeruntime), for
 #                   the tests of the runtime, firmware and system plugins
+#   SUP_TEST_PKI    the test PKI made by tests/pki/mkpki.sh (CTest fixture
+#                   "pki"): keys, certificates, CRLs, keyrings
+#   SUP_SYSCONF_DIR the configuration directory sup was built with
+#                   (SUPKIT_SYSCONF_DIR, e.g. /usr/local/etc/supkit): the
+#                   default keyring is <root>$SUP_SYSCONF_DIR/keyring.pem
+#
+# Packages are signed: lib.sh exports SUP_SIGN_KEY, SUP_SIGN_CERT and
+# SUP_SIGN_CHAIN (the default test signer, signer-ec256 under int-ca), so
+# mksup.py signs every SUP it builds unless its spec says "sign": false;
+# SIGN_ARGS holds the same signer as options of `sup pack` / `sup sign`.
+# new_root and product_root install the default keyring (root-ca).
 #
 # Every test gets a private temporary directory $T (removed on exit), an
 # assertion counter, and ends with `finish`, which prints "N passed,
@@ -19,12 +30,31 @@ set -u
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 MKSUP="$E2E_DIR/mksup.py"
 
-for _v in SUP SUP_PLUGIN_DIR SUP_FIXTURE_DIR; do
+for _v in SUP SUP_PLUGIN_DIR SUP_FIXTURE_DIR SUP_TEST_PKI SUP_SYSCONF_DIR; do
 	if [ -z "${!_v:-}" ]; then
 		echo "e2e: error: environment variable $_v is not set" >&2
 		exit 2
 	fi
 done
+if [ "${SUP_SYSCONF_DIR:0:1}" != / ]; then
+	echo "e2e: error: SUP_SYSCONF_DIR must be an absolute path: '$SUP_SYSCONF_DIR'" >&2
+	exit 2
+fi
+for _v in .done keyring.pem signer-ec256.key signer-ec256.pem chain.pem; do
+	if [ ! -f "$SUP_TEST_PKI/$_v" ]; then
+		echo "e2e: error: the test PKI is missing or incomplete ($SUP_TEST_PKI/$_v): run tests/pki/mkpki.sh $SUP_TEST_PKI (CTest test pki.setup)" >&2
+		exit 2
+	fi
+done
+unset _v
+
+# The default signer: mksup.py signs with it (see mksup.py, "sign").
+export SUP_SIGN_KEY="$SUP_TEST_PKI/signer-ec256.key"
+export SUP_SIGN_CERT="$SUP_TEST_PKI/signer-ec256.pem"
+export SUP_SIGN_CHAIN="$SUP_TEST_PKI/chain.pem"
+# The same signer as options of `sup pack` and `sup sign`.
+# shellcheck disable=SC2034 # read by the tests
+SIGN_ARGS=(--key "$SUP_SIGN_KEY" --cert "$SUP_SIGN_CERT" --chain "$SUP_SIGN_CHAIN")
 : "${SUP_EXAMPLE_DIR:=}"
 : "${SUP_FAKERUNTIME:=}"
 : "${SUP_SOURCE_DIR:=$(cd "$E2E_DIR/../.." && pwd)}"
@@ -439,15 +469,45 @@ confirmation() {
 	echo "$1/var/log/supkit/confirmation.json"
 }
 
-# new_root NAME: a fresh, empty root directory $T/NAME.
+# pki NAME: the path of NAME in the test PKI (a key, a certificate, a CRL,
+# a keyring: see tests/pki/mkpki.sh).
+pki() {
+	echo "$SUP_TEST_PKI/$1"
+}
+
+# keyring_path ROOT: where the installer looks for its keyring under ROOT.
+keyring_path() {
+	echo "$1$SUP_SYSCONF_DIR/keyring.pem"
+}
+
+# install_keyring ROOT [FILE]: install FILE (a name in the test PKI, or a
+# path if it holds a /; default keyring.pem) as the keyring of ROOT, at
+# the default location, mode 0644.
+install_keyring() {
+	local src=${2:-keyring.pem} dst
+	[[ "$src" == */* ]] || src="$SUP_TEST_PKI/$src"
+	dst=$(keyring_path "$1")
+	if ! { mkdir -p "${dst%/*}" && cp "$src" "$dst.tmp" &&
+		chmod 0644 "$dst.tmp" && mv -f "$dst.tmp" "$dst"; }; then
+		echo "e2e: error: cannot install the keyring '$src' into '$1'" >&2
+		return 1
+	fi
+}
+
+# new_root NAME: a fresh root directory $T/NAME, empty but for the default
+# keyring (root-ca) at <root>$SUP_SYSCONF_DIR/keyring.pem. (It runs in
+# $(...): it prints the root even if the keyring could not be installed,
+# so that R is never empty; the message is on stderr.)
 new_root() {
 	rm -rf "${T:?}/$1"
 	mkdir -p "$T/$1"
+	install_keyring "$T/$1"
 	echo "$T/$1"
 }
 
-# product_root NAME: a fresh root $T/NAME for a gateway of product type
-# "acme": the product profile from stdin as
+# product_root NAME: a fresh root $T/NAME (with the default keyring, as
+# new_root) for a gateway of product type "acme": the product profile from
+# stdin as
 # <root>/etc/supkit/products/acme.conf, and the main configuration
 # $T/NAME.conf (for --config: product acme, that profiles_dir, the built-in
 # plugins). Sets R (the root), CONF (the main configuration) and C (its

@@ -29,10 +29,46 @@ Spec (JSON object):
                     fields are filled in. If the manifest has a "payloads"
                     table, only names it lists are completed. false: leave
                     the manifest as given. Ignored with "manifest_text".
+    "sign":         the detached CMS signature of the manifest, stored as
+                    entry 2, "manifest.sig" (a regular file, mode 0644,
+                    like the other entries). Made with
+                    `openssl cms -sign -binary -nosmimecap -outform DER`
+                    over the exact manifest bytes written (also with
+                    "manifest_text"); the signer certificate is embedded.
+        absent:     sign with the default test signer when the environment
+                    has SUP_SIGN_KEY and SUP_SIGN_CERT (and, optionally,
+                    SUP_SIGN_CHAIN: more certificates to embed); unsigned
+                    when they are not set
+        false:      no signature
+        true:       the default signer; an error if it is not set
+        an object:  any of
+            "key", "cert": the signer's private key and certificate (PEM);
+                    give both or neither (neither: the default signer,
+                    SUP_SIGN_CHAIN included unless "chain" is given)
+            "chain": PEM file of extra certificates to embed (-certfile);
+                    null or false: none
+            "pss":  true: RSA-PSS padding instead of PKCS#1 v1.5
+            "md":   digest, "sha256" by default
+            "text": sign this text (UTF-8) instead of the manifest: a
+                    signature that belongs to another manifest
+            "der_hex": store these bytes (hex) as the signature, without
+                    signing (malformed signatures); no key is needed
+        Where:      entry 2, but only when the manifest is entry 1
+                    (implicitly, or as a placeholder that is the first entry
+                    and is not followed by a second manifest placeholder)
+                    and no entry is named "manifest.sig" or is a signature
+                    placeholder: entries that arrange their own entry 2 or
+                    their own manifest.sig are kept as they are. Ignored
+                    with "kind": "tar".
     "entries":      list, in archive order, of objects:
-        "name":     entry name (required, except for a manifest placeholder)
+        "name":     entry name (required, except for a manifest or
+                    signature placeholder)
         "manifest": true: put the manifest here; without such a
                     placeholder the manifest is entry 1
+        "signature": true: put the signature ("sign") here, named
+                    "manifest.sig" unless "name" says otherwise; with such
+                    a placeholder no signature is added as entry 2 (use it
+                    for a real signature in the wrong place, twice, ...)
         "type":     "file" (default), "dir", "symlink", "hardlink", "fifo",
                     "chardev", "blockdev"
         "data":     text content (UTF-8) of a file entry
@@ -96,6 +132,10 @@ def entry_data(e):
     return b""
 
 
+def is_placeholder(e):
+    return bool(e.get("manifest") or e.get("signature"))
+
+
 def complete_payload_table(manifest, entries):
     """Fill in sizes and hashes of the manifest's payload table."""
     m = copy.deepcopy(manifest)
@@ -103,7 +143,7 @@ def complete_payload_table(manifest, entries):
         return m
     files = {}
     for e in entries:
-        if e.get("manifest") or e.get("type", "file") != "file":
+        if is_placeholder(e) or e.get("type", "file") != "file":
             continue
         if e["name"] in RESERVED or e["name"] in files:
             continue
@@ -122,10 +162,79 @@ def complete_payload_table(manifest, entries):
     return m
 
 
-def add_entry(tar, e, manifest_bytes):
+def signer_of(spec):
+    """The signing request of the spec as a dict, or None: unsigned."""
+    sign = spec.get("sign")
+    env_key = os.environ.get("SUP_SIGN_KEY", "")
+    env_cert = os.environ.get("SUP_SIGN_CERT", "")
+    have_env = bool(env_key and env_cert)
+    if sign is None:
+        sign = {} if have_env else False
+    elif sign is True:
+        sign = {}
+    if sign is False:
+        return None
+    if not isinstance(sign, dict):
+        die("\"sign\" must be false, true or an object")
+    unknown = set(sign) - {"key", "cert", "chain", "pss", "md", "text",
+                           "der_hex"}
+    if unknown:
+        die("\"sign\": unknown field(s) %s" % ", ".join(sorted(unknown)))
+    s = dict(sign)
+    if "der_hex" in s:
+        try:
+            s["der"] = bytes.fromhex(s["der_hex"])
+        except (TypeError, ValueError):
+            die("\"sign\": der_hex is not hex")
+        return s
+    if ("key" in s) != ("cert" in s):
+        die("\"sign\": give both key and cert, or neither")
+    if "key" not in s:
+        if not have_env:
+            die("\"sign\": no key and cert, and SUP_SIGN_KEY / "
+                "SUP_SIGN_CERT are not set")
+        s["key"], s["cert"] = env_key, env_cert
+        if "chain" not in s:
+            s["chain"] = os.environ.get("SUP_SIGN_CHAIN") or None
+    return s
+
+
+def signature(s, manifest_bytes):
+    """The DER signature bytes the request s asks for."""
+    if "der" in s:
+        return s["der"]
+    content = manifest_bytes
+    if "text" in s:
+        content = s["text"].encode("utf-8")
+    cmd = ["openssl", "cms", "-sign", "-binary", "-nosmimecap",
+           "-outform", "DER", "-md", s.get("md") or "sha256",
+           "-signer", s["cert"], "-inkey", s["key"]]
+    if s.get("chain"):
+        cmd += ["-certfile", s["chain"]]
+    if s.get("pss"):
+        cmd += ["-keyopt", "rsa_padding_mode:pss"]
+    try:
+        r = subprocess.run(cmd, input=content, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, check=False)
+    except OSError as exc:
+        die("cannot run openssl: %s" % exc)
+    if r.returncode != 0 or not r.stdout:
+        die("openssl cms -sign failed (%s): %s"
+            % (" ".join(cmd), r.stderr.decode("utf-8", "replace").strip()))
+    return r.stdout
+
+
+def add_entry(tar, e, manifest_bytes, sig_bytes=None):
     if e.get("manifest"):
         name = e.get("name", "manifest.json")
         data = manifest_bytes
+        kind = "file"
+    elif e.get("signature"):
+        if sig_bytes is None:
+            die("a signature placeholder, but the package is not signed "
+                "(\"sign\" false, or no SUP_SIGN_KEY / SUP_SIGN_CERT)")
+        name = e.get("name", "manifest.sig")
+        data = sig_bytes
         kind = "file"
     else:
         if "name" not in e:
@@ -159,10 +268,21 @@ def add_entry(tar, e, manifest_bytes):
     tar.addfile(ti, io.BytesIO(data))
 
 
+def wants_auto_signature(entries):
+    """Whether the signature goes in as entry 2 (see "sign")."""
+    for e in entries:
+        if e.get("signature") or (not e.get("manifest")
+                                  and e.get("name") == "manifest.sig"):
+            return False
+    # entries[0] is the manifest (placeholder) here.
+    return not (len(entries) > 1 and entries[1].get("manifest"))
+
+
 def build(spec):
     kind = spec.get("kind", "sup")
     entries = spec.get("entries", [])
     manifest_bytes = b""
+    sig_bytes = None
     if kind == "sup":
         if "manifest_text" in spec:
             manifest_bytes = spec["manifest_text"].encode("utf-8")
@@ -175,13 +295,19 @@ def build(spec):
             die("a sup spec needs 'manifest' or 'manifest_text'")
         if not any(e.get("manifest") for e in entries):
             entries = [{"manifest": True}] + list(entries)
+        signer = signer_of(spec)
+        if signer is not None:
+            sig_bytes = signature(signer, manifest_bytes)
+            if entries[0].get("manifest") and wants_auto_signature(entries):
+                entries = ([entries[0], {"signature": True}]
+                           + list(entries[1:]))
     elif kind != "tar":
         die("unknown kind '%s'" % kind)
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for e in entries:
-            add_entry(tar, e, manifest_bytes)
+            add_entry(tar, e, manifest_bytes, sig_bytes)
     return buf.getvalue()
 
 

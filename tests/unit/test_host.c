@@ -181,7 +181,7 @@ static int open_sup(struct sk_supfile *f, const char *name,
 	sk_diag_init(&d);
 	if (!m || write_sup(path, m, "data.bin", data, DATA_LEN))
 		goto out;
-	ret = sk_supfile_open(f, path, &lim, &d);
+	ret = sk_supfile_open(f, path, &lim, NULL, 0, &d);
 	if (ret)
 		sk_diag_print(&d, "test_host");
 out:

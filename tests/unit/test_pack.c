@@ -626,7 +626,7 @@ static void test_pack_declared(void)
 static void test_pack_bad_manifest(void)
 {
 	char *m = tu_path(tmp, "nothere.json"), *msg;
-	struct sk_pack_opts o = { m, pdir, "/nonexistent/out.sup", NULL };
+	struct sk_pack_opts o = { m, pdir, "/nonexistent/out.sup", NULL, NULL };
 	struct sk_diag d;
 
 	/* Manifest problems come from the manifest checks. */
@@ -713,7 +713,7 @@ static void test_pack_revalidates(void)
 	char *dir = workdir("reval", ONE_PAYLOAD("fw.bin"));
 	char *m = tu_path(dir, "manifest.json"), *out = tu_path(dir, "o.sup");
 	struct sk_limits lim;
-	struct sk_pack_opts o = { m, pdir, out, &lim };
+	struct sk_pack_opts o = { m, pdir, out, &lim, NULL };
 	struct entry e[2];
 	struct sk_diag d;
 	size_t full;

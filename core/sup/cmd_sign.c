@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_sign.c - sup sign. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "sign.h"
+#include "signature.h"
+
+static const char help[] =
+	"usage: sup sign FILE.sup --key KEY.pem --cert CERT.pem [OPTIONS]\n"
+	"\n"
+	"Sign FILE.sup, or sign it again with another key: check it whole\n"
+	"(manifest, every payload's size and sha256), then write it with a new\n"
+	"manifest.sig, a detached CMS signature over its manifest.json; any old\n"
+	"signature is dropped. The manifest and the payloads are copied byte for\n"
+	"byte; the output is an uncompressed pax tar, written atomically (FILE.sup\n"
+	"itself without -o). The signing time is SOURCE_DATE_EPOCH when set,\n"
+	"else now (never before the certificate's notBefore).\n"
+	"\n"
+	"options:\n"
+	"  --key FILE     the signer's private key (PEM; ECDSA P-256/P-384 or\n"
+	"                 RSA of 2048 bits or more)\n"
+	"  --cert FILE    its certificate (PEM)\n"
+	"  --chain FILE   intermediate certificates to embed (PEM)\n"
+	"  --pss          sign RSA with PSS instead of PKCS#1 v1.5\n"
+	"  -o, --output FILE  write here instead of replacing FILE.sup\n"
+	"  -h, --help     show this help\n"
+	"\n"
+	"exit codes: 0 written, 2 usage, 3 invalid or corrupt package, 5 key\n"
+	"or certificate problem, 6 system error.\n";
+
+int cmd_sign(int argc, char **argv)
+{
+	enum { O_KEY = 256, O_CERT, O_CHAIN, O_PSS };
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, O_KEY },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "chain", required_argument, NULL, O_CHAIN },
+		{ "pss", no_argument, NULL, O_PSS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL, *cert = NULL, *chain = NULL, *out = NULL;
+	struct sk_signer *s = NULL;
+	struct sk_diag d;
+	bool pss = false;
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_KEY: key = optarg; break;
+		case O_CERT: cert = optarg; break;
+		case O_CHAIN: chain = optarg; break;
+		case O_PSS: pss = true; break;
+		case 'o': out = optarg; break;
+		case 'h': fputs(help, stdout); return 0;
+		default:
+			return cmd_usage_error("sign", "unknown option or missing value '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error("sign", "expected one SUP file");
+	if (!key || !cert)
+		return cmd_usage_error("sign", "--key and --cert are required");
+
+	sk_diag_init(&d);
+	s = sk_signer_load(key, cert, chain, pss, &d);
+	if (s && sk_sign_package(argv[optind], out ? out : argv[optind], s,
+				 &d) == 0) {
+		fprintf(stderr, "sup: signed '%s' as '%s' (key sha256 %s)\n",
+			out ? out : argv[optind], sk_signer_cert(s)->subject,
+			sk_signer_cert(s)->key_sha256);
+		ret = 0;
+	} else {
+		sk_diag_print(&d, "sup");
+		ret = sk_diag_exit_code(&d);
+	}
+	sk_signer_free(s);
+	sk_diag_release(&d);
+	return ret;
+}
