@@ -308,8 +308,9 @@ static char *package_label(json_object *doc)
 }
 
 /* "; signed by 'SUBJECT' (key sha256 HEX)" or "; unsigned" from
- * package.signature, "" when the record has none. */
-static char *signature_part(json_object *doc)
+ * package.signature, "" when the record has none (or, for a rejected
+ * package, when the signature is why: the reason says it already). */
+static char *signature_part(json_object *doc, bool rejected)
 {
 	json_object *sig = get_obj(get_obj(doc, "package"), "signature");
 	json_object *signer = get_obj(sig, "signer");
@@ -323,7 +324,7 @@ static char *signature_part(json_object *doc)
 	if (strcmp(status, "verified") == 0 && subject && key)
 		raw = sk_asprintf("; signed by '%s' (key sha256 %s)", subject,
 				  key);
-	else if (strcmp(status, "unsigned") == 0)
+	else if (strcmp(status, "unsigned") == 0 && !rejected)
 		raw = strdup("; unsigned");
 	else
 		return strdup("");
@@ -349,7 +350,7 @@ static char *summary_message(json_object *doc, const char *result,
 {
 	json_object *err = get_obj(doc, "error"), *problems;
 	char *label = package_label(doc), *text = NULL, *msg = NULL;
-	char *sig = signature_part(doc);
+	char *sig = signature_part(doc, strcmp(result, "rejected") == 0);
 	char *f = count_part(k->failed, "failed");
 	char *s = count_part(k->skipped, "skipped");
 	char *p = count_part(k->other, "not run");

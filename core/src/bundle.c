@@ -24,8 +24,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "confirm.h"
+#include "keyring.h"
 #include "preflight.h"
 #include "rootpath.h"
+#include "trust.h"
 #include "util.h"
 
 #define CHUNK 65536
@@ -241,7 +244,10 @@ static bool secret_name(const char *name)
 		"token", "secret", "password", "passwd", "key", "credential",
 	};
 
-	if (strcasecmp(name, "thing_key") == 0)
+	/* Names that hold no secret although they contain a word above:
+	 * the portal's device key, the path of the trust anchors. */
+	if (strcasecmp(name, "thing_key") == 0 ||
+	    strcasecmp(name, "keyring") == 0)
 		return false;
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcasestr(name, words[i]))
@@ -812,6 +818,70 @@ static int add_plugins(struct bundle *b, const struct sk_env *e,
 	return ret;
 }
 
+/* trust.json: the trust policy, the keyring's anchors (certificates
+ * only: what is parsed, never the file, so nothing else in it leaks) and
+ * what anti-rollback recorded. */
+static int add_trust(struct bundle *b, const struct sk_env *e)
+{
+	static const char *const validity[] = { "auto", "clock", "off" };
+	const struct sk_trust_config *tc = &e->cfg.trust;
+	json_object *o = json_object_new_object(), *arr, *probs, *inst;
+	struct sk_diag td;
+	struct sk_trust t;
+	int ret;
+
+	if (!o)
+		return oom(b);
+	sk_diag_init(&td);
+	memset(&t, 0, sizeof(t));
+	if (e->root)
+		sk_trust_open(&t, &e->cfg, e->root, NULL, &td);
+	jset(o, "keyring", jstr(tc->keyring));
+	jset(o, "crl", jstr(tc->crl));
+	jset(o, "allow_unsigned", json_object_new_boolean(tc->allow_unsigned));
+	jset(o, "allow_downgrade",
+	     json_object_new_boolean(tc->allow_downgrade));
+	jset(o, "require_code_signing",
+	     json_object_new_boolean(tc->require_code_signing));
+	jset(o, "validity", jstr(tc->validity >= 0 && tc->validity < 3 ?
+				 validity[tc->validity] : NULL));
+	arr = json_object_new_array();
+	for (size_t i = 0; arr && t.keyring && i < sk_keyring_count(t.keyring);
+	     i++)
+		json_object_array_add(arr, sk_confirm_cert_json(
+						   sk_keyring_anchor(t.keyring, i)));
+	jset(o, "anchors", arr);
+	jset(o, "crls", t.keyring ? json_object_new_int64((int64_t)
+					sk_keyring_crl_count(t.keyring)) : NULL);
+	jset(o, "time_floor", t.installed.time_floor ?
+		json_object_new_int64(t.installed.time_floor) : NULL);
+	inst = json_object_new_array();
+	for (size_t i = 0; inst && i < t.installed.n; i++) {
+		const struct sk_installed_pkg *p = &t.installed.pkgs[i];
+		json_object *po = json_object_new_object();
+
+		if (!po)
+			break;
+		jset(po, "name", jstr(p->name));
+		jset(po, "version", jstr(p->version));
+		jset(po, "security_version",
+		     json_object_new_uint64(p->security_version));
+		jset(po, "installed_at", jstr(p->installed_at));
+		json_object_array_add(inst, po);
+	}
+	jset(o, "installed", inst);
+	probs = json_object_new_array();
+	for (size_t i = 0; probs && i < td.count; i++)
+		json_object_array_add(probs, jstr(td.items[i].msg));
+	jset(o, "problems", probs);
+	ret = add_json(b, "trust.json", o,
+		       "trust policy, keyring anchors, installed versions");
+	json_object_put(o);
+	sk_trust_close(&t);
+	sk_diag_release(&td);
+	return ret;
+}
+
 /* ---- the whole bundle --------------------------------------------- */
 
 static int add_manifest(struct bundle *b, const struct sk_env *e,
@@ -874,7 +944,8 @@ static int add_all(struct bundle *b)
 		    o->n_plugin_dirs, &env_d);
 	logs = gw_dir(b, &e, e.cfg.logs_dir, "logs directory");
 	state = gw_dir(b, &e, e.cfg.state_dir, "state directory");
-	if (add_system(b, &e, logs, state) || add_plugins(b, &e, &env_d))
+	if (add_system(b, &e, logs, state) || add_plugins(b, &e, &env_d) ||
+	    add_trust(b, &e))
 		goto out;
 	if (add_config(b, "config/sup.conf", e.cfg.path, "main configuration",
 		       false))

@@ -7,6 +7,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "trustfile.h"
+
+/* Larger is not a configuration file. */
+#define SK_INI_MAX_BYTES (1024 * 1024)
 
 void sk_ini_bad(struct sk_ini *ini, int line, const char *fmt, ...)
 {
@@ -64,14 +70,21 @@ static int handler(void *user, const char *section, const char *key,
 
 int sk_ini_parse(struct sk_ini *ini, struct stat *st)
 {
-	int r;
+	int fd, r;
 
 	ini->line = 0;
 	ini->errors = 0;
-	ini->fp = fopen(ini->file, "re");
+	/* Configuration decides what runs as root: nobody else may be able
+	 * to change it. */
+	fd = sk_trusted_open("configuration", ini->file, SK_INI_MAX_BYTES,
+			     ini->d);
+	if (fd < 0)
+		return -1;
+	ini->fp = fdopen(fd, "r");
 	if (!ini->fp) {
-		sk_diag_add(ini->d, SK_DIAG_SETUP, "cannot read '%s': %s",
+		sk_diag_add(ini->d, SK_DIAG_SYSTEM, "cannot read '%s': %s",
 			    ini->file, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if (st && fstat(fileno(ini->fp), st) != 0) {

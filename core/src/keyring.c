@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "signature.h"
+#include "trustfile.h"
 #include "util.h"
 
 struct sk_keyring {
@@ -26,81 +27,13 @@ struct sk_keyring {
 	size_t n_crls;
 };
 
-/*
- * Open a trust file once and check what was opened: a regular file of
- * bounded size, in a directory that no other user may write to (sticky
- * directories excepted), neither writable by group or others nor owned
- * by anyone but root or us. Returns the descriptor or -1 (d filled).
- */
-static int open_trust_file(const char *what, const char *path,
-			   struct sk_diag *d)
-{
-	char *copy = strdup(path), *dir;
-	struct stat st;
-	int dfd = -1, fd = -1;
-	uid_t me = geteuid();
-
-	if (!copy) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
-		return -1;
-	}
-	dir = dirname(copy);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fstat(dfd, &st) != 0) {
-		sk_diag_add(d, SK_DIAG_SETUP, "%s '%s': %s", what, path,
-			    strerror(errno));
-		goto out;
-	}
-	if (((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) ||
-	    (st.st_mode & S_IWGRP) || (st.st_uid != 0 && st.st_uid != me)) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "%s '%s': its directory '%s' may be changed by other users (mode %04o, owner %lu)",
-			    what, path, dir, (unsigned)(st.st_mode & 07777),
-			    (unsigned long)st.st_uid);
-		goto out;
-	}
-	/* The last component as it is now, never through a link. */
-	fd = openat(dfd, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-		    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		sk_diag_add(d, SK_DIAG_SETUP, "%s '%s': %s", what, path,
-			    errno == ELOOP ? "is a symbolic link" :
-					     strerror(errno));
-		goto out;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > SK_KEYRING_MAX_BYTES) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "%s '%s' is not a regular file of at most %d bytes",
-			    what, path, SK_KEYRING_MAX_BYTES);
-		goto fail;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) ||
-	    (st.st_uid != 0 && st.st_uid != me)) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "%s '%s' may be changed by other users (mode %04o, owner %lu): it must be owned by root and writable by its owner only",
-			    what, path, (unsigned)(st.st_mode & 07777),
-			    (unsigned long)st.st_uid);
-		goto fail;
-	}
-	goto out;
-fail:
-	close(fd);
-	fd = -1;
-out:
-	if (dfd >= 0)
-		close(dfd);
-	free(copy);
-	return fd;
-}
-
 /* The whole file in a memory BIO; NULL with d filled. */
 static BIO *slurp(const char *what, const char *path, struct sk_diag *d)
 {
 	char *buf = malloc(SK_KEYRING_MAX_BYTES + 1);
 	size_t got = 0;
 	BIO *b = NULL;
-	int fd = open_trust_file(what, path, d);
+	int fd = sk_trusted_open(what, path, SK_KEYRING_MAX_BYTES, d);
 
 	if (fd < 0 || !buf) {
 		if (fd >= 0)
@@ -143,8 +76,8 @@ out:
 }
 
 /* One DER certificate as an anchor; 0 or -1. */
-static int add_anchor(struct sk_keyring *k, const unsigned char *der,
-		      long len, struct sk_diag *d)
+static int add_anchor(struct sk_keyring *k, const unsigned char *der, long len,
+		      struct sk_diag *d)
 {
 	const unsigned char *q = der;
 	X509 *x = d2i_X509(NULL, &q, len);
@@ -193,8 +126,8 @@ static int add_crl(struct sk_keyring *k, const unsigned char *der, long len)
  * CRL" for CRLs, "CERTIFICATE" for anchors). Anything else is refused,
  * a private key above all. 0 or -1 (d filled).
  */
-static int load_blocks(struct sk_keyring *k, const char *what,
-		       const char *path, const char *kind, struct sk_diag *d)
+static int load_blocks(struct sk_keyring *k, const char *what, const char *path,
+		       const char *kind, struct sk_diag *d)
 {
 	BIO *b = slurp(what, path, d);
 	int ret = -1, count = 0;
@@ -220,22 +153,25 @@ static int load_blocks(struct sk_keyring *k, const char *what,
 		}
 		count++;
 		if (strstr(name, "PRIVATE KEY")) {
-			sk_diag_add(d, SK_DIAG_SETUP,
-				    "%s '%s': PEM block %d is a private key; it must hold %s blocks only (remove the key, and consider it exposed)",
-				    what, path, count, kind);
+			sk_diag_add(
+				d, SK_DIAG_SETUP,
+				"%s '%s': PEM block %d is a private key; it must hold %s blocks only (remove the key, and consider it exposed)",
+				what, path, count, kind);
 		} else if (strcmp(name, kind) != 0) {
 			char shown[SK_SHOW_MAX];
 
-			sk_diag_add(d, SK_DIAG_SETUP,
-				    "%s '%s': PEM block %d is a '%s', expected %s",
-				    what, path, count,
-				    sk_show(name, strlen(name), shown), kind);
+			sk_diag_add(
+				d, SK_DIAG_SETUP,
+				"%s '%s': PEM block %d is a '%s', expected %s",
+				what, path, count,
+				sk_show(name, strlen(name), shown), kind);
 		} else if (strcmp(kind, "CERTIFICATE") == 0) {
 			ok = add_anchor(k, data, len, d) == 0;
 			if (!ok)
-				sk_diag_add(d, SK_DIAG_SETUP,
-					    "%s '%s': certificate %d cannot be read",
-					    what, path, count);
+				sk_diag_add(
+					d, SK_DIAG_SETUP,
+					"%s '%s': certificate %d cannot be read",
+					what, path, count);
 		} else {
 			ok = add_crl(k, data, len) == 0;
 			if (!ok)
@@ -274,8 +210,7 @@ struct sk_keyring *sk_keyring_load(const char *keyring_path,
 		return NULL;
 	}
 	if (load_blocks(k, "keyring", keyring_path, "CERTIFICATE", d) ||
-	    (crl_path &&
-	     load_blocks(k, "CRL file", crl_path, "X509 CRL", d))) {
+	    (crl_path && load_blocks(k, "CRL file", crl_path, "X509 CRL", d))) {
 		sk_keyring_free(k);
 		return NULL;
 	}

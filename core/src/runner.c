@@ -473,7 +473,7 @@ static char *keep_package(const char *sup_path, const char *state)
 }
 
 static int start_install(const struct sk_install_opts *o,
-			 const struct sk_env *e, const struct sk_trust *t,
+			 const struct sk_env *e, struct sk_trust *t,
 			 const struct sk_supfile *f,
 			 const struct sk_action_type **types)
 {
@@ -507,6 +507,17 @@ static int start_install(const struct sk_install_opts *o,
 		goto out;
 	}
 
+	/* Anti-rollback again, now that no other install can finish: one
+	 * may have since preflight read installed.json. */
+	if (sk_trust_reload(t, &d) == 0)
+		sk_trust_check_version(t, m, o->allow_downgrade, &d);
+	if (!sk_diag_empty(&d)) {
+		sk_diag_print(&d, "sup");
+		fprintf(stderr, "sup: error: '%s' was not installed; nothing was changed\n",
+			f->path);
+		ret = sk_diag_exit_code(&d);
+		goto out;
+	}
 	/* Accepted: its signing time is now a lower bound of the clock. */
 	sk_trust_note_accepted(t, &f->sig_result);
 	st.sup = keep_package(f->path, r.state);

@@ -42,25 +42,56 @@ out:
 	return ret;
 }
 
-int sk_sign_package(const char *in, const char *out,
-		    const struct sk_signer *s, struct sk_diag *d)
+/* The new manifest.sig: made by s, or the one given, checked. */
+static int new_signature(const struct sk_supfile *f, const struct sk_signer *s,
+			 const unsigned char *given, size_t given_len,
+			 unsigned char **sig, size_t *sig_len,
+			 struct sk_diag *d)
+{
+	struct sk_sig_result r;
+	char *err = NULL;
+	int ret = -1;
+
+	if (s) {
+		ret = sk_signer_sign(s, f->manifest_text, f->manifest_len,
+				     sk_signing_time(), sig, sig_len, &err);
+		if (ret)
+			sk_diag_add(d, SK_DIAG_SETUP, "cannot sign '%s': %s",
+				    f->path, err ? err : "out of memory");
+		free(err);
+		return ret;
+	}
+	if (sk_signature_check_match(f->manifest_text, f->manifest_len, given,
+				     given_len, &r) == 0 &&
+	    (*sig = malloc(given_len))) {
+		memcpy(*sig, given, given_len);
+		*sig_len = given_len;
+		ret = 0;
+	} else {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "the signature given cannot sign '%s': %s", f->path,
+			    r.reason ? r.reason : "out of memory");
+	}
+	sk_sig_result_release(&r);
+	return ret;
+}
+
+int sk_sign_package(const char *in, const char *out, const struct sk_signer *s,
+		    const unsigned char *given, size_t given_len,
+		    struct sk_diag *d)
 {
 	struct sk_supfile f;
 	struct sk_suptar w;
 	unsigned char *sig = NULL;
 	size_t sig_len = 0;
-	char *buf = NULL, *err = NULL;
+	char *buf = NULL;
 	int ret = -1;
 
 	memset(&w, 0, sizeof(w));
-	if (sk_supfile_open(&f, in, NULL, NULL, 0, d) != 0)
+	/* The old signature, if any, is dropped unread. */
+	if (sk_supfile_open(&f, in, NULL, NULL, SK_SUPFILE_NO_SIG, d) != 0 ||
+	    new_signature(&f, s, given, given_len, &sig, &sig_len, d))
 		goto out;
-	if (sk_signer_sign(s, f.manifest_text, f.manifest_len,
-			   sk_signing_time(), &sig, &sig_len, &err)) {
-		sk_diag_add(d, SK_DIAG_SETUP, "cannot sign '%s': %s", in,
-			    err ? err : "out of memory");
-		goto out;
-	}
 	buf = malloc(COPY_CHUNK);
 	if (!buf) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
@@ -83,6 +114,5 @@ out:
 	sk_supfile_close(&f);
 	free(sig);
 	free(buf);
-	free(err);
 	return ret;
 }

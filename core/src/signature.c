@@ -43,8 +43,8 @@ static char *name_text(const X509_NAME *n)
 		return NULL;
 	/* RFC 2253 with every non-ASCII and control byte escaped: the
 	 * result is printable ASCII, safe for terminals, logs and JSON. */
-	if (X509_NAME_print_ex(b, n, 0,
-			       XN_FLAG_RFC2253 & ~ASN1_STRFLGS_UTF8_CONVERT) < 0)
+	if (X509_NAME_print_ex(
+		    b, n, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_UTF8_CONVERT) < 0)
 		goto out;
 	len = BIO_get_mem_data(b, &p);
 	if (len < 0)
@@ -97,6 +97,8 @@ static char *key_text(EVP_PKEY *pk)
 	char group[64];
 	size_t glen = 0;
 
+	if (!pk)
+		return strdup("(unreadable key)");
 	switch (EVP_PKEY_get_base_id(pk)) {
 	case EVP_PKEY_EC:
 		if (!EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen))
@@ -108,12 +110,10 @@ static char *key_text(EVP_PKEY *pk)
 		if (strcmp(group, "secp521r1") == 0)
 			return strdup("ECDSA P-521");
 		return sk_asprintf("ECDSA %s", group);
-	case EVP_PKEY_RSA:
-		return sk_asprintf("RSA %d", EVP_PKEY_get_bits(pk));
+	case EVP_PKEY_RSA: return sk_asprintf("RSA %d", EVP_PKEY_get_bits(pk));
 	case EVP_PKEY_RSA_PSS:
 		return sk_asprintf("RSA-PSS %d", EVP_PKEY_get_bits(pk));
-	default:
-		return sk_asprintf("%s", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
+	default: return sk_asprintf("%s", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
 	}
 }
 
@@ -123,6 +123,8 @@ static const char *key_refusal(EVP_PKEY *pk)
 	char group[64];
 	size_t glen = 0;
 
+	if (!pk)
+		return "the key cannot be read";
 	switch (EVP_PKEY_get_base_id(pk)) {
 	case EVP_PKEY_EC:
 		if (EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen) &&
@@ -206,6 +208,7 @@ const char *sk_sig_status_name(enum sk_sig_status s)
 	case SK_SIG_EXPIRED: return "expired";
 	case SK_SIG_NOT_YET_VALID: return "not_yet_valid";
 	case SK_SIG_REVOKED: return "revoked";
+	case SK_SIG_BAD_CRL: return "bad_crl";
 	}
 	return "unknown";
 }
@@ -231,8 +234,7 @@ static const char *utc(time_t t, char buf[32])
 {
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, 32, "@%lld", (long long)t);
 	return buf;
 }
@@ -242,9 +244,9 @@ static const char *utc(time_t t, char buf[32])
 struct parsed {
 	CMS_ContentInfo *cms;
 	CMS_SignerInfo *si;
-	X509 *signer;	   /* borrowed from cms */
-	EVP_PKEY *pkey;	   /* borrowed */
-	X509_ALGOR *dig;   /* borrowed */
+	X509 *signer;	 /* borrowed from cms */
+	EVP_PKEY *pkey;	 /* borrowed */
+	X509_ALGOR *dig; /* borrowed */
 };
 
 /* Parse sig into p and describe its signer in r. 0 or -1 (r says why). */
@@ -252,49 +254,61 @@ static int parse_sig(const void *sig, size_t sig_len, struct parsed *p,
 		     struct sk_sig_result *r)
 {
 	const unsigned char *q = sig;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	const ASN1_OBJECT *type;
 	X509_ALGOR *sigalg;
 	int n, idx;
 
 	memset(p, 0, sizeof(*p));
 	if (sig_len > SK_SIGNATURE_MAX_BYTES || sig_len > LONG_MAX)
-		return set_result(r, SK_SIG_MALFORMED,
-				  sk_asprintf("signature is %zu bytes, the limit is %d",
-					      sig_len, SK_SIGNATURE_MAX_BYTES));
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			sk_asprintf("signature is %zu bytes, the limit is %d",
+				    sig_len, SK_SIGNATURE_MAX_BYTES));
 	p->cms = d2i_CMS_ContentInfo(NULL, &q, (long)sig_len);
 	if (!p->cms)
-		return set_result(r, SK_SIG_MALFORMED,
-				  strdup("signature is not a DER CMS structure"));
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			strdup("signature is not a DER CMS structure"));
 	if ((size_t)(q - (const unsigned char *)sig) != sig_len)
-		return set_result(r, SK_SIG_MALFORMED,
-				  strdup("signature has data after its DER structure"));
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			strdup("signature has data after its DER structure"));
 	type = CMS_get0_type(p->cms);
 	if (OBJ_obj2nid(type) != NID_pkcs7_signed)
 		return set_result(r, SK_SIG_MALFORMED,
 				  strdup("signature is not a CMS SignedData"));
 	if (CMS_is_detached(p->cms) != 1)
-		return set_result(r, SK_SIG_MALFORMED,
-				  strdup("signature is not detached: it embeds content, manifest.json must be the only signed content"));
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			strdup("signature is not detached: it embeds content, manifest.json must be the only signed content"));
 	if (OBJ_obj2nid(CMS_get0_eContentType(p->cms)) != NID_pkcs7_data)
 		return set_result(r, SK_SIG_MALFORMED,
 				  strdup("signature is not over plain data"));
 	sis = CMS_get0_SignerInfos(p->cms);
 	n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 	if (n != 1)
-		return set_result(r, SK_SIG_MALFORMED,
-				  sk_asprintf("signature has %d signers, exactly one is accepted",
-					      n));
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			sk_asprintf(
+				"signature has %d signers, exactly one is accepted",
+				n));
 	p->si = sk_CMS_SignerInfo_value(sis, 0);
 	/* Find the signer's certificate among those embedded. */
 	ERR_set_mark();
 	CMS_set1_signers_certs(p->cms, NULL, 0);
 	ERR_pop_to_mark();
-	CMS_SignerInfo_get0_algs(p->si, &p->pkey, &p->signer, &p->dig,
-				 &sigalg);
+	CMS_SignerInfo_get0_algs(p->si, &p->pkey, &p->signer, &p->dig, &sigalg);
 	if (!p->signer)
-		return set_result(r, SK_SIG_MALFORMED,
-				  strdup("signature does not embed the signer's certificate"));
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			strdup("signature does not embed the signer's certificate"));
+	/* libcrypto keeps a certificate whose key it cannot decode (an
+	 * unknown algorithm, a point not on the curve): no key, no check. */
+	if (!p->pkey)
+		return set_result(
+			r, SK_SIG_MALFORMED,
+			strdup("signer certificate has a public key that cannot be read"));
 	if (cert_info_fill(&r->signer, p->signer))
 		return set_result(r, SK_SIG_MALFORMED,
 				  strdup("signer certificate cannot be read"));
@@ -361,10 +375,8 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 	switch (X509_STORE_CTX_get_error(ctx)) {
 	case X509_V_ERR_UNABLE_TO_GET_CRL:
 	case X509_V_ERR_CRL_HAS_EXPIRED:
-	case X509_V_ERR_CRL_NOT_YET_VALID:
-		return 1;
-	default:
-		return 0;
+	case X509_V_ERR_CRL_NOT_YET_VALID: return 1;
+	default: return 0;
 	}
 }
 
@@ -372,12 +384,9 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
 static time_t check_time(const struct sk_verify_params *p, time_t signed_at)
 {
 	switch (p->validity) {
-	case SK_VALIDITY_OFF:
-		return 0;
-	case SK_VALIDITY_CLOCK:
-		return p->clock;
-	case SK_VALIDITY_AUTO:
-		break;
+	case SK_VALIDITY_OFF: return 0;
+	case SK_VALIDITY_CLOCK: return p->clock;
+	case SK_VALIDITY_AUTO: break;
 	}
 	/* A clock behind what this gateway already knows to be past is
 	 * wrong (no RTC, booted in 1970): then the latest trusted time
@@ -431,36 +440,54 @@ static int verify_chain(const struct sk_keyring *k, struct parsed *ps,
 		who = strdup(r->signer.subject);
 	switch (err) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
-		set_result(r, SK_SIG_EXPIRED,
-			   sk_asprintf("certificate expired: '%s' was valid until %s (checked at %s)",
-				       who, utc(asn1_epoch(X509_get0_notAfter(bad)), when),
-				       utc(r->checked_at, at)));
+		set_result(
+			r, SK_SIG_EXPIRED,
+			sk_asprintf(
+				"certificate expired: '%s' was valid until %s (checked at %s)",
+				who,
+				utc(asn1_epoch(X509_get0_notAfter(bad)), when),
+				utc(r->checked_at, at)));
 		break;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
-		set_result(r, SK_SIG_NOT_YET_VALID,
-			   sk_asprintf("certificate not yet valid: '%s' is valid from %s (checked at %s)",
-				       who, utc(asn1_epoch(X509_get0_notBefore(bad)), when),
-				       utc(r->checked_at, at)));
+		set_result(
+			r, SK_SIG_NOT_YET_VALID,
+			sk_asprintf(
+				"certificate not yet valid: '%s' is valid from %s (checked at %s)",
+				who,
+				utc(asn1_epoch(X509_get0_notBefore(bad)), when),
+				utc(r->checked_at, at)));
+		break;
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+		/* The gateway's CRL file is broken, not the package. */
+		set_result(r, SK_SIG_BAD_CRL,
+			   sk_asprintf("the CRL file '%s' holds a CRL whose signature does not verify (checking '%s'): repair the gateway's CRL file",
+				       sk_keyring_crl_path(k), who));
 		break;
 	case X509_V_ERR_CERT_REVOKED:
-		set_result(r, SK_SIG_REVOKED,
-			   sk_asprintf("certificate revoked: '%s' is listed in the CRL '%s'",
-				       who, sk_keyring_crl_path(k)));
+		set_result(
+			r, SK_SIG_REVOKED,
+			sk_asprintf(
+				"certificate revoked: '%s' is listed in the CRL '%s'",
+				who, sk_keyring_crl_path(k)));
 		break;
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
 	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
 	case X509_V_ERR_CERT_UNTRUSTED:
-		set_result(r, SK_SIG_UNTRUSTED,
-			   sk_asprintf("signer not trusted: '%s' (issued by '%s') does not chain to an anchor of the keyring '%s'",
-				       r->signer.subject, r->signer.issuer,
-				       sk_keyring_path(k)));
+		set_result(
+			r, SK_SIG_UNTRUSTED,
+			sk_asprintf(
+				"signer not trusted: '%s' (issued by '%s') does not chain to an anchor of the keyring '%s'",
+				r->signer.subject, r->signer.issuer,
+				sk_keyring_path(k)));
 		break;
 	default:
-		set_result(r, SK_SIG_UNTRUSTED,
-			   sk_asprintf("signer not trusted: certificate '%s': %s",
-				       who, X509_verify_cert_error_string(err)));
+		set_result(
+			r, SK_SIG_UNTRUSTED,
+			sk_asprintf("signer not trusted: certificate '%s': %s",
+				    who, X509_verify_cert_error_string(err)));
 		break;
 	}
 out:
@@ -470,28 +497,79 @@ out:
 	return ret;
 }
 
-/* Key usage of the signer itself. */
-static int check_usage(X509 *x, const struct sk_verify_params *p,
-		       struct sk_sig_result *r)
+/* Why certificate x may not sign packages (static text), or NULL. */
+static const char *usage_refusal(X509 *x, bool require_code_signing)
 {
 	uint32_t xf = X509_get_extension_flags(x);
 
 	if ((xf & EXFLAG_KUSAGE) &&
-	    !(X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
-		return set_result(r, SK_SIG_UNTRUSTED,
-				  sk_asprintf("signer not trusted: '%s' may not sign: its key usage lacks digitalSignature",
-					      r->signer.subject));
+	    !(X509_get_key_usage(x) &
+	      (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
+		return "may not sign: its key usage lacks digitalSignature";
 	if (xf & EXFLAG_XKUSAGE) {
-		if (!(X509_get_extended_key_usage(x) & (XKU_CODE_SIGN | XKU_ANYEKU)))
-			return set_result(r, SK_SIG_UNTRUSTED,
-					  sk_asprintf("signer not trusted: '%s' may not sign code: its extended key usage lacks codeSigning",
-						      r->signer.subject));
-	} else if (p->require_code_signing) {
-		return set_result(r, SK_SIG_UNTRUSTED,
-				  sk_asprintf("signer not trusted: '%s' has no codeSigning extended key usage, which [trust] require_code_signing asks for",
-					      r->signer.subject));
+		if (!(X509_get_extended_key_usage(x) &
+		      (XKU_CODE_SIGN | XKU_ANYEKU)))
+			return "may not sign code: its extended key usage lacks codeSigning";
+	} else if (require_code_signing) {
+		return "has no codeSigning extended key usage, which [trust] require_code_signing asks for";
 	}
-	return 0;
+	return NULL;
+}
+
+/* Key usage of the signer itself. */
+static int check_usage(X509 *x, const struct sk_verify_params *p,
+		       struct sk_sig_result *r)
+{
+	const char *why = usage_refusal(x, p->require_code_signing);
+
+	if (!why)
+		return 0;
+	return set_result(r, SK_SIG_UNTRUSTED,
+			  sk_asprintf("signer not trusted: '%s' %s",
+				      r->signer.subject, why));
+}
+
+/* Everything that needs no keyring: the signer's key and digest are
+ * accepted and the signature matches the manifest. 0 or -1 (r says). */
+static int check_math(struct parsed *ps, const void *manifest,
+		      size_t manifest_len, struct sk_sig_result *r)
+{
+	const char *why = key_refusal(ps->pkey);
+	BIO *content = NULL;
+	int ret = -1;
+
+	if (why) {
+		set_result(
+			r, SK_SIG_WEAK,
+			sk_asprintf(
+				"signer key not accepted: '%s' (%s): %s",
+				r->signer.subject, r->signer.key, why));
+		goto out;
+	}
+	if (!digest_accepted(ps->dig)) {
+		const ASN1_OBJECT *obj = NULL;
+
+		X509_ALGOR_get0(&obj, NULL, NULL, ps->dig);
+		set_result(r, SK_SIG_WEAK,
+			   sk_asprintf("signature digest %s not accepted (SHA-256, SHA-384 or SHA-512 are)",
+				       OBJ_nid2sn(OBJ_obj2nid(obj))));
+		goto out;
+	}
+	if (manifest_len > INT_MAX ||
+	    !(content = BIO_new_mem_buf(manifest, (int)manifest_len))) {
+		set_result(r, SK_SIG_MISMATCH, strdup("out of memory"));
+		goto out;
+	}
+	if (CMS_verify(ps->cms, NULL, NULL, content, NULL,
+		       CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+		set_result(r, SK_SIG_MISMATCH,
+			   strdup("signature does not match the manifest"));
+		goto out;
+	}
+	ret = 0;
+out:
+	BIO_free(content);
+	return ret;
 }
 
 int sk_signature_verify(const struct sk_keyring *k, const void *manifest,
@@ -500,8 +578,6 @@ int sk_signature_verify(const struct sk_keyring *k, const void *manifest,
 			struct sk_sig_result *r)
 {
 	struct parsed ps;
-	const char *why;
-	BIO *content = NULL;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -511,39 +587,33 @@ int sk_signature_verify(const struct sk_keyring *k, const void *manifest,
 		r->reason = strdup("the package is unsigned");
 		return -1;
 	}
-	if (parse_sig(sig, sig_len, &ps, r))
-		goto out;
-	why = key_refusal(ps.pkey);
-	if (why) {
-		set_result(r, SK_SIG_WEAK,
-			   sk_asprintf("signer key not accepted: '%s' has a %s key: %s",
-				       r->signer.subject, r->signer.key, why));
-		goto out;
-	}
-	if (!digest_accepted(ps.dig)) {
-		set_result(r, SK_SIG_WEAK,
-			   strdup("signature digest not accepted: SHA-256, SHA-384 or SHA-512 are"));
-		goto out;
-	}
-	if (manifest_len > INT_MAX ||
-	    !(content = BIO_new_mem_buf(manifest, (int)manifest_len))) {
-		set_result(r, SK_SIG_MISMATCH, strdup("out of memory"));
-		goto out;
-	}
 	/* The signature itself first; the signer's chain next, with the
 	 * gateway's own rules. */
-	if (CMS_verify(ps.cms, NULL, NULL, content, NULL,
-		       CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
-		set_result(r, SK_SIG_MISMATCH,
-			   strdup("signature does not match the manifest"));
-		goto out;
-	}
-	if (verify_chain(k, &ps, p, r) || check_usage(ps.signer, p, r))
+	if (parse_sig(sig, sig_len, &ps, r) ||
+	    check_math(&ps, manifest, manifest_len, r) ||
+	    verify_chain(k, &ps, p, r) || check_usage(ps.signer, p, r))
 		goto out;
 	r->status = SK_SIG_OK;
 	ret = 0;
 out:
-	BIO_free(content);
+	parsed_release(&ps);
+	ERR_clear_error();
+	return ret;
+}
+
+int sk_signature_check_match(const void *manifest, size_t manifest_len,
+			     const void *sig, size_t sig_len,
+			     struct sk_sig_result *r)
+{
+	struct parsed ps;
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (parse_sig(sig, sig_len, &ps, r) == 0 &&
+	    check_math(&ps, manifest, manifest_len, r) == 0) {
+		r->status = SK_SIG_NOT_CHECKED;
+		ret = 0;
+	}
 	parsed_release(&ps);
 	ERR_clear_error();
 	return ret;
@@ -554,7 +624,7 @@ out:
 struct sk_signer {
 	EVP_PKEY *key;
 	X509 *cert;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	bool pss;
 	struct sk_cert_info info;
 };
@@ -614,6 +684,14 @@ out:
 	return b;
 }
 
+static bool in_chain(STACK_OF(X509) *chain, X509 *x)
+{
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (X509_cmp(sk_X509_value(chain, i), x) == 0)
+			return true;
+	return false;
+}
+
 struct sk_signer *sk_signer_load(const char *key_path, const char *cert_path,
 				 const char *chain_path, bool pss,
 				 struct sk_diag *d)
@@ -632,9 +710,10 @@ struct sk_signer *sk_signer_load(const char *key_path, const char *cert_path,
 	s->key = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
 	BIO_free(b);
 	if (!s->key) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "signing key '%s' is not a PEM private key (or its passphrase was wrong)",
-			    key_path);
+		sk_diag_add(
+			d, SK_DIAG_SETUP,
+			"signing key '%s' is not a PEM private key (or its passphrase was wrong)",
+			key_path);
 		goto fail;
 	}
 	b = read_pem("certificate", cert_path, d);
@@ -649,14 +728,15 @@ struct sk_signer *sk_signer_load(const char *key_path, const char *cert_path,
 		goto fail;
 	}
 	if (cert_info_fill(&s->info, s->cert)) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "certificate '%s' cannot be read", cert_path);
+		sk_diag_add(d, SK_DIAG_SETUP, "certificate '%s' cannot be read",
+			    cert_path);
 		goto fail;
 	}
 	if (X509_check_private_key(s->cert, s->key) != 1) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "signing key '%s' does not belong to the certificate '%s' ('%s')",
-			    key_path, cert_path, s->info.subject);
+		sk_diag_add(
+			d, SK_DIAG_SETUP,
+			"signing key '%s' does not belong to the certificate '%s' ('%s')",
+			key_path, cert_path, s->info.subject);
 		goto fail;
 	}
 	why = key_refusal(s->key);
@@ -664,6 +744,13 @@ struct sk_signer *sk_signer_load(const char *key_path, const char *cert_path,
 		sk_diag_add(d, SK_DIAG_SETUP,
 			    "signing key '%s' (%s) cannot sign packages: %s",
 			    key_path, s->info.key, why);
+		goto fail;
+	}
+	why = usage_refusal(s->cert, false);
+	if (why) {
+		sk_diag_add(d, SK_DIAG_SETUP,
+			    "certificate '%s' ('%s') %s: gateways would refuse what it signs",
+			    cert_path, s->info.subject, why);
 		goto fail;
 	}
 	s->pss = pss || EVP_PKEY_get_base_id(s->key) == EVP_PKEY_RSA_PSS;
@@ -680,23 +767,35 @@ struct sk_signer *sk_signer_load(const char *key_path, const char *cert_path,
 	}
 	if (chain_path) {
 		X509 *x;
+		int n_read = 0;
 
 		b = read_pem("certificate chain", chain_path, d);
 		if (!b)
 			goto fail;
-		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+		/* A "full chain" file holds the signer too, and a
+		 * certificate twice is an error to libcrypto's CMS: each
+		 * goes in once, the signer not at all. */
+		while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+			n_read++;
+			if (X509_cmp(x, s->cert) == 0 ||
+			    in_chain(s->chain, x)) {
+				X509_free(x);
+				continue;
+			}
 			if (!sk_X509_push(s->chain, x)) {
 				X509_free(x);
 				BIO_free(b);
 				sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 				goto fail;
 			}
+		}
 		BIO_free(b);
 		ERR_clear_error();
 		if (sk_X509_num(s->chain) == 0) {
-			sk_diag_add(d, SK_DIAG_SETUP,
-				    "certificate chain '%s' holds no PEM certificate",
-				    chain_path);
+			sk_diag_add(
+				d, SK_DIAG_SETUP,
+				"certificate chain '%s' holds no PEM certificate",
+				chain_path);
 			goto fail;
 		}
 	}
@@ -740,8 +839,8 @@ int sk_signer_sign(const struct sk_signer *s, const void *data, size_t len,
 		   time_t signing_time, unsigned char **der, size_t *der_len,
 		   char **err)
 {
-	const unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL |
-				   CMS_NOSMIMECAP;
+	const unsigned int flags =
+		CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
 	const EVP_MD *md = EVP_sha256();
 	CMS_ContentInfo *cms = NULL;
 	CMS_SignerInfo *si;
@@ -754,7 +853,8 @@ int sk_signer_sign(const struct sk_signer *s, const void *data, size_t len,
 	*der_len = 0;
 	*err = NULL;
 	if (len > INT_MAX) {
-		*err = sk_asprintf("manifest of %zu bytes is too large to sign", len);
+		*err = sk_asprintf("manifest of %zu bytes is too large to sign",
+				   len);
 		return -1;
 	}
 	if (signing_time < s->info.not_before)
@@ -776,8 +876,10 @@ int sk_signer_sign(const struct sk_signer *s, const void *data, size_t len,
 		EVP_PKEY_CTX *pctx = CMS_SignerInfo_get0_pkey_ctx(si);
 
 		if (!pctx ||
-		    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0) {
+		    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <=
+			    0 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(
+			    pctx, RSA_PSS_SALTLEN_DIGEST) <= 0) {
 			*err = ssl_error("cannot select RSA-PSS");
 			goto out;
 		}
@@ -797,9 +899,10 @@ int sk_signer_sign(const struct sk_signer *s, const void *data, size_t len,
 	}
 	n = i2d_CMS_ContentInfo(cms, &out);
 	if (n <= 0 || n > SK_SIGNATURE_MAX_BYTES) {
-		*err = n <= 0 ? ssl_error("cannot encode the signature") :
-				sk_asprintf("signature of %d bytes exceeds the %d-byte limit (too many chain certificates?)",
-					    n, SK_SIGNATURE_MAX_BYTES);
+		*err = n <= 0 ? ssl_error("cannot encode the signature")
+			      : sk_asprintf(
+					"signature of %d bytes exceeds the %d-byte limit (too many chain certificates?)",
+					n, SK_SIGNATURE_MAX_BYTES);
 		goto out;
 	}
 	*der = malloc((size_t)n);

@@ -28,10 +28,11 @@ struct sk_keyring;
 struct sk_cert_info {
 	char *subject;
 	char *issuer;
-	char *serial;			       /* hex */
+	char *serial;				 /* hex */
 	char cert_sha256[SK_SHA256_HEX_LEN + 1]; /* of the DER certificate */
-	char key_sha256[SK_SHA256_HEX_LEN + 1];	 /* of the SubjectPublicKeyInfo */
-	char *key;			       /* "ECDSA P-256", "RSA 3072", ... */
+	char key_sha256[SK_SHA256_HEX_LEN +
+			1]; /* of the SubjectPublicKeyInfo */
+	char *key;	    /* "ECDSA P-256", "RSA 3072", ... */
 	time_t not_before;
 	time_t not_after;
 };
@@ -53,6 +54,7 @@ enum sk_sig_status {
 	SK_SIG_EXPIRED,
 	SK_SIG_NOT_YET_VALID,
 	SK_SIG_REVOKED,
+	SK_SIG_BAD_CRL, /* the gateway's CRL file is broken (exit 5) */
 };
 
 /* "verified", "unsigned", "malformed", ... as recorded in documents. */
@@ -67,8 +69,8 @@ enum sk_validity {
 
 struct sk_verify_params {
 	enum sk_validity validity;
-	time_t clock;	/* the system clock */
-	time_t floor;	/* the newest trusted time known (0: none) */
+	time_t clock; /* the system clock */
+	time_t floor; /* the newest trusted time known (0: none) */
 	/* The leaf must carry the code-signing extended key usage (without
 	 * this, an EKU that is present must still allow code signing). */
 	bool require_code_signing;
@@ -76,8 +78,8 @@ struct sk_verify_params {
 
 struct sk_sig_result {
 	enum sk_sig_status status;
-	char *reason;	  /* one line, malloc'd; NULL when status OK */
-	bool has_signer;  /* signer filled (the CMS parsed) */
+	char *reason;	 /* one line, malloc'd; NULL when status OK */
+	bool has_signer; /* signer filled (the CMS parsed) */
 	struct sk_cert_info signer;
 	time_t signing_time; /* the signingTime attribute, 0 if none */
 	time_t checked_at;   /* the time validity was checked at, 0: not */
@@ -105,6 +107,16 @@ int sk_signature_verify(const struct sk_keyring *k, const void *manifest,
  */
 int sk_signature_describe(const void *sig, size_t sig_len,
 			  struct sk_sig_result *r);
+
+/*
+ * Check what needs no keyring (sup sign --signature, for a signature made
+ * elsewhere, e.g. with an HSM): sig parses as accepted above, its key and
+ * digest are accepted, and it matches manifest. The signer is described;
+ * status SK_SIG_NOT_CHECKED on success. 0 or -1 (r->reason).
+ */
+int sk_signature_check_match(const void *manifest, size_t manifest_len,
+			     const void *sig, size_t sig_len,
+			     struct sk_sig_result *r);
 
 /* --- signing (release engineers: sup pack --key, sup sign) --- */
 

@@ -248,8 +248,12 @@ static int read_signature(struct sk_supfile *f, struct archive *a,
 /* Check (or, without trust, describe) the signature; false when the
  * trust policy refuses the package. */
 static bool check_signature(struct sk_supfile *f, const struct sk_trust *trust,
-			    bool quiet, struct sk_diag *d)
+			    unsigned int flags, struct sk_diag *d)
 {
+	bool quiet = flags & SK_SUPFILE_QUIET;
+
+	if (!trust && (flags & SK_SUPFILE_NO_SIG))
+		return true;
 	if (!trust) {
 		if (!f->sig) {
 			f->sig_result.status = SK_SIG_UNSIGNED;
@@ -436,6 +440,24 @@ out:
 	return ok ? 0 : -1;
 }
 
+/* True if a byte of fd from off to its end is not zero. */
+static bool junk_after(int fd, unsigned long long off, unsigned char *buf,
+		       size_t len)
+{
+	for (;;) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false; /* the hash pass reports read errors */
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i])
+				return true;
+		off += (unsigned long long)n;
+	}
+}
+
 /* Hash what libarchive did not need to read (end-of-archive padding). */
 static int hash_rest(struct rd *r)
 {
@@ -481,7 +503,8 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 		return -1;
 	}
-	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Never blocks (a FIFO), and only a regular file is read on. */
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (f->fd < 0) {
 		sk_diag_add(d, SK_DIAG_PACKAGE, "cannot open '%s': %s", path,
 			    strerror(errno));
@@ -509,13 +532,24 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 	    read_signature(f, a, &e, &pending, d) != 0)
 		goto out;
 	/* Nothing of a package the trust policy refuses is parsed. */
-	if (!check_signature(f, trust, flags & SK_SUPFILE_QUIET, d) &&
+	if (!check_signature(f, trust, flags, d) &&
 	    !(flags & SK_SUPFILE_READ_ON))
 		goto out;
 	if (parse_manifest(f, d) != 0)
 		goto out;
 	if (verify_payloads(f, a, e, pending, d) != 0)
 		goto out;
+	/* Another tool would read data after the end of the archive as
+	 * more entries: nothing may hide there. The end is where the tar
+	 * reader stopped; in a compressed file, that is inside the
+	 * decompressed stream, which ends with it. */
+	if (archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE &&
+	    junk_after(f->fd, (unsigned long long)archive_filter_bytes(a, 0),
+		       r->buf, sizeof(r->buf))) {
+		sk_diag_add(d, SK_DIAG_PACKAGE,
+			    "%s: data after the end of the archive", f->path);
+		goto out;
+	}
 	err = hash_rest(r);
 	if (err) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "cannot read '%s': %s", path,

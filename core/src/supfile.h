@@ -51,6 +51,9 @@ struct sk_supfile {
 #define SK_SUPFILE_READ_ON 0x1u
 /* No warning on stderr for an unsigned package that is allowed. */
 #define SK_SUPFILE_QUIET 0x2u
+/* Without a trust policy: leave manifest.sig alone, not even parsed (sup
+ * sign, which drops it). */
+#define SK_SUPFILE_NO_SIG 0x4u
 
 /*
  * Open path and read the whole archive once: manifest.json, then

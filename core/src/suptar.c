@@ -48,9 +48,10 @@ int sk_suptar_open(struct sk_suptar *w, const char *path, struct sk_diag *d)
 			sk_diag_add(d, SK_DIAG_SYSTEM, "cannot write '%s': %s",
 				    path, strerror(EISDIR));
 		else
-			sk_diag_add(d, SK_DIAG_SYSTEM,
-				    "cannot create a temporary file in '%s': %s",
-				    w->out.dir ? w->out.dir : ".", strerror(-r));
+			sk_diag_add(
+				d, SK_DIAG_SYSTEM,
+				"cannot create a temporary file in '%s': %s",
+				w->out.dir ? w->out.dir : ".", strerror(-r));
 		return -1;
 	}
 	w->a = archive_write_new();

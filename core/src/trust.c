@@ -35,14 +35,18 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 		keyring = strdup(keyring_override);
 		if (!keyring)
 			goto oom;
-	} else if ((r = sk_root_resolve(root, tc->keyring, 0, &keyring,
+	} else if ((r = sk_root_resolve(root, tc->keyring,
+					SK_ROOT_NOFOLLOW_LAST, &keyring,
 					&why))) {
 		sk_diag_add(d, SK_DIAG_SETUP, "keyring '%s': %s", tc->keyring,
 			    why);
 		goto out;
 	}
-	if (tc->crl && (r = sk_root_resolve(root, tc->crl, 0, &crl, &why))) {
-		sk_diag_add(d, SK_DIAG_SETUP, "CRL file '%s': %s", tc->crl, why);
+	if (tc->crl &&
+	    (r = sk_root_resolve(root, tc->crl, SK_ROOT_NOFOLLOW_LAST, &crl,
+				 &why))) {
+		sk_diag_add(d, SK_DIAG_SETUP, "CRL file '%s': %s", tc->crl,
+			    why);
 		goto out;
 	}
 	t->keyring = sk_keyring_load(keyring, crl, d);
@@ -55,17 +59,8 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 			    cfg->state_dir, why);
 		goto out;
 	}
-	r = sk_installed_load(&t->installed, t->state_dir, &why);
-	if (r) {
-		sk_diag_add(d, r == -EINVAL ? SK_DIAG_SETUP : SK_DIAG_SYSTEM,
-			    "cannot read '%s/%s': %s%s%s: anti-rollback and the time floor need it (restore it, or remove it to start over)",
-			    t->state_dir, SK_INSTALLED_NAME, why,
-			    r == -EINVAL ? "" : ": ",
-			    r == -EINVAL ? "" : strerror(-r));
+	if (sk_trust_reload(t, d))
 		goto out;
-	}
-	if (t->installed.time_floor > (long long)t->params.floor)
-		t->params.floor = (time_t)t->installed.time_floor;
 	ret = 0;
 	goto out;
 oom:
@@ -74,6 +69,26 @@ out:
 	free(keyring);
 	free(crl);
 	return ret;
+}
+
+int sk_trust_reload(struct sk_trust *t, struct sk_diag *d)
+{
+	const char *why;
+	int r;
+
+	sk_installed_release(&t->installed);
+	r = sk_installed_load(&t->installed, t->state_dir, &why);
+	if (r) {
+		sk_diag_add(d, r == -EINVAL ? SK_DIAG_SETUP : SK_DIAG_SYSTEM,
+			    "cannot read '%s/%s': %s%s%s: anti-rollback and the time floor need it (restore it, or remove it to start over)",
+			    t->state_dir, SK_INSTALLED_NAME, why,
+			    r == -EINVAL ? "" : ": ",
+			    r == -EINVAL ? "" : strerror(-r));
+		return -1;
+	}
+	if (t->installed.time_floor > (long long)t->params.floor)
+		t->params.floor = (time_t)t->installed.time_floor;
+	return 0;
 }
 
 void sk_trust_close(struct sk_trust *t)
@@ -92,16 +107,21 @@ bool sk_trust_accepts(const struct sk_trust *t, const struct sk_sig_result *r,
 	if (r->status == SK_SIG_UNSIGNED) {
 		if (t->allow_unsigned) {
 			if (!quiet)
-				fprintf(stderr, "sup: warning: '%s' is unsigned; accepted because [trust] allow_unsigned is true\n",
+				fprintf(stderr,
+					"sup: warning: '%s' is unsigned; accepted because [trust] allow_unsigned is true\n",
 					path);
 			return true;
 		}
-		sk_diag_add(d, SK_DIAG_PACKAGE,
-			    "'%s': unsigned: packages must be signed by a key of the keyring '%s' ([trust] allow_unsigned is false)",
-			    path, sk_keyring_path(t->keyring));
+		sk_diag_add(
+			d, SK_DIAG_PACKAGE,
+			"'%s': unsigned: packages must be signed by a key of the keyring '%s' ([trust] allow_unsigned is false)",
+			path, sk_keyring_path(t->keyring));
 		return false;
 	}
-	sk_diag_add(d, SK_DIAG_PACKAGE, "'%s': %s", path,
+	/* A broken CRL file is this gateway's problem, not the package's. */
+	sk_diag_add(d, r->status == SK_SIG_BAD_CRL ? SK_DIAG_SETUP :
+						   SK_DIAG_PACKAGE,
+		    "'%s': %s", path,
 		    r->reason ? r->reason : sk_sig_status_name(r->status));
 	return false;
 }
@@ -117,25 +137,27 @@ void sk_trust_check_version(const struct sk_trust *t,
 				  m->security_version)) {
 	case SK_RB_NEW:
 	case SK_RB_UPGRADE:
-	case SK_RB_SAME:
-		return;
+	case SK_RB_SAME: return;
 	case SK_RB_SECURITY_DOWNGRADE:
-		sk_diag_add(d, SK_DIAG_TARGET,
-			    "package '%s' %s: security_version %llu is lower than %llu, installed with version %s: refused whatever the options",
-			    m->name, m->version, m->security_version,
-			    p->security_version, p->version);
+		sk_diag_add(
+			d, SK_DIAG_TARGET,
+			"package '%s' %s: security_version %llu is lower than %llu, installed with version %s: refused whatever the options",
+			m->name, m->version, m->security_version,
+			p->security_version, p->version);
 		return;
 	case SK_RB_DOWNGRADE:
 		if (allow_downgrade && t->allow_downgrade)
 			return;
-		if (allow_downgrade)
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "package '%s' %s is older than the installed %s, and [trust] allow_downgrade is false: downgrades are forbidden on this gateway",
-				    m->name, m->version, p->version);
+		if (allow_downgrade || !t->allow_downgrade)
+			sk_diag_add(
+				d, SK_DIAG_TARGET,
+				"package '%s' %s is older than the installed %s, and [trust] allow_downgrade is false: downgrades are forbidden on this gateway",
+				m->name, m->version, p->version);
 		else
-			sk_diag_add(d, SK_DIAG_TARGET,
-				    "package '%s' %s is older than the installed %s: refused as a downgrade (--allow-downgrade installs it)",
-				    m->name, m->version, p->version);
+			sk_diag_add(
+				d, SK_DIAG_TARGET,
+				"package '%s' %s is older than the installed %s: refused as a downgrade (--allow-downgrade installs it)",
+				m->name, m->version, p->version);
 		return;
 	}
 }
@@ -156,7 +178,8 @@ void sk_trust_note_accepted(const struct sk_trust *t,
 		return;
 	err = sk_installed_raise_floor(t->state_dir, (long long)when, &why);
 	if (err)
-		fprintf(stderr, "sup: warning: cannot record the time floor in '%s': %s%s%s\n",
+		fprintf(stderr,
+			"sup: warning: cannot record the time floor in '%s': %s%s%s\n",
 			t->state_dir, why, err == -EINVAL ? "" : ": ",
 			err == -EINVAL ? "" : strerror(-err));
 }

@@ -63,6 +63,13 @@ void sk_trust_check_version(const struct sk_trust *t,
 			    struct sk_diag *d);
 
 /*
+ * Read installed.json again (under the installer lock, right before an
+ * install starts: another install may have finished since preflight).
+ * 0, or -1 with the problem in d (class SETUP or SYSTEM).
+ */
+int sk_trust_reload(struct sk_trust *t, struct sk_diag *d);
+
+/*
  * After a package was accepted for install: move the time floor up to
  * its signing time (never beyond the clock when the clock is plausible).
  * Failures are reported on stderr and change nothing else.

@@ -33,6 +33,11 @@ int cmd_trust_open(struct cmd_trust *ct, const char *root, const char *config,
 		   const char *keyring, struct sk_diag *d);
 void cmd_trust_close(struct cmd_trust *ct);
 
+struct sk_signer;
+/* Warn on stderr when the signer's certificate is expired, expires
+ * within 30 days or is not valid yet: gateways would refuse its work. */
+void cmd_warn_signer(const struct sk_signer *s);
+
 /* Print "sup: error: MSG" and a hint to stderr; returns SUP_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

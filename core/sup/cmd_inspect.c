@@ -10,6 +10,7 @@
 #include "confirm.h"
 #include "keyring.h"
 #include "supfile.h"
+#include "util.h"
 
 static const char help[] =
 	"usage: sup inspect FILE.sup [OPTIONS]\n"
@@ -78,6 +79,7 @@ static void print_text(const struct sk_supfile *f, const char *why,
 		       const struct sk_diag *d)
 {
 	const struct sk_manifest *m = &f->manifest;
+	char shown[SK_SHOW_MAX];
 
 	printf("file:         %s (%llu bytes)\n", f->path, f->file_size);
 	if (f->payloads_ok)
@@ -86,8 +88,11 @@ static void print_text(const struct sk_supfile *f, const char *why,
 		print_signature(f, why);
 	if (f->manifest_ok) {
 		printf("package:      %s %s\n", m->name, m->version);
+		/* Any text: no control sequence reaches the terminal. */
 		if (m->description)
-			printf("description:  %s\n", m->description);
+			printf("description:  %s\n",
+			       sk_show(m->description, strlen(m->description),
+				       shown));
 		printf("format:       %d\n", m->sup_format);
 		printf("products:     ");
 		if (!m->n_products)
@@ -198,10 +203,12 @@ int cmd_inspect(int argc, char **argv)
 	sk_limits_default(&lim);
 	sk_diag_init(&d);
 	sk_diag_init(&td);
-	/* A keyring asked for must load; the configured one is used when
-	 * it is there, and its absence only means "not checked" (inspect
-	 * also runs on build machines). */
-	cmd_trust_open(&ct, root, config, keyring, keyring || config ? &d : &td);
+	/* A keyring, configuration or root asked for must load; without
+	 * any, the configured keyring is used when it is there, and its
+	 * absence only means "not checked" (inspect also runs on build
+	 * machines). */
+	cmd_trust_open(&ct, root, config, keyring,
+		       keyring || config || root ? &d : &td);
 	if (!ct.ok && !sk_diag_empty(&td))
 		why = td.items[0].msg;
 	if (sk_diag_empty(&d))

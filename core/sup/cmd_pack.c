@@ -90,6 +90,8 @@ int cmd_pack(int argc, char **argv)
 		ret = sk_diag_exit_code(&d);
 		goto out;
 	}
+	if (signer)
+		cmd_warn_signer(signer);
 	o.signer = signer;
 	if (sk_pack(&o, &d) == 0) {
 		fprintf(stderr, "sup: wrote '%s'\n", o.output);

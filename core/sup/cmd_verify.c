@@ -31,12 +31,12 @@ int cmd_verify(int argc, char **argv)
 {
 	enum { O_KEYRING = 256, O_ROOT, O_CONFIG };
 	static const struct option opts[] = {
-		{ "keyring", required_argument, NULL, O_KEYRING },
-		{ "root", required_argument, NULL, O_ROOT },
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"keyring", required_argument, NULL, O_KEYRING},
+		{"root", required_argument, NULL, O_ROOT},
+		{"config", required_argument, NULL, O_CONFIG},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *keyring = NULL, *root = NULL, *config = NULL;
 	struct cmd_trust ct;
@@ -55,8 +55,10 @@ int cmd_verify(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
-			return cmd_usage_error("verify", "unknown option or missing value '%s'",
-					       argv[optind - 1]);
+			return cmd_usage_error(
+				"verify",
+				"unknown option or missing value '%s'",
+				argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
@@ -85,8 +87,8 @@ int cmd_verify(int argc, char **argv)
 		ret = 0;
 	} else {
 		sk_diag_print(&d, "sup");
-		ret = sk_diag_empty(&d) ? SK_EXIT_SYSTEM :
-					  sk_diag_exit_code(&d);
+		ret = sk_diag_empty(&d) ? SK_EXIT_SYSTEM
+					: sk_diag_exit_code(&d);
 	}
 	sk_supfile_close(&f);
 	cmd_trust_close(&ct);

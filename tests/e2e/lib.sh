@@ -20,6 +20,10 @@
 # mksup.py signs every SUP it builds unless its spec says "sign": false;
 # SIGN_ARGS holds the same signer as options of `sup pack` / `sup sign`.
 # new_root and product_root install the default keyring (root-ca).
+# traced_pkg builds packages whose actions leave a trace outside the root,
+# and refused_install asserts a refusal (exit code, one-line reason, root
+# unchanged, no action run); cert_subject, cert_key_sha256, cert_json and
+# signed_by say with openssl what sup must report of a signer.
 #
 # Every test gets a private temporary directory $T (removed on exit), an
 # assertion counter, and ends with `finish`, which prints "N passed,
@@ -475,6 +479,60 @@ pki() {
 	echo "$SUP_TEST_PKI/$1"
 }
 
+# cert_subject CERT: the subject of a certificate (a PKI name or a path)
+# as sup shows it (RFC 2253: "CN=supkit test signer EC256").
+cert_subject() {
+	local c=$1
+	[[ "$c" == */* ]] || c="$SUP_TEST_PKI/$c.pem"
+	openssl x509 -in "$c" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'
+}
+
+# cert_key_sha256 CERT: the SHA-256 of the certificate's DER
+# SubjectPublicKeyInfo, computed by openssl (sup's "key sha256").
+cert_key_sha256() {
+	local c=$1
+	[[ "$c" == */* ]] || c="$SUP_TEST_PKI/$c.pem"
+	openssl x509 -in "$c" -pubkey -noout |
+		openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1
+}
+
+# cert_json CERT: the signer object sup records for CERT (subject, issuer,
+# serial, key, key_sha256, cert_sha256, not_before, not_after), computed
+# with the openssl command, as JSON with sorted keys (as jq_py prints).
+cert_json() {
+	local c=$1
+	[[ "$c" == */* ]] || c="$SUP_TEST_PKI/$c.pem"
+	python3 - "$c" "$(cert_key_sha256 "$c")" <<'EOF'
+import hashlib, json, re, subprocess, sys
+cert, key_sha = sys.argv[1:3]
+def ossl(*args, data=None):
+    return subprocess.run(("openssl",) + args, input=data, check=True,
+                          stdout=subprocess.PIPE).stdout
+def field(opt):
+    out = ossl("x509", "-in", cert, "-noout", opt, "-nameopt", "RFC2253",
+               "-dateopt", "iso_8601").decode().strip()
+    return out.split("=", 1)[1]
+text = ossl("x509", "-in", cert, "-noout", "-text").decode()
+bits = re.search(r"Public-Key: \((\d+) bit\)", text).group(1)
+curve = re.search(r"NIST CURVE: (P-\d+)", text)
+key = ("ECDSA %s" % curve.group(1)) if curve else "RSA %s" % bits
+der = ossl("x509", "-in", cert, "-outform", "DER")
+iso = lambda s: s.replace(" ", "T")
+print(json.dumps({
+    "subject": field("-subject"), "issuer": field("-issuer"),
+    "serial": field("-serial"), "key": key, "key_sha256": key_sha,
+    "cert_sha256": hashlib.sha256(der).hexdigest(),
+    "not_before": iso(field("-startdate")),
+    "not_after": iso(field("-enddate"))}, sort_keys=True))
+EOF
+}
+
+# signed_by CERT: the end of an audit summary of a package signed by CERT:
+# "; signed by 'SUBJECT' (key sha256 HEX)".
+signed_by() {
+	echo "; signed by '$(cert_subject "$1")' (key sha256 $(cert_key_sha256 "$1"))"
+}
+
 # keyring_path ROOT: where the installer looks for its keyring under ROOT.
 keyring_path() {
 	echo "$1$SUP_SYSCONF_DIR/keyring.pem"
@@ -527,6 +585,165 @@ product = acme
 profiles_dir = /etc/supkit/products
 plugin_dirs = $SUP_PLUGIN_DIR
 EOF
+}
+
+# ---- signed packages and refusals -----------------------------------
+
+# traced_pkg STEM [KEY=VALUE...]: $T/STEM.sup, a package whose actions leave
+# traces: file.install of /opt/t/STEM.txt (content "STEM\n") and, last,
+# exec.command touching $T/marks/STEM (outside every root: see
+# assert_no_action). Signed by the default signer unless told otherwise:
+#   name=N       package.name (default "app")
+#   version=V    package.version (default "1.0")
+#   sv=N         package.security_version (an integer)
+#   signer=NAME  sign with NAME.key / NAME.pem of the test PKI, embedding
+#                chain.pem when NAME is a leaf under int-ca; "none": unsigned
+#   chain=none   embed no chain
+#   pss=1        RSA-PSS padding
+#   md=DIGEST    the digest (default sha256)
+#   sign=JSON    the mksup "sign" value as given (overrides the four above)
+#   keyring=FILE one more action (before the trace) installs the PKI file
+#                FILE as the gateway's keyring (file.install of
+#                $SUP_SYSCONF_DIR/keyring.pem, mode 0644)
+#   z=gz|xz|zst  compression
+#   at=TIME      sign with the clock at TIME (faketime must be installed)
+traced_pkg() {
+	local stem=$1 a at=""
+	shift
+	for a in "$@"; do
+		[ "${a#at=}" = "$a" ] || at=${a#at=}
+	done
+	mkdir -p "$T/marks"
+	if ! python3 - "$stem" "$T" "$SUP_TEST_PKI" "$SUP_SYSCONF_DIR" "$@" <<'EOF' |
+import json, sys
+stem, t, pki, sysconf = sys.argv[1:5]
+opts = {}
+for a in sys.argv[5:]:
+    k, _, v = a.partition("=")
+    opts[k] = v
+opts.pop("at", None)
+UNDER_INT = {"expired", "notyet", "revoked", "server", "noeku", "weak-rsa1024"}
+pkg = {"name": opts.get("name", "app"), "version": opts.get("version", "1.0")}
+if "sv" in opts:
+    pkg["security_version"] = int(opts["sv"])
+actions = [{"id": "file", "type": "file.install",
+            "params": {"path": "/opt/t/%s.txt" % stem},
+            "payloads": ["%s.txt" % stem]}]
+entries = [{"name": "%s.txt" % stem, "data": stem + "\n"}]
+if "keyring" in opts:
+    actions.append({"id": "keyring", "type": "file.install",
+                    "params": {"path": sysconf + "/keyring.pem",
+                               "mode": "0644"},
+                    "payloads": ["keyring.pem"]})
+    entries.append({"name": "keyring.pem",
+                    "file": "%s/%s" % (pki, opts["keyring"])})
+actions.append({"id": "trace", "type": "exec.command",
+                "params": {"argv": ["/usr/bin/touch",
+                                    "%s/marks/%s" % (t, stem)]}})
+spec = {"manifest": {"sup_format": 1, "package": pkg, "actions": actions},
+        "entries": entries}
+signer = opts.get("signer")
+if "sign" in opts:
+    spec["sign"] = json.loads(opts["sign"])
+elif signer == "none":
+    spec["sign"] = False
+elif signer or "pss" in opts or "chain" in opts or "md" in opts:
+    s = {}
+    if signer:
+        s = {"key": "%s/%s.key" % (pki, signer),
+             "cert": "%s/%s.pem" % (pki, signer),
+             "chain": ("%s/chain.pem" % pki
+                       if signer.startswith("signer-") or signer in UNDER_INT
+                       else None)}
+    if opts.get("chain") == "none":
+        s["chain"] = None
+    if opts.get("pss") == "1":
+        s["pss"] = True
+    if "md" in opts:
+        s["md"] = opts["md"]
+    spec["sign"] = s
+if "z" in opts:
+    spec["compression"] = opts["z"]
+print(json.dumps(spec))
+EOF
+		${at:+faketime "$at"} "$PYTHON" "$MKSUP" - -o "$T/$stem.sup"; then
+		echo "e2e: error: cannot build '$T/$stem.sup'" >&2
+		exit 2
+	fi
+}
+
+# sup_member SUP NAME: the bytes of archive member NAME of SUP on stdout.
+sup_member() {
+	python3 -c 'import sys, tarfile; sys.stdout.buffer.write(tarfile.open(sys.argv[1]).extractfile(sys.argv[2]).read())' "$1" "$2"
+}
+
+# sup_members SUP: one line per member: name and the sha256 of its data.
+sup_members() {
+	python3 - "$1" <<'EOF'
+import hashlib, sys, tarfile
+with tarfile.open(sys.argv[1]) as t:
+    for m in t.getmembers():
+        print(m.name, hashlib.sha256(t.extractfile(m).read()).hexdigest())
+EOF
+}
+
+# tamper_manifest IN OUT: OUT is IN (an uncompressed SUP) with one byte of
+# manifest.json changed after signing: the first character of
+# package.version, by its lowest bit ("1.0" becomes "0.0", "2.0" "3.0").
+# The tar stays well-formed (header checksums cover headers only).
+tamper_manifest() {
+	if ! python3 - "$1" "$2" <<'EOF'; then
+import sys, tarfile
+raw = bytearray(open(sys.argv[1], "rb").read())
+with tarfile.open(sys.argv[1]) as t:
+    m = t.getmember("manifest.json")
+key = b'"version":"'
+i = raw.index(key, m.offset_data, m.offset_data + m.size) + len(key)
+raw[i] ^= 1
+open(sys.argv[2], "wb").write(raw)
+EOF
+		echo "e2e: error: cannot tamper with '$1'" >&2
+		exit 2
+	fi
+}
+
+# assert_no_action STEM: no action of traced package STEM ran (its trace
+# file outside the roots is absent).
+assert_no_action() {
+	if [ -e "$T/marks/$1" ]; then
+		fail "an action of $1 ran" "no marks/$1" "it exists"
+	else
+		pass "no action of $1 ran"
+	fi
+}
+
+# assert_installed STEM ROOT: traced package STEM ran whole in ROOT.
+assert_installed() {
+	assert_content "$2/opt/t/$1.txt" "$1"$'\n'
+	assert_file "$T/marks/$1"
+}
+
+# refused_install CODE REASON SUP [ARGS...]: `sup install SUP --root $R
+# --plugin-dir $SUP_PLUGIN_DIR ARGS...` exits CODE, and stderr is exactly
+# two lines: the one problem, which contains REASON, and "... was not
+# installed: 1 problem found; nothing was changed"; $R is byte-for-byte
+# unchanged and no action ran (SUP built by traced_pkg, or no trace; the
+# trace of an earlier install is removed first).
+refused_install() {
+	local code=$1 reason=$2 file=$3 stem
+	shift 3
+	stem=${file##*/}
+	stem=${stem%.sup}
+	rm -f "$T/marks/$stem"
+	take_snapshot "$R" refused
+	sup install "$file" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" "$@"
+	expect_exit "$code" "install ${file#"$T"/}"
+	assert_stderr "$reason"
+	assert_eq "$(head -n 1 "$T/err" | grep -cF -- "$reason")|$(sed -n 2p "$T/err")|$(wc -l <"$T/err")" \
+		"1|sup: error: '$file' was not installed: 1 problem found; nothing was changed|2" \
+		"stderr: the reason, the summary, nothing else"
+	assert_unchanged "$R" refused "root"
+	assert_no_action "$stem"
 }
 
 # ---- watching a run --------------------------------------------------

@@ -173,17 +173,31 @@ mkbad out-of-order "$GOOD_MANIFEST" "[$E_B, $E_A]"
 refused out-of-order 3 \
 	"$T/out-of-order.sup: payload 'a.txt' is out of order: payloads must follow the order in which actions first use them"
 
+# A real signature as entry 2 and a second manifest.sig further on.
 mkbad sig-misplaced "$GOOD_MANIFEST" \
-	"[$E_A, {\"name\": \"manifest.sig\", \"data\": \"sig\"}, $E_B]"
+	"[{\"signature\": true}, $E_A, {\"name\": \"manifest.sig\", \"data\": \"sig\"}, $E_B]"
 refused sig-misplaced 3 \
-	"$T/sig-misplaced.sup: archive entry 'manifest.sig' is not a payload declared in the manifest"
+	"$T/sig-misplaced.sup: manifest.sig is archive entry 4; it may only be entry 2"
+assert_stderr_not "is not a payload declared in the manifest"
+
+# The only manifest.sig is entry 3: the package is unsigned (entry 2 is
+# where a signature is looked for), refused before anything else.
+mkbad sig-late "$GOOD_MANIFEST" \
+	"[$E_A, {\"name\": \"manifest.sig\", \"data\": \"sig\"}, $E_B]"
+refused sig-late 3 "'$T/sig-late.sup': unsigned: "
+
+# Entry 2 is manifest.sig, but not a signature at all.
+mkbad sig-junk "$GOOD_MANIFEST" "[$E_A, $E_B]" ', "sign": {"der_hex": "736967"}'
+refused sig-junk 3 "'$T/sig-junk.sup': signature is not a DER CMS structure"
 
 section "manifest.sig as entry 2 (control)"
-mkbad sig-ok "$GOOD_MANIFEST" \
-	"[{\"name\": \"manifest.sig\", \"data\": \"sig\"}, $E_A, $E_B]"
-sup inspect "$T/sig-ok.sup"
+mkbad sig-ok "$GOOD_MANIFEST" "[{\"signature\": true}, $E_A, $E_B]"
+assert_eq "$(python3 -c 'import sys, tarfile; print(" ".join(tarfile.open(sys.argv[1]).getnames()))' "$T/sig-ok.sup")" \
+	"manifest.json manifest.sig a.txt b.txt" "archive entries of sig-ok.sup"
+sup inspect "$T/sig-ok.sup" --keyring "$(pki keyring.pem)"
 expect_exit 0 "inspect sig-ok.sup"
-assert_stdout "signature:    present"
+assert_stdout "signature:    verified"
+assert_stdout "verification: ok"
 make_root
 sup install "$T/sig-ok.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" --dry-run
 expect_exit 0 "dry-run of a package with manifest.sig as entry 2"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # test_diag.sh - sup diag: after an install into a temporary root, the
 # bundle holds the logs, the configurations with their secrets redacted,
-# the loaded plugins and the system information; links, FIFOs and big
-# files in the logs directory are handled; errors and usage.
+# the loaded plugins, the system information and the trust policy with the
+# keyring's anchors (never a private key); links, FIFOs and big files in
+# the logs directory are handled; errors and usage.
 . "$(dirname "$0")/lib.sh"
 
 # members BUNDLE: one line per member: name, type (0 = regular file), size.
@@ -114,7 +115,9 @@ assert_same_file "$D/logs/confirmation.json" "$C"
 assert_same_file "$D/logs/audit.jsonl" "$L/audit.jsonl"
 tail -n 1 "$D/logs/audit.jsonl" >"$T/audit-last.json"
 assert_json "$T/audit-last.json" 'd["msg"]' \
-	"package diag-app 2.0 installed: 2 succeeded"
+	"package diag-app 2.0 installed: 2 succeeded$(signed_by signer-ec256)"
+assert_json_contains "$T/audit-last.json" 'd["msg"]' \
+	"; signed by 'CN=supkit test signer EC256' (key sha256 "
 assert_json "$T/audit-last.json" '[d["package"], d["version"], d["level"]]' \
 	'["diag-app", "2.0", 2]'
 assert_eq "$(stat -c %s "$D/logs/big.log")" 16777216 "big.log cut to 16 MiB"
@@ -182,6 +185,32 @@ assert_json "$D/system.json" 'type(d["uptime_s"]).__name__' int
 assert_json "$D/system.json" \
 	'[type(d["disk"][k]["free_bytes"]).__name__ for k in ("root", "logs")]' \
 	'["int", "int"]'
+
+section "trust.json: the keyring's anchors"
+assert_json_parses "$D/trust.json"
+assert_json "$D/trust.json" 'd["anchors"]' "[$(cert_json root-ca)]"
+assert_json "$D/trust.json" '(d["keyring"], d["allow_unsigned"], d["problems"])' \
+	"[\"$SUP_SYSCONF_DIR/keyring.pem\", false, []]"
+assert_json "$D/trust.json" 'd["time_floor"]' \
+	"$(jq_py "$R/var/lib/supkit/installed.json" 'd["time_floor"]')"
+assert_json "$D/trust.json" '[(p["name"], p["version"], p["security_version"]) for p in d["installed"]]' \
+	'[["diag-app", "2.0", 0]]'
+
+section "trust.json: a keyring holding a private key"
+# The keyring is refused, and nothing of the key reaches the bundle.
+KR=$(keyring_path "$R")
+cp "$KR" "$T/keyring.saved"
+cat "$(pki signer-ec256.key)" >>"$KR"
+run "$SUP" diag -o "$T/keyed.tar.gz" --root "$R" --config "$CONF"
+expect_exit 0 "sup diag"
+mkdir -p "$T/keyed" && tar -xzf "$T/keyed.tar.gz" -C "$T/keyed"
+assert_json "$T/keyed/supkit-diag/trust.json" 'd["anchors"]' "[]"
+assert_json "$T/keyed/supkit-diag/trust.json" 'd["problems"]' \
+	"[\"keyring '$KR': PEM block 2 is a private key; it must hold CERTIFICATE blocks only (remove the key, and consider it exposed)\"]"
+KEY_LINE=$(sed -n 2p "$(pki signer-ec256.key)")
+assert_false "no line of the private key in the bundle" \
+	grep -rqF -e "$KEY_LINE" -e "PRIVATE KEY" "$T/keyed"
+cp "$T/keyring.saved" "$KR"
 
 # ---- a second bundle replaces the first ------------------------------
 section "replace, unreadable items"

@@ -34,9 +34,11 @@ inst() {
 	sup install "$T/$1.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
 }
 
-# The sandbox: the root and, beside it, a directory that must stay as is.
+# The sandbox: the root (with the test keyring, as new_root makes it) and,
+# beside it, a directory that must stay as is.
 rm -rf "$SANDBOX"
 mkdir -p "$R/etc/app" "$R/opt/adir" "$R/opt/realdir" "$SANDBOX/outside"
+install_keyring "$R" || exit 2
 echo "outside" >"$SANDBOX/outside/file.txt"
 echo "keep" >"$R/etc/keep.conf"
 echo "in a dir" >"$R/opt/adir/inner.txt"

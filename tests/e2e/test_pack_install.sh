@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# test_pack_install.sh - sup pack, sup inspect and sup install of a good
+# test_pack_install.sh - sup pack (signed), sup inspect and sup install of a good
 # package, end to end: the packed archive, the installed tree, the
 # confirmation record, --json, --dry-run and compressed packages.
 . "$(dirname "$0")/lib.sh"
@@ -68,20 +68,19 @@ EOF
 
 # ---- pack ----------------------------------------------------------
 section "pack"
-sup pack -m manifest.json -C payloads -o app.sup
-expect_exit 0 "sup pack"
+sup pack -m manifest.json -C payloads -o app.sup "${SIGN_ARGS[@]}"
+expect_exit 0 "sup pack (signed)"
 assert_stderr "sup: wrote 'app.sup'"
 assert_eq "$(tarlist app.sup | cut -d' ' -f1 | tr '\n' ' ')" \
-	"manifest.json app.bin app.conf share.tar.gz setup.sh " \
-	"archive entries (manifest first, payloads in first-use order)"
+	"manifest.json manifest.sig app.bin app.conf share.tar.gz setup.sh " \
+	"archive entries (manifest, signature, payloads in first-use order)"
 assert_eq "$(tarlist app.sup | cut -d' ' -f2 | sort -u)" "0" \
 	"every entry is a regular file"
 assert_eq "$(tarlist app.sup | cut -d' ' -f3 | sort -u)" "0" \
 	"mtime without SOURCE_DATE_EPOCH"
 assert_eq "$(dd if=app.sup bs=1 skip=257 count=6 2>/dev/null | od -An -c | tr -s ' ')" \
 	" u s t a r \0" "POSIX tar (ustar/pax) magic"
-python3 -c 'import sys,tarfile; t=tarfile.open(sys.argv[1]); sys.stdout.buffer.write(t.extractfile("manifest.json").read())' \
-	app.sup >packed-manifest.json
+sup_member app.sup manifest.json >packed-manifest.json
 assert_json packed-manifest.json 'sorted(d["payloads"])' \
 	'["app.bin", "app.conf", "setup.sh", "share.tar.gz"]'
 for p in "${PAYLOADS[@]}"; do
@@ -92,43 +91,87 @@ for p in "${PAYLOADS[@]}"; do
 done
 assert_json packed-manifest.json 'd["package"]["description"]' \
 	"end-to-end sample"
+# The signature is a detached CMS over exactly the packed manifest.
+sup_member app.sup manifest.sig >packed.sig
+assert_true "manifest.sig verifies over manifest.json (openssl cms)" \
+	openssl cms -verify -binary -inform DER -in packed.sig \
+	-content packed-manifest.json -CAfile "$(pki keyring.pem)" \
+	-purpose any -out /dev/null
 
-sup pack -m manifest.json -C payloads -o app2.sup
-expect_exit 0 "second sup pack"
-assert_same_file app2.sup app.sup
+section "pack: byte-identical output"
+# Unsigned, the output is a function of the inputs.
+sup pack -m manifest.json -C payloads -o unsigned.sup
+expect_exit 0 "sup pack (unsigned)"
+assert_eq "$(tarlist unsigned.sup | cut -d' ' -f1 | tr '\n' ' ')" \
+	"manifest.json app.bin app.conf share.tar.gz setup.sh " \
+	"archive entries of the unsigned package"
+sup_member unsigned.sup manifest.json >unsigned-manifest.json
+assert_same_file unsigned-manifest.json packed-manifest.json
+sup pack -m manifest.json -C payloads -o unsigned2.sup
+expect_exit 0 "second sup pack (unsigned)"
+assert_same_file unsigned2.sup unsigned.sup
+
+# Signed with RSA PKCS#1 v1.5 (deterministic) and a fixed signing time,
+# too. (ECDSA and PSS signatures are randomised: not compared.)
+RSA_ARGS=(--key "$(pki signer-rsa.key)" --cert "$(pki signer-rsa.pem)"
+	--chain "$(pki chain.pem)")
+SOURCE_DATE_EPOCH=1700000000 run "$SUP" pack -m manifest.json -C payloads \
+	-o rsa1.sup "${RSA_ARGS[@]}"
+expect_exit 0 "sup pack (RSA, SOURCE_DATE_EPOCH)"
+SOURCE_DATE_EPOCH=1700000000 run "$SUP" pack -m manifest.json -C payloads \
+	-o rsa2.sup "${RSA_ARGS[@]}"
+expect_exit 0 "second sup pack (RSA, SOURCE_DATE_EPOCH)"
+assert_same_file rsa2.sup rsa1.sup
+sup verify rsa1.sup --keyring "$(pki keyring.pem)"
+expect_exit 0 "sup verify of the RSA-signed package"
+assert_stdout "signed by '$(cert_subject signer-rsa)'"
 
 SOURCE_DATE_EPOCH=1700000000 run "$SUP" pack -m manifest.json -C payloads \
 	-o app-epoch.sup
 expect_exit 0 "sup pack with SOURCE_DATE_EPOCH"
 assert_eq "$(tarlist app-epoch.sup | cut -d' ' -f3 | sort -u)" "1700000000" \
 	"every mtime is SOURCE_DATE_EPOCH"
-assert_false "SOURCE_DATE_EPOCH changes the bytes" cmp -s app.sup app-epoch.sup
+assert_false "SOURCE_DATE_EPOCH changes the bytes" cmp -s unsigned.sup app-epoch.sup
 SUP_SHA=$(sha256 app.sup)
 
 # ---- inspect -------------------------------------------------------
 section "inspect"
-sup inspect app.sup
+sup inspect app.sup --keyring "$(pki keyring.pem)"
 expect_exit 0 "sup inspect"
 assert_stdout "package:      e2e-app 1.2.3"
 assert_stdout "sha256:       $SUP_SHA"
+assert_stdout "signature:    verified"
+assert_stdout "  signer:     $(cert_subject signer-ec256)"
 assert_stdout "verification: ok"
 assert_stdout "actions:      7"
 for p in "${PAYLOADS[@]}"; do
 	assert_stdout "$(printf '  %-24s %12s  %s' "$p" \
 		"$(stat -c %s "payloads/$p")" "$(sha256 "payloads/$p")")"
 done
-sup inspect app.sup --json
+sup inspect app.sup --json --keyring "$(pki keyring.pem)"
 expect_exit 0 "sup inspect --json"
 cp "$T/out" inspect.json
 assert_json inspect.json 'd["verified"]' "true"
 assert_json inspect.json 'd["sha256"]' "$SUP_SHA"
 assert_json inspect.json 'd["size"]' "$(stat -c %s app.sup)"
 assert_json inspect.json 'd["problems"]' "[]"
-assert_json inspect.json 'd["signature"]' "false"
+assert_json inspect.json '(d["signature"]["present"], d["signature"]["status"], d["signature"]["reason"])' \
+	'[true, "verified", null]'
+assert_json inspect.json 'd["signature"]["keyring"]' "$(pki keyring.pem)"
+assert_json inspect.json 'd["signature"]["signer"]["subject"]' \
+	"$(cert_subject signer-ec256)"
+assert_json inspect.json 'd["signature"]["signer"]["key_sha256"]' \
+	"$(cert_key_sha256 signer-ec256)"
 assert_json inspect.json 'd["manifest"]["package"]["version"]' "1.2.3"
 assert_json inspect.json '[a["id"] for a in d["manifest"]["actions"]]' "$IDS"
 assert_json inspect.json 'd["manifest"]["payloads"]["app.bin"]["sha256"]' \
 	"$(sha256 payloads/app.bin)"
+sup inspect unsigned.sup --json --keyring "$(pki keyring.pem)"
+expect_exit 3 "sup inspect --json of the unsigned package"
+cp "$T/out" inspect-unsigned.json
+assert_json inspect-unsigned.json '(d["verified"], d["signature"]["present"], d["signature"]["status"], d["signature"]["signer"])' \
+	'[false, false, "unsigned", null]'
+assert_json inspect-unsigned.json 'd["manifest"]["package"]["version"]' "1.2.3"
 
 # ---- install -------------------------------------------------------
 section "install"
@@ -167,6 +210,8 @@ assert_json "$C" 'd["package"]["name"]' "e2e-app"
 assert_json "$C" 'd["package"]["version"]' "1.2.3"
 assert_json "$C" 'd["package"]["sha256"]' "$SUP_SHA"
 assert_json "$C" 'd["package"]["file"]' "$T/app.sup"
+assert_json "$C" '(d["package"]["signature"]["status"], d["package"]["signature"]["signer"]["subject"])' \
+	"[\"verified\", \"$(cert_subject signer-ec256)\"]"
 assert_json "$C" 'd["product"]' "null"
 assert_json "$C" 'd["root"]' "$(realpath "$R")"
 assert_json "$C" 'd["result"]' "succeeded"
@@ -189,6 +234,8 @@ assert_json_contains "$C" 'd["actions"][5]["output"]' "setup output"
 assert_json "$C" '"problems" in d' "false"
 # Every documented field is present (more may follow in later versions).
 assert_json "$C" 'sorted({"actions", "confirmation_format", "error", "finished", "installer", "package", "product", "result", "root", "started", "summary"} - set(d))' \
+	"[]"
+assert_json "$C" 'sorted({"file", "name", "security_version", "sha256", "signature", "version"} - set(d["package"]))' \
 	"[]"
 assert_json "$C" 'sorted(set().union(*[{"duration_ms", "error", "finished", "id", "on_error", "output", "plugin", "plugin_version", "rollback", "started", "status", "type"} - set(a) for a in d["actions"]]))' \
 	"[]"

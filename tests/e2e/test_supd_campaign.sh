@@ -51,7 +51,10 @@ assert_json "$L" '[(x["level"], x["thingKey"]) for x in d["logs"]]' \
 	'[[2, "gw1"], [2, "gw1"], [2, "gw1"]]'
 assert_json_contains "$L" 'd["logs"][0]["msg"]' "action 'conf' (file.install, plugin file"
 assert_json_contains "$L" 'd["logs"][1]["msg"]' "action 'hello' (exec.command, plugin exec"
-assert_json "$L" 'd["logs"][2]["msg"]' "package good 1.0 installed: 2 succeeded"
+assert_json "$L" 'd["logs"][2]["msg"]' \
+	"package good 1.0 installed: 2 succeeded$(signed_by signer-ec256)"
+assert_json_contains "$L" 'd["logs"][2]["msg"]' \
+	"; signed by 'CN=supkit test signer EC256' (key sha256 "
 # The same messages as in the audit file of sup install.
 assert_eq "$(jq_py "$L" '[[x["level"], x["msg"]] for x in d["logs"]]')" \
 	"$(python3 -c '

@@ -31,7 +31,8 @@ section "writable by others"
 chmod 0602 "$CONF"
 run "$SUPD" --config "$CONF" --once
 expect_exit 3 "supd"
-assert_stderr "$CONF: is writable by others (mode 0602): chmod 600 it"
+assert_stderr "configuration '$CONF' may be changed by other users (mode 0602, owner $(id -u))"
+assert_stderr "writable by its owner only"
 
 section "no token: readable is fine"
 grep -v '^app_token' "$CONF" >"$T/notoken.conf"

@@ -69,7 +69,10 @@ assert_json "$L" "$(acks_of rb-1)[0]['params']" \
 	'{"failed": 0, "file": "reboot.sup", "package": "reboot", "skipped": 0, "succeeded": 3, "version": "3.0"}'
 assert_content "$R/counter" $'before\nafter\n'
 assert_json "$C" '(d["job_id"], d["result"])' '["rb-1", "succeeded"]'
-assert_json "$L" 'd["logs"][-1]["msg"]' "package reboot 3.0 installed: 3 succeeded"
+assert_json "$L" 'd["logs"][-1]["msg"]' \
+	"package reboot 3.0 installed: 3 succeeded$(signed_by signer-ec256)"
+assert_json_contains "$L" 'd["logs"][-1]["msg"]' \
+	"; signed by 'CN=supkit test signer EC256' (key sha256 "
 assert_json "$L" '[u["fileName"] for u in d["uploads"]]' '["confirmation-gw1-rb-1.json"]'
 
 finish

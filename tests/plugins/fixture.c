@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sup/plugin.h>
@@ -340,6 +341,29 @@ static int fixture_hang_execute(const struct sup_host_api *host,
 	for (;;)
 		sleep(1);
 	return SUP_ERR;
+}
+
+/* --- fixture.slowcheck --------------------------------------------- */
+
+/* A preflight check that takes check_ms milliseconds: lets a test hold
+ * one install in preflight while another finishes. */
+static int fixture_slowcheck_check(const struct sup_host_api *host,
+				   struct sup_action_ctx *ctx)
+{
+	int64_t ms = 0;
+	struct timespec ts;
+
+	if (host->param_int(ctx, "check_ms", SUP_PARAM_REQUIRED, &ms) !=
+	    SUP_OK)
+		return SUP_ERR;
+	if (ms < 0 || ms > 60000)
+		return host->fail(ctx, 0, "check_ms %" PRId64 " is not 0..60000",
+				  ms);
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return SUP_OK;
 }
 
 /* --- fixture.checkfail --------------------------------------------- */
@@ -665,6 +689,7 @@ static const char *const fixture_params_params[] = {
 	"path", "string", "int", "bool", "strings", "strmap", "json", NULL
 };
 static const char *const fixture_config_params[] = { "path", "key", NULL };
+static const char *const fixture_slowcheck_params[] = { "check_ms", NULL };
 static const char *const fixture_rollback_params[] = { "path",
 						       "rollback_fail", NULL };
 
@@ -680,6 +705,8 @@ static const struct sup_action_ops fixture_actions[] = {
 	  .params = fixture_hang_params },
 	{ .type = "fixture.crashcheck", .check = fixture_crashcheck_check,
 	  .execute = fixture_ok_execute, .params = fixture_no_params },
+	{ .type = "fixture.slowcheck", .check = fixture_slowcheck_check,
+	  .execute = fixture_ok_execute, .params = fixture_slowcheck_params },
 	{ .type = "fixture.checkfail", .check = fixture_checkfail_check,
 	  .execute = fixture_ok_execute, .params = fixture_message_params },
 	{ .type = "fixture.write", .check = fixture_write_check,

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
 
 #include "config.h"
 #include "diag.h"
+#include "signature.h" /* enum sk_validity */
 #include "testutil.h"
 #include "util.h"
 
@@ -127,6 +129,66 @@ static int load_profile(const char *name, const char *text,
 	free(r);
 	return ret;
 }
+
+/* Regression: configuration decides what runs as root (sup.conf can turn
+ * allow_unsigned on, a profile names commands), so a sup.conf or profile
+ * another user can change, or a link, is refused, as the keyring is. */
+static void test_config_writable_by_others(void)
+{
+	static const mode_t bad[] = { 0664, 0646, 0666 };
+	char *r = new_root("config-perms");
+	char *conf = sk_asprintf("%s.conf", r), *want, *profile, *link;
+	struct sk_config c;
+	struct sk_diag d;
+
+	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, "[trust]\nallow_unsigned = true\n"),
+			      0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL_FATAL(chmod(conf, bad[i]), 0);
+		want = sk_asprintf("configuration '%s' may be changed by other users (mode %04o, owner %lu): it must be owned by root (or the user running sup) and writable by its owner only",
+				   conf, (unsigned)bad[i],
+				   (unsigned long)geteuid());
+		sk_diag_init(&d);
+		CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+		CU_ASSERT_FALSE(c.trust.allow_unsigned);
+		TU_ASSERT_DIAG(&d, want);
+		assert_all_setup(&d);
+		sk_config_release(&c);
+		sk_diag_release(&d);
+		free(want);
+	}
+	CU_ASSERT_EQUAL(chmod(conf, 0644), 0);
+	/* A symbolic link as the file is not followed. */
+	link = sk_asprintf("%s-link.conf", r);
+	CU_ASSERT_EQUAL_FATAL(symlink(conf, link), 0);
+	want = sk_asprintf("cannot read '%s': is a symbolic link", link);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_config_load(&c, link, r, NULL, &d), -1);
+	TU_ASSERT_DIAG(&d, want);
+	sk_config_release(&c);
+	sk_diag_release(&d);
+	free(want);
+	/* The product profile too. */
+	CU_ASSERT_EQUAL(load_profile("profile-perms",
+				     "[product]\nname = edge-gw\n", &c, &d,
+				     &profile), 0);
+	sk_config_release(&c);
+	sk_diag_release(&d);
+	CU_ASSERT_EQUAL_FATAL(chmod(profile, 0666), 0);
+	free(profile);
+	CU_ASSERT_EQUAL(load_profile("profile-perms",
+				     "[product]\nname = edge-gw\n", &c, &d,
+				     &profile), -1);
+	CU_ASSERT(d.count == 1 &&
+		  strstr(d.items[0].msg, "may be changed by other users"));
+	sk_config_release(&c);
+	sk_diag_release(&d);
+	free(profile);
+	free(link);
+	free(conf);
+	free(r);
+}
+
 
 /* A profile holding text is refused with exactly "PROFILE:line: what". */
 static void expect_profile_error(const char *name, const char *text,
@@ -918,6 +980,231 @@ static void test_long_line_numbers(void)
 	free(r);
 }
 
+/* --- [trust] (issue 7) -------------------------------------------------- */
+
+/* Load a main config holding text under a fresh root; expect success. */
+static void load_main(const char *name, const char *text, struct sk_config *c)
+{
+	char *r = new_root(name);
+	char *conf = sk_asprintf("%s.conf", r);
+	struct sk_diag d;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, text), 0);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_config_load(c, conf, r, NULL, &d), 0);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	sk_diag_release(&d);
+	free(conf);
+	free(r);
+}
+
+static void assert_trust_defaults(const struct sk_trust_config *t)
+{
+	CU_ASSERT_STRING_EQUAL(t->keyring, SUPKIT_SYSCONF_DIR "/keyring.pem");
+	CU_ASSERT_PTR_NULL(t->crl);
+	CU_ASSERT_FALSE(t->allow_unsigned);
+	CU_ASSERT_TRUE(t->allow_downgrade);
+	CU_ASSERT_FALSE(t->require_code_signing);
+	CU_ASSERT_EQUAL(t->validity, SK_VALIDITY_AUTO);
+}
+
+static void test_trust_defaults(void)
+{
+	char *r = new_root("trust-defaults");
+	struct sk_config c;
+	struct sk_diag d;
+
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
+	assert_trust_defaults(&c.trust);
+	sk_config_release(&c);
+	sk_diag_release(&d);
+	/* A config without [trust] keeps the defaults too. */
+	load_main("trust-none", "[paths]\nlogs_dir = /x\n", &c);
+	assert_trust_defaults(&c.trust);
+	sk_config_release(&c);
+	/* An empty [trust] section as well. */
+	load_main("trust-empty", "[trust]\n", &c);
+	assert_trust_defaults(&c.trust);
+	sk_config_release(&c);
+	free(r);
+}
+
+static void test_trust_keys(void)
+{
+	struct sk_config c;
+
+	load_main("trust-all",
+		  "[trust]\n"
+		  "keyring = /etc/supkit/release-keys.pem\n"
+		  "crl = /etc/supkit/revoked.pem\n"
+		  "allow_unsigned = true\n"
+		  "allow_downgrade = false\n"
+		  "require_code_signing = true\n"
+		  "validity = clock\n",
+		  &c);
+	CU_ASSERT_STRING_EQUAL(c.trust.keyring, "/etc/supkit/release-keys.pem");
+	CU_ASSERT_STRING_EQUAL(c.trust.crl, "/etc/supkit/revoked.pem");
+	CU_ASSERT_TRUE(c.trust.allow_unsigned);
+	CU_ASSERT_FALSE(c.trust.allow_downgrade);
+	CU_ASSERT_TRUE(c.trust.require_code_signing);
+	CU_ASSERT_EQUAL(c.trust.validity, SK_VALIDITY_CLOCK);
+	/* Nothing else changes. */
+	assert_defaults(&c);
+	sk_config_release(&c);
+
+	/* Each key alone. */
+	load_main("trust-keyring", "[trust]\nkeyring = /k.pem\n", &c);
+	CU_ASSERT_STRING_EQUAL(c.trust.keyring, "/k.pem");
+	CU_ASSERT_PTR_NULL(c.trust.crl);
+	sk_config_release(&c);
+	load_main("trust-crl", "[trust]\ncrl = /c.pem\n", &c);
+	CU_ASSERT_STRING_EQUAL(c.trust.crl, "/c.pem");
+	CU_ASSERT_STRING_EQUAL(c.trust.keyring,
+			       SUPKIT_SYSCONF_DIR "/keyring.pem");
+	sk_config_release(&c);
+	load_main("trust-unsigned", "[trust]\nallow_unsigned = true\n", &c);
+	CU_ASSERT_TRUE(c.trust.allow_unsigned);
+	CU_ASSERT_TRUE(c.trust.allow_downgrade);
+	sk_config_release(&c);
+	load_main("trust-unsigned-false", "[trust]\nallow_unsigned = false\n",
+		  &c);
+	CU_ASSERT_FALSE(c.trust.allow_unsigned);
+	sk_config_release(&c);
+	load_main("trust-downgrade", "[trust]\nallow_downgrade = false\n", &c);
+	CU_ASSERT_FALSE(c.trust.allow_downgrade);
+	CU_ASSERT_FALSE(c.trust.allow_unsigned);
+	sk_config_release(&c);
+	load_main("trust-downgrade-true", "[trust]\nallow_downgrade = true\n",
+		  &c);
+	CU_ASSERT_TRUE(c.trust.allow_downgrade);
+	sk_config_release(&c);
+	load_main("trust-eku", "[trust]\nrequire_code_signing = true\n", &c);
+	CU_ASSERT_TRUE(c.trust.require_code_signing);
+	sk_config_release(&c);
+	load_main("trust-auto", "[trust]\nvalidity = auto\n", &c);
+	CU_ASSERT_EQUAL(c.trust.validity, SK_VALIDITY_AUTO);
+	sk_config_release(&c);
+	load_main("trust-off", "[trust]\nvalidity = off\n", &c);
+	CU_ASSERT_EQUAL(c.trust.validity, SK_VALIDITY_OFF);
+	sk_config_release(&c);
+	/* Spaces around the value, and comments, as elsewhere. */
+	load_main("trust-spaces",
+		  "; release keys\n[trust]\n  allow_unsigned   =   true  \n"
+		  "# and\nvalidity=off\n",
+		  &c);
+	CU_ASSERT_TRUE(c.trust.allow_unsigned);
+	CU_ASSERT_EQUAL(c.trust.validity, SK_VALIDITY_OFF);
+	sk_config_release(&c);
+}
+
+static void test_trust_bad_boolean(void)
+{
+	static const char *const keys[] = { "allow_unsigned", "allow_downgrade",
+					    "require_code_signing" };
+	static const char *const bad[] = { "yes", "True", "TRUE", "1", "0",
+					   "on", "", "false!", "t" };
+
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char name[64], *text, *what;
+
+			snprintf(name, sizeof(name), "trust-bool-%zu-%zu", k, i);
+			text = sk_asprintf("[paths]\nlogs_dir = /x\n[trust]\n%s = %s\n",
+					   keys[k], bad[i]);
+			what = sk_asprintf("%s: '%s' is not true or false",
+					   keys[k], bad[i]);
+			expect_main_error(name, text, 4, what);
+			free(text);
+			free(what);
+		}
+	}
+}
+
+static void test_trust_bad_validity(void)
+{
+	static const char *const bad[] = { "sometimes", "AUTO", "Clock", "",
+					   "none", "0", "auto,clock" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char name[64], *text, *what;
+
+		snprintf(name, sizeof(name), "trust-validity-%zu", i);
+		text = sk_asprintf("[trust]\n\nvalidity = %s\n", bad[i]);
+		what = sk_asprintf("validity: '%s' is not auto, clock or off",
+				   bad[i]);
+		expect_main_error(name, text, 3, what);
+		free(text);
+		free(what);
+	}
+}
+
+static void test_trust_unknown_key(void)
+{
+	expect_main_error("trust-unknown", "[trust]\nkeyrings = /k.pem\n", 2,
+			  "unknown key 'keyrings' in section [trust]");
+	expect_main_error("trust-unknown-2",
+			  "[trust]\nallow_unsigned = false\nverify = no\n", 3,
+			  "unknown key 'verify' in section [trust]");
+	/* A [trust] key in another section. */
+	expect_main_error("trust-wrong-section",
+			  "[paths]\nallow_unsigned = true\n", 2,
+			  "unknown key 'allow_unsigned' in section [paths]");
+}
+
+static void test_trust_bad_paths(void)
+{
+	expect_main_error("trust-relative-keyring",
+			  "[trust]\nkeyring = etc/keyring.pem\n", 2,
+			  "keyring: not an absolute path");
+	expect_main_error("trust-dot-keyring",
+			  "[trust]\nkeyring = ./keyring.pem\n", 2,
+			  "keyring: not an absolute path");
+	expect_main_error("trust-empty-keyring", "[trust]\nkeyring =\n", 2,
+			  "keyring: not an absolute path");
+	expect_main_error("trust-dotdot-keyring",
+			  "[trust]\nkeyring = /etc/../keyring.pem\n", 2,
+			  "keyring: '..' components are not allowed");
+	expect_main_error("trust-relative-crl", "[trust]\ncrl = crl.pem\n", 2,
+			  "crl: not an absolute path");
+	expect_main_error("trust-dotdot-crl",
+			  "[trust]\ncrl = /etc/supkit/../../crl.pem\n", 2,
+			  "crl: '..' components are not allowed");
+}
+
+/* Every [trust] problem of a file is reported, each at its line. */
+static void test_trust_several_problems(void)
+{
+	char *r = new_root("trust-several");
+	char *conf = sk_asprintf("%s.conf", r);
+	struct sk_config c;
+	struct sk_diag d;
+	char *w1, *w2, *w3;
+
+	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf,
+		"[trust]\n"
+		"keyring = keyring.pem\n"
+		"allow_unsigned = maybe\n"
+		"validity = auto\n"
+		"validity = later\n"),
+		0);
+	w1 = at(conf, 2, "keyring: not an absolute path");
+	w2 = at(conf, 3, "allow_unsigned: 'maybe' is not true or false");
+	w3 = at(conf, 5, "validity: 'later' is not auto, clock or off");
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	TU_ASSERT_DIAG(&d, w1, w2, w3);
+	assert_all_setup(&d);
+	sk_config_release(&c);
+	sk_diag_release(&d);
+	free(w1);
+	free(w2);
+	free(w3);
+	free(conf);
+	free(r);
+}
+
 int main(void)
 {
 	static const struct {
@@ -940,6 +1227,7 @@ int main(void)
 		{ "default sup.conf needs the profile",
 		  test_default_config_needs_profile },
 		{ "--config file missing", test_config_missing },
+	{ "config writable by others", test_config_writable_by_others },
 		{ "profile missing", test_missing_profile },
 		{ "profile missing, --product", test_missing_profile_override },
 		{ "config without a product", test_config_without_product },
@@ -960,6 +1248,13 @@ int main(void)
 		{ "comments and whitespace", test_syntax_details },
 		{ "long comment line", test_long_comment },
 		{ "line numbers after a long line", test_long_line_numbers },
+		{ "[trust] defaults", test_trust_defaults },
+		{ "[trust] keys", test_trust_keys },
+		{ "[trust] bad booleans", test_trust_bad_boolean },
+		{ "[trust] bad validity", test_trust_bad_validity },
+		{ "[trust] unknown keys", test_trust_unknown_key },
+		{ "[trust] bad paths", test_trust_bad_paths },
+		{ "[trust] several problems", test_trust_several_problems },
 	};
 	CU_pSuite suite;
 

@@ -153,7 +153,8 @@ static void test_good_loads(void)
 {
 	static const char *const types[] = {
 		"fixture.ok", "fixture.fail", "fixture.crash",
-		"fixture.hang", "fixture.crashcheck", "fixture.checkfail",
+		"fixture.hang", "fixture.crashcheck", "fixture.slowcheck",
+		"fixture.checkfail",
 		"fixture.write", "fixture.payload", "fixture.params",
 		"fixture.config", "fixture.rollback",
 	};
@@ -257,7 +258,7 @@ static void test_same_file_twice(void)
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
 	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
-	CU_ASSERT_EQUAL(r.n_types, 11);
+	CU_ASSERT_EQUAL(r.n_types, 12);
 	sk_registry_release(&r);
 	sk_diag_release(&d);
 	free(msg);

@@ -994,6 +994,179 @@ static void test_limits_default(void)
 	CU_ASSERT_EQUAL(lim.max_timeout_s, 86400);
 }
 
+/* --- strict JSON (issue 7): what json-c takes and a signed manifest must
+ * not hold --- */
+
+/* HEAD + before + bad + after must fail with exactly "manifest.json: not
+ * strict JSON: at byte N: what", N = the offset of bad plus delta. */
+static void expect_strict_at(const char *before, const char *bad,
+			     const char *after, size_t delta,
+			     const char *what, unsigned int line)
+{
+	char *text, *msg;
+	size_t at = strlen(HEAD) + strlen(before) + delta;
+
+	if (asprintf(&text, HEAD "%s%s%s", before, bad, after) < 0 ||
+	    asprintf(&msg, "manifest.json: not strict JSON: at byte %zu: %s",
+		     at, what) < 0)
+		abort();
+	expect_one(text, msg, line);
+	free(msg);
+	free(text);
+}
+#define STRICT_AT(before, bad, after, delta, what)                           \
+	expect_strict_at((before), (bad), (after), (delta), (what), __LINE__)
+/* The rest of a valid manifest after HEAD. */
+#define REST PAY_FW "\"actions\":[" ACT_FW "]}"
+
+static void test_strict_lexical(void)
+{
+	/* A single-quoted key: json-c takes it, the strict check does not
+	 * (a single-quoted value json-c refuses itself, below). */
+	STRICT_AT("", "'x-a'", ":1," REST, 0, "single-quoted string");
+	STRICT_AT("\"x-a\":", "NaN", "," REST, 0,
+		  "bare word 'NaN', only true, false and null are allowed");
+	STRICT_AT("\"x-a\":", "Infinity", "," REST, 0,
+		  "bare word 'Infinity', only true, false and null are allowed");
+	STRICT_AT("\"x-a\":", "-Infinity", "," REST, 0,
+		  "'-Infinity' is not a number");
+	/* A raw tab inside a string: at the tab. */
+	STRICT_AT("\"x-a\":", "\"a\tb\"", "," REST, 2,
+		  "raw control character 0x09 in string");
+	STRICT_AT("\"x-a\":", "1.", "," REST, 0,
+		  "invalid number '1.': digit expected after '.'");
+	/* A lone high surrogate: at its backslash. */
+	STRICT_AT("\"x-a\":", "\"\\ud800\"", "," REST, 1,
+		  "high surrogate \\ud800 not followed by a low surrogate");
+	/* In values the installer reads, and in keys. */
+	STRICT_AT("\"x-a\":1," PAY_FW "\"actions\":[{\"id\":\"a\",\"type\":"
+		  "\"x.y\",\"params\":{\"n\":",
+		  "NaN", "}}]}", 0,
+		  "bare word 'NaN', only true, false and null are allowed");
+	/* A single-quoted value: json-c refuses it itself. */
+	{
+		char *text, *msg;
+
+		if (asprintf(&text, HEAD "\"x-a\":'q'," REST) < 0 ||
+		    asprintf(&msg, "manifest.json: invalid JSON at byte %zu: unexpected character",
+			     strlen(HEAD) + 6) < 0)
+			abort();
+		EXPECT_ONE(text, msg);
+		free(text);
+		free(msg);
+	}
+	STRICT_AT("\"x-a\":[1,", "Infinity", "]," REST, 0,
+		  "bare word 'Infinity', only true, false and null are allowed");
+	STRICT_AT("\"description\":", "\"a\tb\"", "," REST, 2,
+		  "raw control character 0x09 in string");
+}
+
+static void test_strict_duplicates(void)
+{
+	/* At the top level, an unknown key or a known one. */
+	EXPECT_ONE(HEAD "\"x-a\":1,\"x-a\":2," REST,
+		   "manifest.json: not strict JSON: (top level): duplicate key 'x-a'");
+	EXPECT_ONE(HEAD "\"sup_format\":1," REST,
+		   "manifest.json: not strict JSON: (top level): duplicate key 'sup_format'");
+	/* Equal once decoded. */
+	EXPECT_ONE(HEAD "\"x-a\":1,\"x\\u002da\":1," REST,
+		   "manifest.json: not strict JSON: (top level): duplicate key 'x-a'");
+	/* Inside actions[0].params, and deeper. */
+	EXPECT_ONE(DOC_ACTS("{\"id\":\"a\",\"type\":\"x.y\",\"params\":"
+			    "{\"path\":\"/a\",\"path\":\"/b\"}}"),
+		   "manifest.json: not strict JSON: actions[0].params: duplicate key 'path'");
+	EXPECT_ONE(DOC_ACTS(ACT_FW ",{\"id\":\"b\",\"type\":\"x.y\",\"params\":"
+				   "{\"o\":{\"k\":1,\"k\":1}}}"),
+		   "manifest.json: not strict JSON: actions[1].params.o: duplicate key 'k'");
+	EXPECT_ONE(DOC_ACTS("{\"id\":\"a\",\"type\":\"x.y\",\"params\":"
+			    "{\"l\":[{},{\"k\":1,\"k\":2}]}}"),
+		   "manifest.json: not strict JSON: actions[0].params.l[1]: duplicate key 'k'");
+	/* The keys that decide what runs: an action's fields, a payload's
+	 * digest, the payload table, the package. */
+	EXPECT_ONE(DOC_ACTS("{\"id\":\"a\",\"type\":\"x.y\",\"type\":\"exec.command\"}"),
+		   "manifest.json: not strict JSON: actions[0]: duplicate key 'type'");
+	EXPECT_ONE(HEAD "\"payloads\":{\"fw.bin\":{\"size\":3,\"sha256\":\"" H64
+			"\",\"sha256\":\"" H64 "\"}},\"actions\":[" ACT_FW "]}",
+		   "manifest.json: not strict JSON: payloads.fw.bin: duplicate key 'sha256'");
+	EXPECT_ONE(HEAD "\"payloads\":{\"fw.bin\":{\"size\":3,\"sha256\":\"" H64
+			"\"},\"fw.bin\":{\"size\":3,\"sha256\":\"" H64
+			"\"}},\"actions\":[" ACT_FW "]}",
+		   "manifest.json: not strict JSON: payloads: duplicate key 'fw.bin'");
+	EXPECT_ONE("{\"sup_format\":1,\"package\":{\"name\":\"p\",\"version\":"
+		   "\"1\",\"version\":\"2\"}," REST,
+		   "manifest.json: not strict JSON: package: duplicate key 'version'");
+	/* Same key in different objects is fine. */
+	EXPECT_OK(DOC_ACTS("{\"id\":\"a\",\"type\":\"x.y\",\"payloads\":"
+			   "[\"fw.bin\"],\"params\":{\"id\":1,\"o\":{\"id\":2},\"l\":[{\"id\":3},"
+			   "{\"id\":4}]}}"));
+}
+
+/* package.security_version (issue 7): an integer from 0 to 2^53 - 1. */
+static void security_version_is(const char *v, unsigned long long want,
+				unsigned int line)
+{
+	struct sk_manifest m;
+	struct sk_diag d;
+	char *text;
+	int ret;
+
+	if (asprintf(&text, "{\"sup_format\":1,\"package\":{\"name\":\"p\","
+			    "\"version\":\"1\"%s%s}," REST,
+		     v ? ",\"security_version\":" : "", v ? v : "") < 0)
+		abort();
+	ret = parse(text, &m, &d);
+	CU_assertImplementation(ret == 0, line, "parse succeeds", __FILE__, "",
+				CU_FALSE);
+	tu_assert_diag(&d, (const char *const[]){ NULL }, __FILE__, line);
+	CU_assertImplementation(m.security_version == want, line,
+				"security_version", __FILE__, "", CU_FALSE);
+	done(&m, &d);
+	free(text);
+}
+#define SV_IS(v, want) security_version_is((v), (want), __LINE__)
+
+static void security_version_bad(const char *v, unsigned int line)
+{
+	char *text;
+
+	if (asprintf(&text, "{\"sup_format\":1,\"package\":{\"name\":\"p\","
+			    "\"version\":\"1\",\"security_version\":%s}," REST,
+		     v) < 0)
+		abort();
+	expect_one(text,
+		   "manifest.json: package.security_version: must be an integer from 0 to 9007199254740991",
+		   line);
+	free(text);
+}
+#define SV_BAD(v) security_version_bad((v), __LINE__)
+
+static void test_security_version(void)
+{
+	SV_IS(NULL, 0);
+	SV_IS("0", 0);
+	SV_IS("7", 7);
+	SV_IS("9007199254740991", 9007199254740991ULL);
+	SV_BAD("-1");
+	SV_BAD("1.5");
+	SV_BAD("7.0");
+	SV_BAD("1e3");
+	SV_BAD("\"7\"");
+	SV_BAD("null");
+	SV_BAD("true");
+	SV_BAD("[7]");
+	SV_BAD("9007199254740992");
+	SV_BAD("9223372036854775807");
+	SV_BAD("18446744073709551615");
+	SV_BAD("-9223372036854775808");
+}
+
+static CU_TestInfo signing_tests[] = {
+	{ "strict JSON: lexical", test_strict_lexical },
+	{ "strict JSON: duplicate keys", test_strict_duplicates },
+	{ "security_version", test_security_version },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo valid_tests[] = {
 	{ "minimal", test_minimal },
 	{ "full", test_full },
@@ -1041,6 +1214,8 @@ static CU_SuiteInfo suites[] = {
 	{ "manifest invalid", NULL, NULL, NULL, NULL, invalid_tests },
 	{ "manifest limits", NULL, NULL, NULL, NULL, limit_tests },
 	{ "manifest misc", NULL, NULL, NULL, NULL, other_tests },
+	{ "manifest strict and security_version", NULL, NULL, NULL, NULL,
+	  signing_tests },
 	CU_SUITE_INFO_NULL,
 };
 

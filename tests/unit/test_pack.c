@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -15,9 +16,14 @@
 
 #include "diag.h"
 #include "hash.h"
+#include "keyring.h"
 #include "manifest.h"
 #include "pack.h"
+#include "signature.h"
+#include "supfile.h"
 #include "testutil.h"
+#include "trust.h"
+#include "util.h"
 
 #define SHA_FIRMWARE \
 	"179c23f41ee27a7474df0662f97023168ddcf837989573fcddd5941adca62a68"
@@ -781,6 +787,278 @@ static void test_pack_no_payloads(void)
 	free(dir);
 }
 
+/* --- signing while packing (issue 7) ---------------------------------- */
+
+/* PKI/name, malloc'd; the test PKI comes from CTest ($SUP_TEST_PKI). */
+static char *pki_path(const char *name)
+{
+	const char *pki = getenv("SUP_TEST_PKI");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pki);
+	return tu_path(pki, name);
+}
+
+/* The PKI signer name (with chain.pem when chain), or a key/cert pair
+ * given as paths. */
+static struct sk_signer *signer_paths(const char *key, const char *cert,
+				      const char *chain)
+{
+	struct sk_signer *s;
+	struct sk_diag d;
+
+	sk_diag_init(&d);
+	s = sk_signer_load(key, cert, chain, false, &d);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	sk_diag_release(&d);
+	return s;
+}
+
+static struct sk_signer *signer(const char *name, bool chain)
+{
+	char *key = sk_asprintf("%s.key", name), *cert = sk_asprintf("%s.pem", name);
+	char *k = pki_path(key), *c = pki_path(cert);
+	char *ch = chain ? pki_path("chain.pem") : NULL;
+	struct sk_signer *s = signer_paths(k, c, ch);
+
+	free(key);
+	free(cert);
+	free(k);
+	free(c);
+	free(ch);
+	return s;
+}
+
+static int pack_signed(const char *dir, const char *out,
+		       const struct sk_signer *s, struct sk_diag *d)
+{
+	char *m = tu_path(dir, "manifest.json");
+	struct sk_pack_opts o = {
+		.manifest_path = m,
+		.payload_dir = pdir,
+		.output = out,
+		.limits = NULL,
+		.signer = s,
+	};
+	int ret;
+
+	sk_diag_init(d);
+	ret = sk_pack(&o, d);
+	free(m);
+	return ret;
+}
+
+/* A trust policy of the PKI keyring name, made by hand. */
+static void trust_of(struct sk_trust *t, const char *name)
+{
+	char *k = pki_path(name);
+	struct sk_diag d;
+
+	memset(t, 0, sizeof(*t));
+	sk_diag_init(&d);
+	t->keyring = sk_keyring_load(k, NULL, &d);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->keyring);
+	sk_diag_release(&d);
+	t->params.validity = SK_VALIDITY_AUTO;
+	t->params.clock = time(NULL);
+	t->params.floor = (time_t)SUPKIT_BUILD_EPOCH;
+	free(k);
+}
+
+static void test_pack_signed(void)
+{
+	char *dir = workdir("signed", manifest_text);
+	char *out = tu_path(dir, "signed.sup");
+	char *plain = tu_path(dir, "plain.sup");
+	struct sk_signer *s = signer("signer-ec256", true);
+	struct sk_verify_params p = {
+		.validity = SK_VALIDITY_AUTO,
+		.clock = time(NULL),
+		.floor = (time_t)SUPKIT_BUILD_EPOCH,
+	};
+	struct entry e[8], u[8];
+	struct sk_sig_result r;
+	struct sk_supfile f;
+	struct sk_trust t;
+	struct sk_diag d;
+	int n, nu;
+
+	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, out, s, &d), 0);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	sk_diag_release(&d);
+	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, plain, &d), 0);
+	sk_diag_release(&d);
+	/* The output, nothing else (no temp file left). */
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 3);
+
+	n = read_sup(out, e, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(e[0].name, "manifest.json");
+	CU_ASSERT_STRING_EQUAL(e[1].name, "manifest.sig");
+	CU_ASSERT_STRING_EQUAL(e[2].name, "sub/cfg.txt");
+	CU_ASSERT_STRING_EQUAL(e[3].name, "fw.bin");
+	CU_ASSERT_STRING_EQUAL(e[4].name, "big.bin");
+	for (int i = 0; i < n; i++)
+		assert_header(&e[i], 0);
+	/* The manifest is the one an unsigned pack writes. */
+	nu = read_sup(plain, u, 8);
+	CU_ASSERT_EQUAL_FATAL(nu, 4);
+	CU_ASSERT_EQUAL_FATAL(e[0].size, u[0].size);
+	CU_ASSERT(memcmp(e[0].data, u[0].data, e[0].size) == 0);
+	CU_ASSERT(e[1].size > 0 && e[1].size <= SK_SIGNATURE_MAX_BYTES);
+
+	/* The signature is over manifest.json, by the signer. */
+	trust_of(&t, "keyring.pem");
+	CU_ASSERT_EQUAL(sk_signature_verify(t.keyring, e[0].data, e[0].size,
+					    e[1].data, e[1].size, &p, &r),
+			0);
+	CU_ASSERT_EQUAL(r.status, SK_SIG_OK);
+	CU_ASSERT_STRING_EQUAL(r.signer.subject, "CN=supkit test signer EC256");
+	sk_sig_result_release(&r);
+
+	/* The reader takes it as a trusted, verified package. */
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, &d), 0);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	CU_ASSERT_TRUE(f.has_signature);
+	CU_ASSERT_TRUE(f.trusted);
+	CU_ASSERT_TRUE(f.verified);
+	CU_ASSERT_EQUAL(f.sig_result.status, SK_SIG_OK);
+	sk_supfile_close(&f);
+	sk_diag_release(&d);
+	/* Not by a keyring of other anchors. */
+	sk_keyring_free(t.keyring);
+	trust_of(&t, "keyring-both.pem");
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, &d), -1);
+	CU_ASSERT_EQUAL(d.count, 1);
+	CU_ASSERT_FALSE(f.verified);
+	CU_ASSERT_EQUAL(f.sig_result.status, SK_SIG_UNTRUSTED);
+	sk_supfile_close(&f);
+	sk_diag_release(&d);
+	sk_keyring_free(t.keyring);
+
+	free_entries(e, n);
+	free_entries(u, nu);
+	sk_signer_free(s);
+	free(plain);
+	free(out);
+	free(dir);
+}
+
+/* With RSA PKCS#1 v1.5 and SOURCE_DATE_EPOCH, a signed pack is
+ * byte-identical; the signing time is SOURCE_DATE_EPOCH (clamped up to
+ * the certificate's notBefore). */
+static void test_pack_signed_deterministic(void)
+{
+	char *dir = workdir("signed-det", manifest_text);
+	char *a = tu_path(dir, "a.sup"), *b = tu_path(dir, "b.sup");
+	struct sk_signer *s = signer("signer-rsa", true);
+	time_t nb = sk_signer_cert(s)->not_before;
+	char *da, *db, sde[32];
+	size_t la, lb;
+	struct entry e[8];
+	struct sk_sig_result r;
+	struct sk_diag d;
+	int n;
+
+	snprintf(sde, sizeof(sde), "%lld", (long long)nb + 86400);
+	setenv("SOURCE_DATE_EPOCH", sde, 1);
+	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, a, s, &d), 0);
+	sk_diag_release(&d);
+	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, b, s, &d), 0);
+	sk_diag_release(&d);
+	da = tu_read_file(a, &la);
+	db = tu_read_file(b, &lb);
+	CU_ASSERT_FATAL(da && db);
+	CU_ASSERT_EQUAL(la, lb);
+	CU_ASSERT(la == lb && memcmp(da, db, la) == 0);
+	n = read_sup(a, e, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	assert_header(&e[1], (long long)nb + 86400);
+	CU_ASSERT_EQUAL(sk_signature_describe(e[1].data, e[1].size, &r), 0);
+	CU_ASSERT_EQUAL(r.signing_time, nb + 86400);
+	sk_sig_result_release(&r);
+	free_entries(e, n);
+	free(da);
+	free(db);
+
+	/* SOURCE_DATE_EPOCH before notBefore: notBefore. */
+	setenv("SOURCE_DATE_EPOCH", "0", 1);
+	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, a, s, &d), 0);
+	sk_diag_release(&d);
+	n = read_sup(a, e, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	assert_header(&e[1], 0);
+	CU_ASSERT_EQUAL(sk_signature_describe(e[1].data, e[1].size, &r), 0);
+	CU_ASSERT_EQUAL(r.signing_time, nb);
+	sk_sig_result_release(&r);
+	free_entries(e, n);
+	unsetenv("SOURCE_DATE_EPOCH");
+
+	sk_signer_free(s);
+	free(a);
+	free(b);
+	free(dir);
+}
+
+/* A signature that cannot be made (a chain making it larger than
+ * manifest.sig may be): no output, no temp file, an old output kept. */
+static void test_pack_sign_failure(void)
+{
+	char *dir = workdir("sign-fail", manifest_text);
+	char *out = tu_path(dir, "out.sup"), *old = tu_path(dir, "old.sup");
+	char *fat_key = tu_path(dir, "fat.key"), *fat = tu_path(dir, "fat.pem");
+	char *key = pki_path("signer-ec256.key");
+	char *cert = pki_path("signer-ec256.pem");
+	char *cmd, *got;
+	struct sk_signer *s;
+	struct sk_diag d;
+	const char *prefix;
+
+	/* One certificate of 70 kB: its nsComment. */
+	cmd = sk_asprintf("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s' -out '%s' -days 2 -subj /CN=fat -addext \"nsComment=$(head -c 70000 /dev/zero | tr '\\0' a)\" >/dev/null 2>&1",
+			  fat_key, fat);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	free(cmd);
+	unlink(fat_key);
+	s = signer_paths(key, cert, fat);
+
+	CU_ASSERT_EQUAL(pack_signed(dir, out, s, &d), -1);
+	CU_ASSERT_EQUAL_FATAL(d.count, 1);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_SETUP);
+	cmd = sk_asprintf("cannot sign '%s': signature of ", out);
+	CU_ASSERT_NSTRING_EQUAL(d.items[0].msg, cmd, strlen(cmd));
+	prefix = " bytes exceeds the 65536-byte limit (too many chain certificates?)";
+	CU_ASSERT(strlen(d.items[0].msg) > strlen(prefix) &&
+		  strcmp(d.items[0].msg + strlen(d.items[0].msg) -
+				 strlen(prefix),
+			 prefix) == 0);
+	free(cmd);
+	sk_diag_release(&d);
+	CU_ASSERT_FALSE(tu_exists(out));
+	/* manifest.json and fat.pem only. */
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 2);
+
+	CU_ASSERT_EQUAL_FATAL(tu_write_str(old, "old"), 0);
+	CU_ASSERT_EQUAL(pack_signed(dir, old, s, &d), -1);
+	sk_diag_release(&d);
+	got = tu_read_file(old, NULL);
+	CU_ASSERT_STRING_EQUAL(got, "old");
+	CU_ASSERT_EQUAL(tu_count_entries(dir), 3);
+	free(got);
+
+	sk_signer_free(s);
+	free(key);
+	free(cert);
+	free(fat);
+	free(fat_key);
+	free(old);
+	free(out);
+	free(dir);
+}
+
 static CU_TestInfo pack_tests[] = {
 	{ "layout", test_pack_layout },
 	{ "ustar", test_pack_ustar },
@@ -795,6 +1073,9 @@ static CU_TestInfo pack_tests[] = {
 	{ "old output kept", test_pack_keeps_old_output },
 	{ "revalidates", test_pack_revalidates },
 	{ "no payloads", test_pack_no_payloads },
+	{ "signed", test_pack_signed },
+	{ "signed, deterministic", test_pack_signed_deterministic },
+	{ "signing failure", test_pack_sign_failure },
 	CU_TEST_INFO_NULL,
 };
 

@@ -225,6 +225,11 @@ static char *sup_path(const char *name)
 	expect_bad((path), (manifest_ok),                                    \
 		   (const char *const[]){ __VA_ARGS__, NULL })
 
+/* Flags of sk_supfile_open() in expect_bad() and expect_good(): the
+ * placement tests below carry signature bytes that are not signatures,
+ * and look at where they are, not at what they hold (SK_SUPFILE_NO_SIG). */
+static unsigned int open_flags;
+
 static void expect_bad(const char *path, bool manifest_ok,
 		       const char *const *msgs)
 {
@@ -241,7 +246,8 @@ static void expect_bad(const char *path, bool manifest_ok,
 		CU_ASSERT_PTR_NOT_NULL_FATAL(want[i]);
 	}
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL, 0, &d), -1);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
+					open_flags, &d), -1);
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_EQUAL(f.manifest_ok, manifest_ok);
 	CU_ASSERT_STRING_EQUAL(f.sha256, "");
@@ -263,7 +269,8 @@ static void expect_good(const char *path, struct sk_supfile *f)
 	struct stat st;
 
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL_FATAL(sk_supfile_open(f, path, &lim_default, NULL, 0, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(sk_supfile_open(f, path, &lim_default, NULL,
+					      open_flags, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f->verified);
 	CU_ASSERT_TRUE(f->manifest_ok);
@@ -293,6 +300,29 @@ static char *good_ab(const char *name, enum filter flt)
 }
 
 /* --- sound packages --------------------------------------------------- */
+
+/* Regression: bytes after a plain archive's end were ignored, though other
+ * tar readers take them for more entries; zero padding is fine. */
+static void test_data_after_end(void)
+{
+	char *path = good_ab("after-end.sup", F_NONE);
+	static const char zeros[4096];
+	struct sk_supfile f;
+	FILE *fp;
+
+	fp = fopen(path, "ab");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	CU_ASSERT_EQUAL(fwrite(zeros, 1, sizeof(zeros), fp), sizeof(zeros));
+	fclose(fp);
+	expect_good(path, &f);
+	sk_supfile_close(&f);
+	fp = fopen(path, "ab");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	CU_ASSERT_EQUAL(fwrite("x", 1, 1, fp), 1);
+	fclose(fp);
+	EXPECT_BAD(path, true, "data after the end of the archive");
+	free(path);
+}
 
 static void good_with(const char *name, enum filter flt)
 {
@@ -376,10 +406,27 @@ static void test_signature_second(void)
 	};
 	struct sk_supfile f;
 
+	struct sk_diag d;
+
 	write_sup(path, F_NONE, e, 4);
+	open_flags = SK_SUPFILE_NO_SIG;
 	expect_good(path, &f);
+	open_flags = 0;
 	CU_ASSERT_TRUE(f.has_signature);
+	CU_ASSERT_EQUAL(f.sig_len, 15);
 	sk_supfile_close(&f);
+	/* Looked at, bytes that are not a signature make the package
+	 * malformed: nothing after them is parsed. */
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL, 0, &d),
+			-1);
+	CU_ASSERT_FALSE(f.manifest_ok);
+	CU_ASSERT_EQUAL(d.count, 1);
+	if (d.count)
+		CU_ASSERT_PTR_NOT_NULL(strstr(d.items[0].msg,
+					      "signature is not a DER CMS structure"));
+	sk_supfile_close(&f);
+	sk_diag_release(&d);
 	free(m);
 	free(path);
 }
@@ -407,6 +454,20 @@ static void test_cannot_open(void)
 	sk_diag_release(&d);
 	free(want);
 	free(want_dir);
+	free(path);
+	/* Regression: a FIFO is refused at once; it blocked the open (and
+	 * with it inspect, install and a resume at boot). */
+	path = sup_path("fifo.sup");
+	want = sk_asprintf("'%s' is not a regular file", path);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	sk_diag_init(&d);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL, 0, &d),
+			-1);
+	TU_ASSERT_DIAG(&d, want);
+	sk_supfile_close(&f);
+	sk_diag_release(&d);
+	unlink(path);
+	free(want);
 	free(path);
 }
 
@@ -763,6 +824,7 @@ static void test_signature_elsewhere(void)
 	struct sk_supfile f;
 	struct sk_diag d;
 
+	open_flags = SK_SUPFILE_NO_SIG;
 	write_sup(path, F_NONE, third, 4);
 	EXPECT_BAD(path, true,
 		   "manifest.sig is archive entry 3; it may only be entry 2");
@@ -777,6 +839,7 @@ static void test_signature_elsewhere(void)
 	write_sup(path, F_NONE, twice, 5);
 	EXPECT_BAD(path, true,
 		   "manifest.sig is archive entry 3; it may only be entry 2");
+	open_flags = 0;
 	free(m);
 	free(path);
 }
@@ -802,6 +865,7 @@ static void test_signature_too_big(void)
 	struct sk_supfile f;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sig);
+	open_flags = SK_SUPFILE_NO_SIG;
 	write_sup(path, F_NONE, e, 4);
 	/* Nothing after a signature that is not one is read. */
 	EXPECT_BAD(path, false,
@@ -816,6 +880,7 @@ static void test_signature_too_big(void)
 	expect_good(path, &f);
 	CU_ASSERT_TRUE(f.has_signature);
 	sk_supfile_close(&f);
+	open_flags = 0;
 	free(sig);
 	free(m);
 	free(path);
@@ -1262,6 +1327,7 @@ int main(void)
 		{ "manifest.sig too big", test_signature_too_big },
 		{ "several problems", test_several_problems },
 		{ "truncated file", test_truncated },
+		{ "data after the end", test_data_after_end },
 		{ "payload streams", test_stream },
 		{ "payload streams, compressed", test_stream_compressed },
 		{ "payload not available", test_stream_not_available },
