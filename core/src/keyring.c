@@ -27,52 +27,43 @@ struct sk_keyring {
 	size_t n_crls;
 };
 
-/* The whole file in a memory BIO; NULL with d filled. */
-static BIO *slurp(const char *what, const char *path, struct sk_diag *d)
+struct bio_st *sk_pem_read_fd(int fd, const char *what, const char *path,
+			     struct sk_diag *d)
 {
-	char *buf = malloc(SK_KEYRING_MAX_BYTES + 1);
-	size_t got = 0;
+	char *buf = NULL;
+	size_t len = 0;
 	BIO *b = NULL;
-	int fd = sk_trusted_open(what, path, SK_KEYRING_MAX_BYTES, d);
+	int r = sk_read_all(fd, SK_KEYRING_MAX_BYTES, &buf, &len);
 
-	if (fd < 0 || !buf) {
-		if (fd >= 0)
-			sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + got, SK_KEYRING_MAX_BYTES + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sk_diag_add(d, SK_DIAG_SETUP, "%s '%s': %s", what, path,
-				    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > SK_KEYRING_MAX_BYTES) {
-			sk_diag_add(d, SK_DIAG_SETUP,
-				    "%s '%s' is larger than %d bytes", what,
-				    path, SK_KEYRING_MAX_BYTES);
-			goto out;
-		}
-	}
+	close(fd);
+	if (r == -EFBIG)
+		sk_diag_add(d, SK_DIAG_SETUP, "%s '%s' is larger than %d bytes",
+			    what, path, SK_KEYRING_MAX_BYTES);
+	else if (r == -ENOMEM)
+		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+	else if (r)
+		sk_diag_add(d, SK_DIAG_SETUP, "%s '%s': %s", what, path,
+			    strerror(-r));
+	if (r)
+		return NULL;
 	b = BIO_new(BIO_s_mem());
-	if (!b || BIO_write(b, buf, (int)got) != (int)got) {
+	if (!b || BIO_write(b, buf, (int)len) != (int)len) {
 		BIO_free(b);
 		b = NULL;
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 	}
-out:
-	if (fd >= 0)
-		close(fd);
-	if (buf)
-		OPENSSL_cleanse(buf, got);
+	/* It may hold a private key (sup pack --key). */
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return b;
+}
+
+/* The trust file path in a memory BIO; NULL with d filled. */
+static BIO *slurp(const char *what, const char *path, struct sk_diag *d)
+{
+	int fd = sk_trusted_open(what, path, SK_KEYRING_MAX_BYTES, d);
+
+	return fd < 0 ? NULL : sk_pem_read_fd(fd, what, path, d);
 }
 
 /* One DER certificate as an anchor; 0 or -1. */

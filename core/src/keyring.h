@@ -44,6 +44,12 @@ const struct sk_cert_info *sk_keyring_anchor(const struct sk_keyring *k,
 					     size_t i);
 size_t sk_keyring_crl_count(const struct sk_keyring *k);
 
+/* The rest of fd (a PEM file: at most SK_KEYRING_MAX_BYTES) in a memory
+ * BIO; fd is closed. what and path name it in problems (d). The bytes
+ * read are wiped from memory but the BIO's. NULL on failure. */
+struct bio_st *sk_pem_read_fd(int fd, const char *what, const char *path,
+			      struct sk_diag *d);
+
 /* For signature.c: the X509_STORE holding anchors and CRLs, and whether
  * CRLs were loaded (borrowed). */
 struct x509_store_st *sk_keyring_store(const struct sk_keyring *k);

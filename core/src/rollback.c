@@ -70,8 +70,6 @@ static int read_text(const char *path, char **text, size_t *len,
 		     const char **why)
 {
 	struct stat st;
-	size_t got = 0;
-	char *buf = NULL;
 	int fd, r;
 
 	*text = NULL;
@@ -93,33 +91,14 @@ static int read_text(const char *path, char **text, size_t *len,
 		*why = SK_INSTALLED_NAME " is larger than 4 MiB";
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
+	r = sk_read_all(fd, SK_INSTALLED_MAX_BYTES, text, len);
+	if (r == -EFBIG) {
+		r = -EINVAL; /* it grew meanwhile */
+		*why = SK_INSTALLED_NAME " is larger than 4 MiB";
+	} else if (r == -ENOMEM) {
 		*why = "out of memory";
-		goto out;
 	}
-	/* A file that shrinks meanwhile reads short and fails to parse. */
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-	buf = NULL;
-	r = 0;
 out:
-	free(buf);
 	close(fd);
 	return r;
 }

@@ -629,59 +629,25 @@ struct sk_signer {
 	struct sk_cert_info info;
 };
 
-/* Read a whole small PEM file into a memory BIO; NULL with d filled. */
+/* A signer's PEM file (key, certificate, chain) in a memory BIO; NULL
+ * with d filled. */
 static BIO *read_pem(const char *what, const char *path, struct sk_diag *d)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	BIO *b = NULL;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		sk_diag_add(d, SK_DIAG_SETUP, "%s '%s': %s", what, path,
 			    strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > SK_KEYRING_MAX_BYTES) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "%s '%s' is not a regular file of at most %d bytes",
-			    what, path, SK_KEYRING_MAX_BYTES);
-		goto out;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		sk_diag_add(d, SK_DIAG_SETUP, "%s '%s' is not a regular file",
+			    what, path);
+		close(fd);
+		return NULL;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
-		goto out;
-	}
-	while (got <= (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sk_diag_add(d, SK_DIAG_SETUP, "%s '%s': %s", what, path,
-				    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	b = BIO_new(BIO_s_mem());
-	if (!b || BIO_write(b, buf, (int)got) != (int)got) {
-		BIO_free(b);
-		b = NULL;
-		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
-	}
-out:
-	if (buf)
-		OPENSSL_cleanse(buf, got);
-	free(buf);
-	close(fd);
-	return b;
+	return sk_pem_read_fd(fd, what, path, d);
 }
 
 static bool in_chain(STACK_OF(X509) *chain, X509 *x)

@@ -105,6 +105,51 @@ out:
 	return ret;
 }
 
+int sk_read_all(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = max < 65536 ? max + 1 : 65536, got = 0;
+	char *buf = malloc(cap + 1), *g;
+
+	*out = NULL;
+	*len = 0;
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (got == cap) {
+			/* One byte past max tells "too large" from "exactly". */
+			cap = cap > max - cap ? max + 1 : cap * 2;
+			g = realloc(buf, cap + 1);
+			if (!g) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = g;
+		}
+		n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			free(buf);
+			return -err;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > max) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
 int sk_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

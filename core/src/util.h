@@ -47,6 +47,10 @@ int sk_fsync_dir(const char *dir);
  * -ENOENT if path does not exist, -ELOOP if the tree is nested more than
  * 4096 levels deep. */
 int sk_remove_tree(const char *path);
+/* Read what is left of fd, at most max bytes, into a malloc'd buffer
+ * with a NUL after the data (not counted in *len). 0; -EFBIG when fd holds
+ * more than max bytes; -ENOMEM; or another -errno from read. */
+int sk_read_all(int fd, size_t max, char **out, size_t *len);
 /* A full write loop that retries on EINTR; 0 or -errno. */
 int sk_write_all(int fd, const void *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
