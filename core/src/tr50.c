@@ -24,8 +24,6 @@
 #define TR50_MAX_REPLY (4 * 1024 * 1024)
 #define TR50_JSON_DEPTH 32
 #define TR50_CHUNK (64 * 1024)
-/* The portal's "invalid session" code (the simulator's, too). */
-#define TR50_CODE_SESSION (-90008)
 #define TR50_MAX_TIMEOUT (7L * 24 * 3600)
 
 struct sk_tr50 {
@@ -40,6 +38,9 @@ struct sk_tr50 {
 	long connect_timeout_s;
 	long request_timeout_s;
 	char *session; /* NULL until authenticated */
+	/* The session dropped last: a portal may still echo it in the reply
+	 * to the retry, so it is blanked from messages too. */
+	char *old_session;
 	char curl_err[CURL_ERROR_SIZE];
 	/* Stall watch of the current transfer. */
 	curl_off_t moved;     /* bytes up and down so far */
@@ -112,6 +113,7 @@ fail(const struct sk_tr50 *t, struct sk_tr50_err *err, int status, int code,
 	if (t) {
 		msg = redact(msg, t->app_token);
 		msg = redact(msg, t->session);
+		msg = redact(msg, t->old_session);
 	}
 	free(err->message);
 	err->message = msg;
@@ -265,6 +267,10 @@ void sk_tr50_free(struct sk_tr50 *t)
 	if (t->session) {
 		explicit_bzero(t->session, strlen(t->session));
 		free(t->session);
+	}
+	if (t->old_session) {
+		explicit_bzero(t->old_session, strlen(t->old_session));
+		free(t->old_session);
 	}
 	free(t);
 	curl_global_cleanup();
@@ -423,13 +429,21 @@ static struct json_object *parse_reply(const char *text, size_t len,
 	return NULL;
 }
 
+/* HTTP statuses that can mean a missing, expired or refused session
+ * (docs/tr50.md: the TR50 sources are silent on them, so both count). */
+static bool http_auth_status(long status)
+{
+	return status == 401 || status == 403;
+}
+
 /*
  * POST body to <endpoint>/api and parse the reply. what names the request
- * in messages. Returns SK_TR50_OK with *out, or ENET / EDATA / ELOCAL.
+ * in messages. Returns SK_TR50_OK with *out, or ENET / EDATA / ELOCAL;
+ * *http gets the reply's HTTP status (0 without one).
  */
 static int post_api(struct sk_tr50 *t, const char *what,
 		    struct json_object *body, struct json_object **out,
-		    struct sk_tr50_err *err)
+		    long *http, struct sk_tr50_err *err)
 {
 	struct curl_slist *headers = NULL, *h;
 	struct membuf buf = { 0 };
@@ -440,6 +454,7 @@ static int post_api(struct sk_tr50 *t, const char *what,
 	int rc;
 
 	*out = NULL;
+	*http = 0;
 	text = json_object_to_json_string_length(
 		body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		&tlen);
@@ -467,6 +482,7 @@ static int post_api(struct sk_tr50 *t, const char *what,
 	}
 	r = curl_easy_perform(t->curl);
 	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+	*http = status;
 	if (buf.too_big) {
 		rc = fail(t, err, SK_TR50_EDATA, 0,
 			  "%s: reply from %s is larger than %d bytes", what,
@@ -565,6 +581,146 @@ static int result_status(struct json_object *res, int *code,
 	return 0;
 }
 
+/* --- portal dialects (docs/tr50.md, "Portal dialects") --- */
+
+/* Words of a refusal that can mean the session is not valid. No public
+ * source names the code or the wording of an expired session, so any
+ * message in this neighbourhood counts: a wrong guess costs one more
+ * api.authenticate and one more try of the command, never a loop. */
+static const char *const auth_words[] = {
+	"session",	/* "invalid or expired session", "session expired" */
+	"auth",		/* authentication, unauthenticated, unauthorized */
+	"login",	"log in",	"logged in",	"sign in",
+	"credential",	"token",	"forbidden",	"access denied",
+	"permission denied",
+	NULL,
+};
+
+/* "already" with one of these: an ack of a completed message. */
+static const char *const done_after_already[] = {
+	"complete", "ack", "closed", "done", "processed", "finished", NULL,
+};
+
+/* Other wordings of a completed message. */
+static const char *const done_words[] = {
+	"is completed",	    "was completed",	"been completed",
+	"status completed", "status is completed", "state completed",
+	"state is completed", "not pending",	NULL,
+};
+
+/* Error codes known to mean an invalid session (the legacy simulator's
+ * -90008 and the refusal of api.authenticate, -90002) and an ack of a
+ * completed message (-90012). */
+static const int auth_codes[] = { -90002, -90008 };
+#define TR50_CODE_DONE (-90012)
+
+/* Does text (not NUL-safe: the first NUL ends it) contain any of words,
+ * ignoring ASCII case? */
+static bool has_any(const char *text, const char *const *words)
+{
+	for (; *words; words++) {
+		if (strcasestr(text, *words))
+			return true;
+	}
+	return false;
+}
+
+static bool has_code(struct json_object *codes, const int *set, size_t n)
+{
+	size_t len;
+
+	if (!json_object_is_type(codes, json_type_array))
+		return false;
+	len = json_object_array_length(codes);
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *v = json_object_array_get_idx(codes, i);
+
+		if (!json_object_is_type(v, json_type_int))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (json_object_get_int64(v) == set[k])
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The i-th string of msgs, or NULL. */
+static const char *msg_at(struct json_object *msgs, size_t i)
+{
+	struct json_object *v = json_object_array_get_idx(msgs, i);
+
+	return json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+static size_t msg_count(struct json_object *msgs)
+{
+	return json_object_is_type(msgs, json_type_array)
+		       ? json_object_array_length(msgs)
+		       : 0;
+}
+
+static bool msg_is_auth(const char *m)
+{
+	return m && has_any(m, auth_words);
+}
+
+bool sk_tr50_is_auth_refusal(struct json_object *codes,
+			     struct json_object *msgs)
+{
+	if (has_code(codes, auth_codes,
+		     sizeof(auth_codes) / sizeof(auth_codes[0])))
+		return true;
+	for (size_t i = 0; i < msg_count(msgs); i++) {
+		if (msg_is_auth(msg_at(msgs, i)))
+			return true;
+	}
+	return false;
+}
+
+bool sk_tr50_is_done_refusal(struct json_object *codes,
+			     struct json_object *msgs)
+{
+	static const int done[] = { TR50_CODE_DONE };
+
+	if (has_code(codes, done, 1))
+		return true;
+	for (size_t i = 0; i < msg_count(msgs); i++) {
+		const char *m = msg_at(msgs, i);
+
+		/* "session already closed" is no completed message. */
+		if (!m || msg_is_auth(m))
+			continue;
+		if ((strcasestr(m, "already") &&
+		     has_any(m, done_after_already)) ||
+		    has_any(m, done_words))
+			return true;
+	}
+	return false;
+}
+
+/* The errorCodes and errorMessages members of a refused result (either
+ * may be NULL). */
+static void refusal_of(struct json_object *res, struct json_object **codes,
+		       struct json_object **msgs)
+{
+	*codes = *msgs = NULL;
+	if (!json_object_is_type(res, json_type_object))
+		return;
+	json_object_object_get_ex(res, "errorCodes", codes);
+	json_object_object_get_ex(res, "errorMessages", msgs);
+}
+
+static bool result_is_auth_refusal(struct json_object *res)
+{
+	struct json_object *codes, *msgs;
+
+	refusal_of(res, &codes, &msgs);
+	return sk_tr50_is_auth_refusal(codes, msgs);
+}
+
 /* api.authenticate, for the command named by what. */
 static int authenticate(struct sk_tr50 *t, const char *what,
 			struct sk_tr50_err *err)
@@ -572,6 +728,7 @@ static int authenticate(struct sk_tr50 *t, const char *what,
 	struct json_object *body, *auth, *params, *reply = NULL, *res, *p;
 	char buf[SK_SHOW_MAX], key[SK_SHOW_MAX], *label;
 	const char *sid = NULL;
+	long http = 0;
 	bool ok = true;
 	int rc, code, s;
 
@@ -590,7 +747,13 @@ static int authenticate(struct sk_tr50 *t, const char *what,
 			  "%s: api.authenticate: out of memory", what);
 		goto out;
 	}
-	rc = post_api(t, label, body, &reply, err);
+	rc = post_api(t, label, body, &reply, &http, err);
+	if (rc == SK_TR50_ENET && http_auth_status(http)) {
+		rc = fail(t, err, SK_TR50_EAUTH, 0,
+			  "%s: %s refused the credentials of thing '%s': HTTP %ld",
+			  label, t->api_url, show(t->thing_key, key), http);
+		goto out;
+	}
 	if (rc)
 		goto out;
 	if (!json_object_object_get_ex(reply, "auth", &res))
@@ -628,26 +791,33 @@ out:
 	return rc;
 }
 
+/* Forget the session; it is kept as old_session (only to be blanked from
+ * messages) until the next one is dropped. */
 static void drop_session(struct sk_tr50 *t)
 {
 	if (!t->session)
 		return;
-	explicit_bzero(t->session, strlen(t->session));
-	free(t->session);
+	if (t->old_session) {
+		explicit_bzero(t->old_session, strlen(t->old_session));
+		free(t->old_session);
+	}
+	t->old_session = t->session;
 	t->session = NULL;
 }
 
 /* Send one command with the current session; *res gets its result
- * (owned by the caller). */
+ * (owned by the caller), *http the reply's HTTP status. */
 static int send_command(struct sk_tr50 *t, const char *what,
 			const char *command, struct json_object *params,
-			struct json_object **res, struct sk_tr50_err *err)
+			struct json_object **res, long *http,
+			struct sk_tr50_err *err)
 {
 	struct json_object *body, *auth, *cmd, *reply = NULL, *r;
 	bool ok = true;
 	int rc;
 
 	*res = NULL;
+	*http = 0;
 	body = json_object_new_object();
 	auth = json_object_new_object();
 	cmd = json_object_new_object();
@@ -661,7 +831,7 @@ static int send_command(struct sk_tr50 *t, const char *what,
 		rc = fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory", what);
 		goto out;
 	}
-	rc = post_api(t, what, body, &reply, err);
+	rc = post_api(t, what, body, &reply, http, err);
 	if (rc)
 		goto out;
 	/* A portal may answer a bad session for the whole request at top
@@ -675,42 +845,55 @@ out:
 	return rc;
 }
 
-static bool is_session_error(int code, const char *msg)
-{
-	return code == TR50_CODE_SESSION || strcasestr(msg, "invalid session") ||
-	       strcasestr(msg, "session expired");
-}
-
-/* sk_tr50_call with what naming the command (and its subject) in
- * messages. */
+/*
+ * sk_tr50_call with what naming the command (and its subject) in
+ * messages. On SK_TR50_ECMD, *refused (if not NULL) gets the refused
+ * result, owned by the caller, for a closer look at its codes and
+ * messages.
+ */
 static int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 		     struct json_object *params, struct json_object **reply,
-		     struct sk_tr50_err *err)
+		     struct json_object **refused, struct sk_tr50_err *err)
 {
 	struct json_object *res = NULL, *p = NULL;
 	char buf[SK_SHOW_MAX];
-	int rc, s, code, tries;
+	bool auth_like = false;
+	long http = 0;
+	int rc, s = -1, code = 0, tries;
 
 	if (reply)
 		*reply = NULL;
+	if (refused)
+		*refused = NULL;
 	for (tries = 0;; tries++) {
 		if (!t->session) {
 			rc = authenticate(t, what, err);
 			if (rc)
-				return rc;
+				goto out;
 		}
-		rc = send_command(t, what, command, params, &res, err);
-		if (rc)
-			return rc;
-		s = result_status(res, &code, buf);
-		/* Log in again, once, when the session ran out. */
-		if (s == 0 && tries == 0 && is_session_error(code, buf)) {
+		json_object_put(res);
+		res = NULL;
+		rc = send_command(t, what, command, params, &res, &http, err);
+		if (rc == SK_TR50_OK)
+			s = result_status(res, &code, buf);
+		/* Whatever its code or wording, a refusal that can mean an
+		 * expired session gets one new session and one more try. */
+		auth_like = (rc == SK_TR50_ENET && http_auth_status(http)) ||
+			    (rc == SK_TR50_OK && s == 0 &&
+			     result_is_auth_refusal(res));
+		if (!auth_like || tries > 0)
+			break;
+		drop_session(t);
+		/* Our message of the try that failed: a success leaves no
+		 * message behind. */
+		if (rc && err)
+			sk_tr50_err_release(err);
+	}
+	if (rc) {
+		/* The next call starts with api.authenticate. */
+		if (auth_like)
 			drop_session(t);
-			json_object_put(res);
-			res = NULL;
-			continue;
-		}
-		break;
+		goto out;
 	}
 	if (s < 0) {
 		rc = fail(t, err, SK_TR50_EDATA, 0,
@@ -720,8 +903,10 @@ static int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 		rc = fail(t, err, SK_TR50_ECMD, code, "%s: portal error %d: %s",
 			  what, code, buf);
 		/* After the message: fail() blanks the session id in it. */
-		if (is_session_error(code, buf))
+		if (auth_like)
 			drop_session(t);
+		if (refused)
+			*refused = json_object_get(res);
 	} else if (json_object_object_get_ex(res, "params", &p) &&
 		   !json_object_is_type(p, json_type_null) &&
 		   !json_object_is_type(p, json_type_object)) {
@@ -733,6 +918,7 @@ static int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 			*reply = json_object_get(p);
 		rc = SK_TR50_OK;
 	}
+out:
 	json_object_put(res);
 	return rc;
 }
@@ -743,7 +929,8 @@ int sk_tr50_call(struct sk_tr50 *t, const char *command,
 {
 	char buf[SK_SHOW_MAX];
 
-	return tr50_call(t, show(command, buf), command, params, reply, err);
+	return tr50_call(t, show(command, buf), command, params, reply, NULL,
+			 err);
 }
 
 /* --- the commands supd uses --- */
@@ -766,7 +953,7 @@ int sk_tr50_mailbox_check(struct sk_tr50 *t, int limit,
 		goto out;
 	}
 	rc = tr50_call(t, "mailbox.check", "mailbox.check", params, &reply,
-		       err);
+		       NULL, err);
 	if (rc)
 		goto out;
 	/* An empty mailbox may come back without params or messages. */
@@ -805,7 +992,8 @@ int sk_tr50_mailbox_update(struct sk_tr50 *t, const char *id,
 		rc = fail(t, err, SK_TR50_ELOCAL, 0,
 			  "mailbox.update: out of memory");
 	else
-		rc = tr50_call(t, what, "mailbox.update", params, NULL, err);
+		rc = tr50_call(t, what, "mailbox.update", params, NULL, NULL,
+			       err);
 	free(what);
 	json_object_put(params);
 	return rc;
@@ -815,7 +1003,8 @@ int sk_tr50_mailbox_ack(struct sk_tr50 *t, const char *id, int error_code,
 			const char *error_message, struct json_object *params,
 			struct sk_tr50_err *err)
 {
-	struct json_object *p = json_object_new_object();
+	struct json_object *p = json_object_new_object(), *refused = NULL;
+	struct json_object *codes, *msgs;
 	char buf[SK_SHOW_MAX], *what;
 	bool ok = true;
 	int rc;
@@ -832,7 +1021,12 @@ int sk_tr50_mailbox_ack(struct sk_tr50 *t, const char *id, int error_code,
 		rc = fail(t, err, SK_TR50_ELOCAL, 0,
 			  "mailbox.ack: out of memory");
 	else
-		rc = tr50_call(t, what, "mailbox.ack", p, NULL, err);
+		rc = tr50_call(t, what, "mailbox.ack", p, NULL, &refused, err);
+	/* By meaning, not by one code: portals word this differently. */
+	refusal_of(refused, &codes, &msgs);
+	if (rc == SK_TR50_ECMD && sk_tr50_is_done_refusal(codes, msgs))
+		rc = SK_TR50_EDONE;
+	json_object_put(refused);
 	free(what);
 	json_object_put(p);
 	return rc;
@@ -852,7 +1046,8 @@ int sk_tr50_log_publish(struct sk_tr50 *t, const char *msg, int level,
 		rc = fail(t, err, SK_TR50_ELOCAL, 0,
 			  "log.publish: out of memory");
 	else
-		rc = tr50_call(t, "log.publish", "log.publish", p, NULL, err);
+		rc = tr50_call(t, "log.publish", "log.publish", p, NULL, NULL,
+			       err);
 	json_object_put(p);
 	return rc;
 }
@@ -889,7 +1084,7 @@ int sk_tr50_file_get(struct sk_tr50 *t, const char *file_name,
 		rc = fail(t, err, SK_TR50_ELOCAL, 0, "file.get: out of memory");
 		goto out;
 	}
-	rc = tr50_call(t, what, "file.get", p, &reply, err);
+	rc = tr50_call(t, what, "file.get", p, &reply, NULL, err);
 	if (rc)
 		goto out;
 	id = reply ? get_str(reply, "fileId", 1024) : NULL;
@@ -1060,6 +1255,23 @@ static size_t dl_write(char *ptr, size_t size, size_t n, void *data)
 	return len;
 }
 
+/* The file server answered with an error status: try again later. A
+ * 401 or 403 may mean that the portal wants a live session behind the
+ * file id (the sources are silent): the session is renewed before the
+ * next command, which is the next try's file.get. */
+static int dl_refused(struct dl *d, struct sk_tr50_err *err)
+{
+	struct sk_tr50 *t = d->t;
+	bool renew = http_auth_status(d->status);
+
+	if (renew)
+		drop_session(t);
+	return fail(t, err, SK_TR50_ENET, 0,
+		    "download to '%s': HTTP %ld from %s%s", d->path,
+		    d->status, d->url,
+		    renew ? " (a new session for the next try)" : "");
+}
+
 /* After the transfer: what the result is. */
 static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
 {
@@ -1074,9 +1286,7 @@ static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
 		return d->fail;
 	}
 	if (d->discard && d->status != 416)
-		return fail(t, err, SK_TR50_ENET, 0,
-			    "download to '%s': HTTP %ld from %s", d->path,
-			    d->status, d->url);
+		return dl_refused(d, err);
 	if (r != CURLE_OK)
 		return fail(t, err, SK_TR50_ENET, 0,
 			    "download to '%s': GET %s broke off at byte %" PRIu64 " of %" PRIu64 ": %s",
@@ -1098,9 +1308,7 @@ static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
 			    d->path, d->url, d->have);
 	}
 	if (d->status != 200 && d->status != 206)
-		return fail(t, err, SK_TR50_ENET, 0,
-			    "download to '%s': HTTP %ld from %s", d->path,
-			    d->status, d->url);
+		return dl_refused(d, err);
 	if (d->have != d->expected)
 		return fail(t, err, SK_TR50_EDATA, 0,
 			    "download to '%s': %s ended at byte %" PRIu64 " of %" PRIu64,
@@ -1207,43 +1415,134 @@ static size_t ul_read(char *buf, size_t size, size_t n, void *data)
 	return (size_t)got;
 }
 
-/* The reply to a PUT that the portal took (HTTP 2xx): an empty or
+/* The reply to a POST that the portal took (HTTP 2xx): an empty or
  * non-JSON body, or one too big to keep, is success; a TR50 result object
- * may still say the portal refused the bytes. */
-static int put_result(struct sk_tr50 *t, const char *what,
-		      const struct membuf *sink, struct sk_tr50_err *err)
+ * may still say the portal refused the bytes (*auth_like: in words that
+ * can mean an expired session). */
+static int post_result(struct sk_tr50 *t, const char *what,
+		       const struct membuf *sink, bool *auth_like,
+		       struct sk_tr50_err *err)
 {
 	struct json_object *res;
 	char buf[SK_SHOW_MAX];
 	const char *why;
-	int code, s;
+	int code, s, rc = SK_TR50_OK;
 
 	if (sink->too_big || !sink->len)
 		return SK_TR50_OK;
 	res = parse_reply(sink->data, sink->len, &why);
 	if (!res)
 		return SK_TR50_OK;
+	/* Some portals wrap the result like a command reply. */
 	s = result_status(res, &code, buf);
+	if (s < 0) {
+		struct json_object *inner;
+
+		if (json_object_object_get_ex(res, "1", &inner) ||
+		    json_object_object_get_ex(res, "cmd", &inner)) {
+			json_object_get(inner);
+			json_object_put(res);
+			res = inner;
+			s = result_status(res, &code, buf);
+		}
+	}
+	if (s == 0) {
+		*auth_like = result_is_auth_refusal(res);
+		rc = fail(t, err, SK_TR50_ECMD, code,
+			  "%s: portal error %d: %s", what, code, buf);
+	}
 	json_object_put(res);
-	if (s != 0)
-		return SK_TR50_OK;
-	return fail(t, err, SK_TR50_ECMD, code, "%s: portal error %d: %s",
-		    what, code, buf);
+	return rc;
+}
+
+/*
+ * One upload: file.put for a file id, then the POST of the bytes of u->fd
+ * (size bytes, from its start). *auth_like tells whether a refusal of the
+ * POST can mean an expired session.
+ */
+static int put_once(struct sk_tr50 *t, const char *what,
+		    struct json_object *params, const char *path,
+		    struct ul *u, curl_off_t size, bool *auth_like,
+		    struct sk_tr50_err *err)
+{
+	struct json_object *reply = NULL;
+	struct curl_slist *headers = NULL, *h;
+	struct membuf sink = { 0 };
+	char *url = NULL;
+	const char *id;
+	long status = 0;
+	CURLcode r;
+	int rc;
+
+	*auth_like = false;
+	rc = tr50_call(t, what, "file.put", params, &reply, NULL, err);
+	if (rc)
+		goto out;
+	id = reply ? get_str(reply, "fileId", 1024) : NULL;
+	if (!id) {
+		rc = fail(t, err, SK_TR50_EDATA, 0,
+			  "%s: reply from %s has no fileId", what, t->api_url);
+		goto out;
+	}
+	url = file_url(t, id);
+	/* The bytes as they are: the sources send a raw body, no form. */
+	h = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+	headers = h;
+	/* No "Expect: 100-continue" round trip (a record is small). */
+	h = h ? curl_slist_append(headers, "Expect:") : NULL;
+	if (!url || !h) {
+		rc = fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory", what);
+		goto out;
+	}
+	if (lseek(u->fd, 0, SEEK_SET) != 0) {
+		rc = fail(t, err, SK_TR50_ELOCAL, 0, "%s: cannot read '%s': %s",
+			  what, path, strerror(errno));
+		goto out;
+	}
+	/* POST with a read callback and a known size: libcurl streams the
+	 * file with a Content-Length, it never holds it in memory. */
+	if (setup_request(t, url, true, headers) ||
+	    curl_easy_setopt(t->curl, CURLOPT_POST, 1L) ||
+	    curl_easy_setopt(t->curl, CURLOPT_READFUNCTION, ul_read) ||
+	    curl_easy_setopt(t->curl, CURLOPT_READDATA, u) ||
+	    curl_easy_setopt(t->curl, CURLOPT_POSTFIELDSIZE_LARGE, size) ||
+	    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, membuf_write) ||
+	    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &sink)) {
+		rc = fail(t, err, SK_TR50_ELOCAL, 0,
+			  "%s: cannot set up the request to %s", what, url);
+		goto out;
+	}
+	r = curl_easy_perform(t->curl);
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (u->err_no) {
+		rc = fail(t, err, SK_TR50_ELOCAL, 0, "%s: cannot read '%s': %s",
+			  what, path, strerror(u->err_no));
+	} else if (r != CURLE_OK && !sink.too_big) {
+		rc = fail(t, err, SK_TR50_ENET, 0, "%s: POST %s failed: %s",
+			  what, url, curl_why(t, r));
+	} else if (status < 200 || status > 299) {
+		*auth_like = http_auth_status(status);
+		rc = fail(t, err, SK_TR50_ENET, 0, "%s: HTTP %ld from POST %s",
+			  what, status, url);
+	} else {
+		rc = post_result(t, what, &sink, auth_like, err);
+	}
+out:
+	curl_slist_free_all(headers);
+	free(sink.data);
+	free(url);
+	json_object_put(reply);
+	return rc;
 }
 
 int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name,
 		     const char *path, struct sk_tr50_err *err)
 {
-	struct json_object *p = json_object_new_object(), *reply = NULL;
-	struct curl_slist *headers = NULL, *h;
-	struct membuf sink = { 0 };
+	struct json_object *p = json_object_new_object();
 	struct ul u = { .fd = -1 };
-	char buf[SK_SHOW_MAX], *what, *url = NULL;
-	const char *id;
+	char buf[SK_SHOW_MAX], *what;
+	bool ok = true, auth_like = false;
 	struct stat st;
-	long status = 0;
-	bool ok = true;
-	CURLcode r;
 	int rc;
 
 	what = sk_asprintf("file.put '%s'", show(file_name, buf));
@@ -1262,56 +1561,22 @@ int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name,
 			  u.fd < 0 ? strerror(errno) : "not a regular file");
 		goto out;
 	}
-	rc = tr50_call(t, what, "file.put", p, &reply, err);
-	if (rc)
-		goto out;
-	id = reply ? get_str(reply, "fileId", 1024) : NULL;
-	if (!id) {
-		rc = fail(t, err, SK_TR50_EDATA, 0,
-			  "%s: reply from %s has no fileId", what, t->api_url);
-		goto out;
+	rc = put_once(t, what, p, path, &u, (curl_off_t)st.st_size,
+		      &auth_like, err);
+	/* A POST refused as if the session had expired: a new session and
+	 * a new file id (single-use), once. */
+	if (rc != SK_TR50_OK && auth_like && !(t->cancel && *t->cancel)) {
+		drop_session(t);
+		sk_tr50_err_release(err);
+		rc = put_once(t, what, p, path, &u, (curl_off_t)st.st_size,
+			      &auth_like, err);
+		if (rc != SK_TR50_OK && auth_like)
+			drop_session(t);
 	}
-	url = file_url(t, id);
-	h = curl_slist_append(NULL, "Content-Type: application/octet-stream");
-	headers = h;
-	h = h ? curl_slist_append(headers, "Expect:") : NULL;
-	if (!url || !h) {
-		rc = fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory", what);
-		goto out;
-	}
-	if (setup_request(t, url, true, headers) ||
-	    curl_easy_setopt(t->curl, CURLOPT_UPLOAD, 1L) ||
-	    curl_easy_setopt(t->curl, CURLOPT_READFUNCTION, ul_read) ||
-	    curl_easy_setopt(t->curl, CURLOPT_READDATA, &u) ||
-	    curl_easy_setopt(t->curl, CURLOPT_INFILESIZE_LARGE,
-			     (curl_off_t)st.st_size) ||
-	    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, membuf_write) ||
-	    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &sink)) {
-		rc = fail(t, err, SK_TR50_ELOCAL, 0,
-			  "%s: cannot set up the request to %s", what, url);
-		goto out;
-	}
-	r = curl_easy_perform(t->curl);
-	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (u.err_no)
-		rc = fail(t, err, SK_TR50_ELOCAL, 0, "%s: cannot read '%s': %s",
-			  what, path, strerror(u.err_no));
-	else if (r != CURLE_OK && !sink.too_big)
-		rc = fail(t, err, SK_TR50_ENET, 0, "%s: PUT %s failed: %s",
-			  what, url, curl_why(t, r));
-	else if (status < 200 || status > 299)
-		rc = fail(t, err, SK_TR50_ENET, 0, "%s: HTTP %ld from %s", what,
-			  status, url);
-	else
-		rc = put_result(t, what, &sink, err);
 out:
 	if (u.fd >= 0)
 		close(u.fd);
-	curl_slist_free_all(headers);
-	free(sink.data);
-	free(url);
 	free(what);
-	json_object_put(reply);
 	json_object_put(p);
 	return rc;
 }

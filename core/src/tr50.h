@@ -5,9 +5,11 @@
  * file upload.
  *
  * Every request is POST <endpoint>/api with a JSON body. The client
- * authenticates with api.authenticate on first use and again, once, when
- * the portal says the session is no longer valid; the session id and the
- * app token never appear in any message or log.
+ * authenticates with api.authenticate on first use, and again, once per
+ * call, when a failure can mean that the session is no longer valid
+ * (sk_tr50_call); the session id and the app token never appear in any
+ * message or log. Which replies count as such is in docs/tr50.md, with
+ * the public sources of each protocol fact.
  */
 #ifndef SK_TR50_H
 #define SK_TR50_H
@@ -42,14 +44,17 @@ enum sk_tr50_status {
 	SK_TR50_EAUTH = -2, /* the portal refused our credentials */
 	SK_TR50_ECMD = -3,  /* the portal refused the command (see err) */
 	SK_TR50_EDATA = -4, /* reply or download not as expected */
-	SK_TR50_ELOCAL = -5 /* local error (memory, file system) */
+	SK_TR50_ELOCAL = -5, /* local error (memory, file system) */
+	/* sk_tr50_mailbox_ack only: the portal refused the ack because the
+	 * message is completed already (an earlier ack was accepted); err
+	 * holds the refusal as for SK_TR50_ECMD. */
+	SK_TR50_EDONE = -6
 };
 
 /* Why a call failed: a message for logs (never holding secrets) and, for
- * SK_TR50_ECMD, the portal's first error code (0 if none). Every call
- * takes err NULL, and frees and replaces a message already in it. A
- * session refused again right after re-authenticating is SK_TR50_ECMD
- * with code -90008. */
+ * SK_TR50_ECMD and SK_TR50_EDONE, the portal's first error code (0 if
+ * none). Every call takes err NULL, and frees and replaces a message
+ * already in it. */
 struct sk_tr50_err {
 	char *message; /* malloc'd, or NULL */
 	int code;
@@ -69,6 +74,17 @@ void sk_tr50_free(struct sk_tr50 *t);
  * Run one command. params is borrowed (may be NULL). On SK_TR50_OK, *reply
  * (if reply is not NULL) gets the reply's "params" object, owned by the
  * caller (NULL when the reply has none).
+ *
+ * A failure that can be an authentication failure (HTTP 401 or 403, or a
+ * refusal whose code or message is one of sk_tr50_is_auth_refusal's) drops
+ * the session; the command is then sent once more after a new
+ * api.authenticate. Should that retry fail as well, its failure is
+ * returned as it is (SK_TR50_ECMD with the portal's code, SK_TR50_ENET
+ * for an HTTP status) and the session is dropped again, so that the next
+ * call starts with api.authenticate; should api.authenticate fail, its
+ * failure is returned (SK_TR50_EAUTH when the credentials are refused,
+ * SK_TR50_ENET when the portal cannot be reached). Never more than one
+ * re-authentication and one retry per call.
  */
 int sk_tr50_call(struct sk_tr50 *t, const char *command,
 		 struct json_object *params, struct json_object **reply,
@@ -83,7 +99,8 @@ int sk_tr50_mailbox_check(struct sk_tr50 *t, int limit,
 int sk_tr50_mailbox_update(struct sk_tr50 *t, const char *id,
 			   const char *msg, struct sk_tr50_err *err);
 /* mailbox.ack {"id", "errorCode", "errorMessage", "params"}; params
- * borrowed, may be NULL. */
+ * borrowed, may be NULL. A refusal that says the message is completed
+ * already (sk_tr50_is_done_refusal) is SK_TR50_EDONE. */
 int sk_tr50_mailbox_ack(struct sk_tr50 *t, const char *id, int error_code,
 			const char *error_message, struct json_object *params,
 			struct sk_tr50_err *err);
@@ -119,10 +136,43 @@ int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 		     void (*progress)(void *data, uint64_t done, uint64_t total),
 		     void *progress_data, struct sk_tr50_err *err);
 
-/* file.put {"fileName", "thingKey"} then the bytes of path to
- * <endpoint>/file/<fileId> (HTTP PUT). */
+/*
+ * file.put {"fileName", "thingKey"}, then the bytes of path as the raw
+ * body (Content-Length, no multipart) of an HTTP POST to
+ * <endpoint>/file/<fileId>, read from the file as they are sent. HTTP 2xx
+ * is success, unless the body is a TR50 result that says otherwise
+ * (SK_TR50_ECMD). The POST may be stopped by the cancel flag and by
+ * request_timeout_s without a byte moving (SK_TR50_ENET). When the POST
+ * is refused in a way that can mean an expired session (HTTP 401 or 403,
+ * or such a TR50 result), the session is dropped and the whole upload
+ * (a new file.put, the file id being single-use) is tried once more.
+ */
 int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name,
 		     const char *path, struct sk_tr50_err *err);
+
+/*
+ * The portal dialects the client understands (docs/tr50.md, "Portal
+ * dialects"), exposed for the tests. codes and msgs are the errorCodes
+ * and errorMessages of one refused command (either may be NULL; members
+ * of another type are ignored).
+ *
+ * sk_tr50_is_auth_refusal: the refusal can mean that the session is not (or
+ * no longer) valid: a code of -90002 or -90008, or a message that speaks
+ * of a session, of authentication or authorisation, of a login, of
+ * credentials or a token, or says "forbidden", "access denied" or
+ * "permission denied".
+ *
+ * sk_tr50_is_done_refusal: a refused mailbox.ack says the message is
+ * completed already: the code -90012, or a message that says so
+ * ("already" with "complete", "ack", "closed", "done", "processed" or
+ * "finished"; or "is/was/been completed", "status (is) completed", "state
+ * (is) completed", "not pending"), unless that message also reads as an
+ * authentication failure.
+ */
+bool sk_tr50_is_auth_refusal(struct json_object *codes,
+			     struct json_object *msgs);
+bool sk_tr50_is_done_refusal(struct json_object *codes,
+			     struct json_object *msgs);
 
 /* CRC-32 (zlib) of a whole file; 0 or -errno. */
 int sk_crc32_file(const char *path, uint32_t *out);

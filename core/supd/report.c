@@ -17,8 +17,6 @@
 #include "tr50.h"
 #include "util.h"
 
-/* The portal's code for a second ack of a message (docs/tr50.md). */
-#define PORTAL_ALREADY_COMPLETED (-90012)
 /* Longest errorMessage sent. */
 #define MESSAGE_MAX 1024
 /* Tries before an upload or the audit messages are given up: they are
@@ -250,7 +248,10 @@ static int ack(struct supd_ctx *ctx, struct supd_job *j)
 				j->params, &err);
 	if (r == SK_TR50_OK) {
 		step = done(j, "acked, the portal accepted it");
-	} else if (r == SK_TR50_ECMD && err.code == PORTAL_ALREADY_COMPLETED) {
+	} else if (r == SK_TR50_EDONE) {
+		/* The portal says so in its own words (docs/tr50.md). */
+		supd_info("job '%s': ack refused as already completed: %s",
+			  j->id, err.message ? err.message : "");
 		step = done(j, "the portal had accepted the ack already");
 	} else if (r == SK_TR50_ECMD) {
 		j->ack_refusals++;

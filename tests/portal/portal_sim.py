@@ -5,13 +5,37 @@
 Usage:
     portal_sim.py --port-file FILE [--app-id ID] [--app-token TOKEN]
                   [--thing-key KEY] [--files-dir DIR] [--tls CERT KEY]
-                  [--file-ttl SECONDS]
+                  [--file-ttl SECONDS] [--session-dialect NAME]
+                  [--ack-dialect NAME] [--upload-methods LIST]
 
 Listens on 127.0.0.1, on a port the kernel picks; the port number is
 written to FILE (atomically, so a reader never sees half of it) once the
 server accepts connections. State lives in memory; stop it with SIGTERM.
 Defaults: --app-id app, --app-token token, --thing-key gw1, --files-dir
 none (every file.get fails), --file-ttl 300.
+
+Dialects (docs/tr50.md, "Portal dialects"): the public TR50 sources do not
+say how a portal words some answers, so the simulator speaks several. Each
+has a command-line switch, an environment variable (used when the switch
+is absent) and a /_control key to change it while running:
+    --session-dialect, PORTAL_SIM_SESSION_DIALECT, {"dialect": {"session"}}:
+        how a command with an unknown or expired sessionId is refused
+        tr50     -90008 "session expired" (per command; the default)
+        expired  -90000 "invalid or expired session"
+        unauth   -90001 "Not authenticated"
+        http401  HTTP 401 for the whole request (text body)
+        http403  HTTP 403 for the whole request (JSON body)
+    --ack-dialect, PORTAL_SIM_ACK_DIALECT, {"dialect": {"ack"}}: how a
+        mailbox.ack of a message acked before is refused
+        tr50          -90012 "message already completed" (the default)
+        acknowledged  -90020 "Mailbox message has already been
+                      acknowledged"
+        status        -90000 "mailbox message status is COMPLETED"
+    --upload-methods, PORTAL_SIM_UPLOAD_METHODS, {"dialect": {"upload"}}:
+        comma-separated HTTP methods /file/<fileId> takes an upload with;
+        others get 405 with an Allow header, as a real portal answers.
+        Default POST (the method of the sources); POST,PUT is the lenient
+        simulator of old.
 
 TR50 (POST /api, JSON object; replies per key, HTTP 200):
     {"auth": {"command": "api.authenticate",
@@ -23,12 +47,14 @@ TR50 (POST /api, JSON object; replies per key, HTTP 200):
     "errorMessages": [M]}. api.authenticate may also be a numbered command.
     Error codes:
         -90002 authentication failed      (wrong appId/appToken/thingKey)
-        -90008 session expired            (unknown or expired sessionId)
+        -90008 session expired            (unknown or expired sessionId;
+                                           see --session-dialect)
         -90004 bad request                (missing or mistyped param)
         -90006 unknown command
         -90010 file not found             (file.get; unknown fileName)
         -90011 message not found          (mailbox.update/ack; unknown id)
-        -90012 message already completed  (second mailbox.ack of an id)
+        -90012 message already completed  (second mailbox.ack of an id;
+                                           see --ack-dialect)
     Commands: api.authenticate; mailbox.check {"autoComplete": false,
     "limit"} -> {"messages": [...]} (every queued message not yet acked,
     so un-acked messages come again); mailbox.update {"id", "msg"};
@@ -40,8 +66,9 @@ TR50 (POST /api, JSON object; replies per key, HTTP 200):
 
 Files: GET /file/<fileId> sends the bytes (single use: a second GET is
 410; expired after --file-ttl: 410; unknown: 404); "Range: bytes=N-"
-gives 206 with Content-Range, N >= size gives 416. PUT /file/<fileId>
-(Content-Length or chunked) stores an upload.
+gives 206 with Content-Range, N >= size gives 416. POST /file/<fileId>
+(the raw bytes as the body, Content-Length or chunked; any Content-Type)
+stores an upload; another method is 405 (see --upload-methods).
 
 Control (tests; no credentials needed):
     POST /_control {"enqueue": MSG | [MSG...]}  queue mailbox messages;
@@ -69,20 +96,39 @@ Control (tests; no credentials needed):
         {"type": "bad_crc", "file": NAME}       file.get of NAME reports a
                                                 wrong crc32 (until cleared)
         {"type": "cmd_error", "command": CMD, "code": C, "message": M,
-         "count": N}                            next N CMD commands fail
-        {"type": "raw_reply", "body": TEXT, "repeat": R, "count": N}
-                                                next N api calls get HTTP
+         "count": N, "echo_session": B}         next N CMD commands fail
+                                                (B: M ends with the
+                                                request's sessionId, as
+                                                a careless portal's)
+        {"type": "raw_reply", "body": TEXT, "repeat": R, "count": N,
+         "command": CMD}                        next N api calls (of CMD
+                                                only, if given) get HTTP
                                                 200 with TEXT (R times)
                                                 as the reply, unprocessed
+        {"type": "ack_lost", "count": N}        next N accepted
+                                                mailbox.acks: the ack is
+                                                taken, the reply is HTTP
+                                                500 (as if it were lost)
+        {"type": "upload_stall", "seconds": S, "count": N}
+                                                next N uploads: wait S
+                                                seconds before reading
+                                                the body
+    POST /_control {"dialect": {"session": NAME, "ack": NAME,
+        "upload": [METHOD...]}}                 change dialects (any
+                                                subset); 400 on an
+                                                unknown name
     POST /_control {"clear_faults": true}       drop all pending faults.
     GET /_log    everything received, as JSON: {"api": [{"command",
         "params", "success", "errorCodes"}], "auth": [{"appId",
         "thingKey", "success"}], "updates": [...], "acks": [...] (accepted
         acks only), "logs": [log.publish params], "downloads": [{"fileId",
         "fileName", "start", "status", "sent"}], "uploads": [{"fileName",
-        "thingKey", "size", "sha256"}], "mailbox": [{"id", "command",
-        "acked"}], "faults": [pending faults]}. The appToken is never
-        recorded.
+        "thingKey", "size", "sha256", "method", "contentType"}] (stored
+        uploads), "upload_attempts": [{"method", "fileId", "status"}]
+        (every upload request), "mailbox": [{"id", "command", "acked"}],
+        "faults": [pending faults], "dialect": {"session", "ack",
+        "upload"}}. An api entry refused with an HTTP status (a session
+        dialect) has "http": STATUS. The appToken is never recorded.
     GET /_upload/<fileName>   the bytes of the latest upload of that name.
 """
 
@@ -103,6 +149,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 E_AUTH, E_SESSION, E_BADREQ, E_UNKNOWN = -90002, -90008, -90004, -90006
 E_NOFILE, E_NOMSG, E_DONE = -90010, -90011, -90012
+
+# How a command with an unknown session is refused: (code, message) per
+# command, or (HTTP status, body) for the whole request.
+SESSION_DIALECTS = {
+    "tr50": ("cmd", E_SESSION, "session expired"),
+    "expired": ("cmd", -90000, "invalid or expired session"),
+    "unauth": ("cmd", -90001, "Not authenticated"),
+    "http401": ("http", 401, b"Unauthorized\n"),
+    "http403": ("http", 403, b'{"error": "forbidden"}'),
+}
+# How the ack of a message acked before is refused.
+ACK_DIALECTS = {
+    "tr50": (E_DONE, "message already completed"),
+    "acknowledged": (-90020, "Mailbox message has already been acknowledged"),
+    "status": (-90000, "mailbox message status is COMPLETED"),
+}
 MAX_BODY = 64 << 20  # refuse bigger requests and uploads
 CHUNK = 64 * 1024
 
@@ -120,7 +182,30 @@ class Portal:
         self.uploads = {}  # (thingKey, name) -> bytes
         self.faults = []
         self.log = {k: [] for k in ("api", "auth", "updates", "acks", "logs",
-                                    "downloads", "uploads")}
+                                    "downloads", "uploads",
+                                    "upload_attempts")}
+        self.dialect = {"session": opts.session_dialect,
+                        "ack": opts.ack_dialect,
+                        "upload": list(opts.upload_methods)}
+        self.lose_reply = False  # an ack_lost fault hit this request
+
+    def set_dialect(self, d):
+        """Change dialects; an error message, or None."""
+        if not isinstance(d, dict):
+            return "dialect must be an object"
+        if "session" in d and d["session"] not in SESSION_DIALECTS:
+            return "unknown session dialect"
+        if "ack" in d and d["ack"] not in ACK_DIALECTS:
+            return "unknown ack dialect"
+        up = d.get("upload", self.dialect["upload"])
+        if not (isinstance(up, list) and up and
+                all(m in ("POST", "PUT") for m in up)):
+            return "upload must be a list of POST and PUT"
+        for k in ("session", "ack"):
+            if k in d:
+                self.dialect[k] = d[k]
+        self.dialect["upload"] = list(up)
+        return None
 
     # --- faults ---------------------------------------------------------
     def take_fault(self, kind, pred=lambda f: True):
@@ -155,11 +240,15 @@ class Portal:
                 return m
         return None
 
-    def command(self, cmd, p):
-        """Run one authenticated command; returns the reply object."""
+    def command(self, cmd, p, sid=None):
+        """Run one authenticated command (with session sid); returns the
+        reply object."""
         f = self.take_fault("cmd_error", lambda f: f.get("command") == cmd)
         if f:
-            return fail(f.get("code", -90000), f.get("message", "injected"))
+            msg = f.get("message", "injected")
+            if f.get("echo_session"):
+                msg += " (session %s)" % sid
+            return fail(f.get("code", -90000), msg)
         if cmd == "mailbox.check":
             limit = p.get("limit", 10)
             if not isinstance(limit, int) or limit < 1:
@@ -179,11 +268,13 @@ class Portal:
             if not m:
                 return fail(E_NOMSG, "message not found")
             if m["acked"]:
-                return fail(E_DONE, "message already completed")
+                return fail(*ACK_DIALECTS[self.dialect["ack"]])
             if not isinstance(p.get("errorCode", 0), int):
                 return fail(E_BADREQ, "bad errorCode")
             m["acked"] = True
             self.log["acks"].append(p)
+            if self.take_fault("ack_lost"):
+                self.lose_reply = True
             return ok()
         if cmd == "log.publish":
             if not isinstance(p.get("msg"), str):
@@ -297,6 +388,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- routes ---------------------------------------------------------
     def do_POST(self):
+        if self.path.startswith("/file/"):
+            return self.upload("POST")
         body = self.read_body()
         if body is None:
             self.close_connection = True
@@ -316,7 +409,8 @@ class Handler(BaseHTTPRequestHandler):
             f = P.take_fault("http_error", lambda f: f.get("path", "api")
                              == "api")
             slow = P.take_fault("slow")
-            raw = P.take_fault("raw_reply")
+            raw = P.take_fault("raw_reply", lambda f: f.get(
+                "command") in (None, request_command(req)))
         if slow:
             time.sleep(slow.get("seconds", 1))
         if f:
@@ -326,9 +420,16 @@ class Handler(BaseHTTPRequestHandler):
             body = raw.get("body", "").encode() * raw.get("repeat", 1)
             return self.reply(200, body)
         with P.lock:
-            return self.reply(200, self.api(P, req))
+            P.lose_reply = False
+            status, body = self.api(P, req)
+            if P.lose_reply:
+                status, body = 500, b"injected error\n"
+        if isinstance(body, bytes) and status != 200:
+            return self.reply(status, body, "text/plain")
+        return self.reply(status, body)
 
     def api(self, P, req):
+        """(HTTP status, reply) of one POST /api."""
         out, session = {}, False
         auth = req.get("auth")
         if isinstance(auth, dict):
@@ -345,6 +446,19 @@ class Handler(BaseHTTPRequestHandler):
                 session = auth.get("sessionId") in P.sessions
         keys = sorted((k for k in req if k != "auth"),
                       key=lambda k: (len(k), k))
+        how, code, text = SESSION_DIALECTS[P.dialect["session"]]
+        if how == "http" and not session and keys and not any(
+                isinstance(req[k], dict) and
+                req[k].get("command") == "api.authenticate" for k in keys):
+            # The whole request is refused, as some HTTP front ends do.
+            for k in keys:
+                c = req[k]
+                cmd = c.get("command") if isinstance(c, dict) else None
+                P.log["api"].append({
+                    "command": cmd, "params": params_of(c) if
+                    isinstance(c, dict) else {}, "success": False,
+                    "errorCodes": [], "http": code})
+            return code, text
         for k in keys:
             c = req[k]
             if not isinstance(c, dict) or not isinstance(c.get("command"),
@@ -356,14 +470,15 @@ class Handler(BaseHTTPRequestHandler):
                 r = P.authenticate(p)
                 p = {k2: v for k2, v in p.items() if k2 != "appToken"}
             elif not session:
-                r = fail(E_SESSION, "session expired")
+                r = (fail(code, text) if how == "cmd" else
+                     fail(E_SESSION, "session expired"))
             else:
-                r = P.command(cmd, p)
+                r = P.command(cmd, p, auth.get("sessionId"))
             P.log["api"].append({"command": cmd, "params": p,
                                  "success": r["success"],
                                  "errorCodes": r.get("errorCodes", [])})
             out[k] = r
-        return out
+        return 200, out
 
     def control(self, req):
         P = self.portal
@@ -373,6 +488,10 @@ class Handler(BaseHTTPRequestHandler):
                 P.sessions.clear()
             if req.get("clear_faults"):
                 P.faults.clear()
+            if "dialect" in req:
+                why = P.set_dialect(req["dialect"])
+                if why:
+                    return self.reply(400, {"error": why})
             P.faults.extend(dict(f) for f in req.get("faults", []))
             enq = req.get("enqueue")
             if enq is not None:
@@ -394,6 +513,7 @@ class Handler(BaseHTTPRequestHandler):
                 log["mailbox"] = [{k: m[k] for k in ("id", "command", "acked")}
                                   for m in P.messages]
                 log["faults"] = P.faults
+                log["dialect"] = P.dialect
                 return self.reply(200, log)
         m = re.fullmatch(r"/_upload/([^/]+)", self.path)
         if m:
@@ -484,27 +604,47 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def do_PUT(self):
+        self.upload("PUT")
+
+    def upload(self, method):
+        """POST (or, if allowed, PUT) /file/<fileId>: store an upload."""
         P = self.portal
         m = re.fullmatch(r"/file/([0-9a-f]+)", self.path)
         if not m:
+            self.close_connection = True  # the body is not read
             return self.reply(404, {"error": "not found"})
+        attempt = {"method": method, "fileId": m.group(1), "status": 0}
         with P.lock:
+            P.log["upload_attempts"].append(attempt)
+            if method not in P.dialect["upload"]:
+                attempt["status"] = 405
+                self.close_connection = True
+                return self.reply(405, {"error": "method not allowed"},
+                                  extra=[("Allow", ", ".join(
+                                      P.dialect["upload"]))])
             f = P.take_fault("http_error", lambda f: f.get("path") == "file")
             fe = None if f else P.take_file_id(m.group(1), "put")
+            stall = None if f else P.take_fault("upload_stall")
         if f or isinstance(fe, int):
             self.close_connection = True  # the body is not read
-            status = f.get("status", 500) if f else fe
-            return self.reply(status, {"error": "refused"})
+            attempt["status"] = f.get("status", 500) if f else fe
+            return self.reply(attempt["status"], {"error": "refused"})
+        if stall:
+            time.sleep(stall.get("seconds", 1))
         data = self.read_body()
         if data is None:
             self.close_connection = True
+            attempt["status"] = 413
             return self.reply(413, {"error": "body too large"})
         with P.lock:
+            attempt["status"] = 200
             P.uploads[(fe["thingKey"], fe["name"])] = data
             P.log["uploads"].append({
                 "fileName": fe["name"], "thingKey": fe["thingKey"],
                 "size": len(data),
-                "sha256": hashlib.sha256(data).hexdigest()})
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "method": method,
+                "contentType": self.headers.get("Content-Type")})
         self.reply(200, {"success": True})
 
 
@@ -521,6 +661,18 @@ class Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def request_command(req):
+    """The command of key "1" of a TR50 request (api.authenticate when it
+    is only that), or None."""
+    c = req.get("1")
+    if isinstance(c, dict) and isinstance(c.get("command"), str):
+        return c["command"]
+    auth = req.get("auth")
+    if isinstance(auth, dict) and auth.get("command") == "api.authenticate":
+        return "api.authenticate"
+    return None
+
+
 def params_of(c):
     p = c.get("params")
     return p if isinstance(p, dict) else {}
@@ -535,7 +687,23 @@ def main():
     ap.add_argument("--files-dir")
     ap.add_argument("--file-ttl", type=float, default=300)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    env = os.environ.get
+    ap.add_argument("--session-dialect", choices=sorted(SESSION_DIALECTS),
+                    default=env("PORTAL_SIM_SESSION_DIALECT", "tr50"))
+    ap.add_argument("--ack-dialect", choices=sorted(ACK_DIALECTS),
+                    default=env("PORTAL_SIM_ACK_DIALECT", "tr50"))
+    ap.add_argument("--upload-methods",
+                    default=env("PORTAL_SIM_UPLOAD_METHODS", "POST"))
     o = ap.parse_args()
+    o.upload_methods = [m.strip().upper()
+                        for m in o.upload_methods.split(",") if m.strip()]
+    for v, known in ((o.session_dialect, SESSION_DIALECTS),
+                     (o.ack_dialect, ACK_DIALECTS)):
+        if v not in known:
+            ap.error("unknown dialect %r" % v)
+    if not o.upload_methods or any(m not in ("POST", "PUT")
+                                   for m in o.upload_methods):
+        ap.error("--upload-methods: a list of POST and PUT")
 
     Handler.portal = Portal(o)
     srv = Server(("127.0.0.1", 0), Handler)

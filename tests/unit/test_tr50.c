@@ -210,6 +210,13 @@ static size_t collect(char *p, size_t size, size_t n, void *data)
 	return fwrite(p, size, n, f);
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *data)
+{
+	(void)p;
+	(void)data;
+	return size * n;
+}
+
 /* GET (body NULL) or POST a simulator path; the reply body, or NULL. */
 static char *sim_http(const char *path, const char *body)
 {
@@ -300,6 +307,68 @@ static const char *last_str(struct json_object *log, const char *list,
 	const char *s = json_object_get_string(last(log, list, key));
 
 	return s ? s : "(null)";
+}
+
+/* Member key of the item idx places before the end of list (0: the
+ * last); borrowed from log. */
+static struct json_object *nth_last(struct json_object *log, const char *list,
+				    size_t idx, const char *key)
+{
+	struct json_object *a = log_list(log, list), *v = NULL;
+	size_t n = json_object_array_length(a);
+
+	CU_ASSERT_FATAL(n > idx);
+	json_object_object_get_ex(json_object_array_get_idx(a, n - 1 - idx),
+				  key, &v);
+	return v;
+}
+
+/* The first of the errorCodes of an api log entry, or 0. */
+static int nth_last_code(struct json_object *log, size_t idx)
+{
+	struct json_object *codes = nth_last(log, "api", idx, "errorCodes");
+
+	if (!json_object_is_type(codes, json_type_array) ||
+	    json_object_array_length(codes) == 0)
+		return 0;
+	return json_object_get_int(json_object_array_get_idx(codes, 0));
+}
+
+/* How many api log entries are the command cmd. */
+static size_t api_count(const char *cmd)
+{
+	struct json_object *log = sim_log(), *a = log_list(log, "api"), *c;
+	size_t n = 0;
+
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		if (json_object_object_get_ex(json_object_array_get_idx(a, i),
+					      "command", &c) &&
+		    strcmp(json_object_get_string(c), cmd) == 0)
+			n++;
+	}
+	json_object_put(log);
+	return n;
+}
+
+/* Every injected fault was used (a retry that did not happen leaves
+ * one); then none is left for the next test either way. */
+static void assert_faults_used(void)
+{
+	struct json_object *log = sim_log();
+
+	CU_ASSERT_EQUAL(json_object_array_length(log_list(log, "faults")), 0);
+	json_object_put(log);
+	sim_control("{\"clear_faults\": true}");
+}
+
+/* Switch the simulator's dialects ("session", "ack", "upload"). */
+static void sim_dialect(const char *json)
+{
+	char *c;
+
+	CU_ASSERT_FATAL(asprintf(&c, "{\"dialect\": %s}", json) >= 0);
+	sim_control(c);
+	free(c);
 }
 
 /* --- the client --- */
@@ -483,6 +552,341 @@ static void test_reauth_only_once(void)
 	sk_tr50_free(t);
 }
 
+/* --- portal dialects (docs/tr50.md) --- */
+
+/* Every way the simulator refuses an expired session gets one new
+ * session and the command once more. */
+static void test_session_dialects(void)
+{
+	static const struct {
+		const char *name;
+		int code;   /* errorCodes[0] of the refused command, or 0 */
+		int status; /* HTTP status of the refused request, or 0 */
+	} cases[] = {
+		{ "tr50", -90008, 0 },	{ "expired", -90000, 0 },
+		{ "unauth", -90001, 0 }, { "http401", 0, 401 },
+		{ "http403", 0, 403 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sk_tr50 *t = client();
+		struct sk_tr50_err err = { 0 };
+		struct json_object *msgs = NULL, *log, *http;
+		char *d;
+		size_t auths, calls;
+
+		CU_ASSERT_FATAL(asprintf(&d, "{\"session\": \"%s\"}",
+					 cases[i].name) >= 0);
+		sim_dialect(d);
+		free(d);
+		CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err),
+				SK_TR50_OK);
+		sim_control("{\"expire_sessions\": true}");
+		auths = log_count("auth");
+		calls = log_count("api");
+		if (sk_tr50_mailbox_check(t, 5, &msgs, &err) != SK_TR50_OK)
+			fprintf(stderr, "\n  dialect %s: %s\n", cases[i].name,
+				err.message ? err.message : "?");
+		CU_ASSERT_PTR_NULL(err.message);
+		CU_ASSERT(json_object_is_type(msgs, json_type_array));
+		json_object_put(msgs);
+		log = sim_log();
+		/* Refused, a new session, the same command again. */
+		CU_ASSERT_EQUAL(json_object_array_length(log_list(log, "auth")),
+				auths + 1);
+		/* Not fatal: the dialect is set back below in any case. */
+		CU_ASSERT_EQUAL(json_object_array_length(log_list(log, "api")),
+				calls + 3);
+		if (json_object_array_length(log_list(log, "api")) !=
+		    calls + 3) {
+			json_object_put(log);
+			sk_tr50_err_release(&err);
+			sk_tr50_free(t);
+			continue;
+		}
+		CU_ASSERT_STRING_EQUAL(json_object_get_string(nth_last(
+					       log, "api", 2, "command")),
+				       "mailbox.check");
+		CU_ASSERT_FALSE(json_object_get_boolean(
+			nth_last(log, "api", 2, "success")));
+		CU_ASSERT_EQUAL(nth_last_code(log, 2), cases[i].code);
+		http = nth_last(log, "api", 2, "http");
+		CU_ASSERT_EQUAL(http ? json_object_get_int(http) : 0,
+				cases[i].status);
+		CU_ASSERT_STRING_EQUAL(json_object_get_string(nth_last(
+					       log, "api", 1, "command")),
+				       "api.authenticate");
+		CU_ASSERT_STRING_EQUAL(last_str(log, "api", "command"),
+				       "mailbox.check");
+		CU_ASSERT(json_object_get_boolean(last(log, "api", "success")));
+		json_object_put(log);
+		sk_tr50_err_release(&err);
+		sk_tr50_free(t);
+	}
+	sim_dialect("{\"session\": \"tr50\"}");
+}
+
+/* Whatever its code: one new session and one retry for a refusal that
+ * can mean an expired session, then the error stands; none for another
+ * refusal. */
+static void test_reauth_any_code(void)
+{
+	static const struct {
+		int code;
+		const char *msg;
+		bool auth;
+	} cases[] = {
+		{ -90000, "invalid or expired session", true },
+		{ -90001, "Not authenticated", true },
+		{ -90002, "denied", true },
+		{ -90008, "gone", true },
+		{ -4711, "Unauthorized", true },
+		{ -4711, "Token expired", true },
+		{ -4711, "access denied: please log in", true },
+		{ -90010, "file not found", false },
+		{ -90011, "message not found", false },
+	};
+	struct sk_tr50 *t = client();
+	struct sk_tr50_err err = { 0 };
+	struct json_object *msgs = NULL;
+
+	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t auths = log_count("auth"), calls = log_count("api");
+		char *f, *want;
+
+		CU_ASSERT_FATAL(asprintf(&f,
+					 "{\"faults\": [{\"type\": \"cmd_error\", "
+					 "\"command\": \"mailbox.check\", \"code\": %d, "
+					 "\"message\": \"%s\", \"count\": 2}]}",
+					 cases[i].code, cases[i].msg) >= 0);
+		sim_control(f);
+		free(f);
+		CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
+				SK_TR50_ECMD);
+		CU_ASSERT_PTR_NULL(msgs);
+		/* The portal's error, as it said it. */
+		CU_ASSERT_EQUAL(err.code, cases[i].code);
+		CU_ASSERT_FATAL(asprintf(&want,
+					 "mailbox.check: portal error %d: %s",
+					 cases[i].code, cases[i].msg) >= 0);
+		assert_err(&err, want);
+		free(want);
+		sk_tr50_err_release(&err);
+		if (cases[i].auth) {
+			/* Refused, api.authenticate, refused again. */
+			CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
+			CU_ASSERT_EQUAL(log_count("api"), calls + 3);
+			assert_faults_used();
+		} else {
+			CU_ASSERT_EQUAL(log_count("auth"), auths);
+			CU_ASSERT_EQUAL(log_count("api"), calls + 1);
+			/* The unused fault. */
+			sim_control("{\"clear_faults\": true}");
+		}
+		/* The next call works (after a new session, if the last one
+		 * was dropped). */
+		CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
+				SK_TR50_OK);
+		json_object_put(msgs);
+		msgs = NULL;
+	}
+	sk_tr50_free(t);
+}
+
+/* A portal that echoes the session in its refusals: neither the stale
+ * session nor the new one reaches a message. */
+static void test_reauth_no_session_in_messages(void)
+{
+	struct sk_tr50 *t = client();
+	struct sk_tr50_err err = { 0 };
+	struct json_object *msgs = NULL;
+	const char *hex = "0123456789abcdef", *p;
+	size_t run = 0;
+
+	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	sim_control("{\"faults\": [{\"type\": \"cmd_error\", \"command\": "
+		    "\"mailbox.check\", \"code\": -90000, \"message\": "
+		    "\"invalid or expired session\", \"echo_session\": true, "
+		    "\"count\": 2}]}");
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
+			SK_TR50_ECMD);
+	assert_err(&err,
+		   "mailbox.check: portal error -90000: invalid or expired session (session [redacted])");
+	assert_faults_used();
+	/* No run of 32 hex digits (a simulator session id) anywhere. */
+	for (p = err.message; p && *p; p++) {
+		run = strchr(hex, *p) ? run + 1 : 0;
+		CU_ASSERT_FATAL(run < 32);
+	}
+	sk_tr50_err_release(&err);
+	sk_tr50_free(t);
+}
+
+/* HTTP 401 or 403 from /api: one new session, one retry; a new session
+ * refused with 401 is a refusal of the credentials, and no loop. */
+static void test_reauth_http(void)
+{
+	struct sk_tr50 *t = client();
+	struct sk_tr50_err err = { 0 };
+	struct json_object *msgs = NULL;
+	size_t auths;
+
+	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	auths = log_count("auth");
+	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 403, "
+		    "\"path\": \"api\"}]}");
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_PTR_NULL(err.message);
+	json_object_put(msgs);
+	msgs = NULL;
+	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
+
+	/* The command and the new api.authenticate both get 401. */
+	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 401, "
+		    "\"path\": \"api\", \"count\": 2}]}");
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
+			SK_TR50_EAUTH);
+	CU_ASSERT_PTR_NULL(msgs);
+	assert_err(&err,
+		   "mailbox.check: api.authenticate: {api} refused the credentials of thing 'gw1': HTTP 401");
+	sk_tr50_err_release(&err);
+	assert_faults_used();
+	/* Nothing left over: the next call logs in and works. */
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	json_object_put(msgs);
+	CU_ASSERT_EQUAL(log_count("auth"), auths + 2);
+	sk_tr50_free(t);
+}
+
+/* The ack of a completed message, in every wording the simulator has. */
+static void test_ack_done_dialects(void)
+{
+	static const struct {
+		const char *name;
+		int code;
+		const char *msg;
+	} cases[] = {
+		{ "tr50", -90012, "message already completed" },
+		{ "acknowledged", -90020,
+		  "Mailbox message has already been acknowledged" },
+		{ "status", -90000, "mailbox message status is COMPLETED" },
+	};
+	struct sk_tr50 *t = client();
+	struct sk_tr50_err err = { 0 };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *c, *want;
+
+		CU_ASSERT_FATAL(asprintf(&c,
+					 "{\"dialect\": {\"ack\": \"%s\"}, "
+					 "\"enqueue\": {\"id\": \"ad-%s\", "
+					 "\"command\": \"gateway.sup.update\"}}",
+					 cases[i].name, cases[i].name) >= 0);
+		sim_control(c);
+		free(c);
+		CU_ASSERT_FATAL(asprintf(&c, "ad-%s", cases[i].name) >= 0);
+		CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, c, 0, NULL, NULL, &err),
+				SK_TR50_OK);
+		CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, c, 0, NULL, NULL, &err),
+				SK_TR50_EDONE);
+		CU_ASSERT_EQUAL(err.code, cases[i].code);
+		CU_ASSERT_FATAL(asprintf(&want,
+					 "mailbox.ack '%s': portal error %d: %s",
+					 c, cases[i].code, cases[i].msg) >= 0);
+		assert_err(&err, want);
+		sk_tr50_err_release(&err);
+		free(want);
+		free(c);
+	}
+	sim_dialect("{\"ack\": \"tr50\"}");
+
+	/* Not found is not done. */
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "nope", 0, NULL, NULL, &err),
+			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(err.code, -90011);
+	sk_tr50_err_release(&err);
+	/* Nor is a session that is "already closed" (one new session, one
+	 * more try, then the refusal stands). */
+	sim_control("{\"enqueue\": {\"id\": \"ad-s\", \"command\": \"x\"}, "
+		    "\"faults\": [{\"type\": \"cmd_error\", \"command\": "
+		    "\"mailbox.ack\", \"code\": -4711, \"message\": "
+		    "\"session already closed\", \"count\": 2}]}");
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "ad-s", 0, NULL, NULL, &err),
+			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(err.code, -4711);
+	sk_tr50_err_release(&err);
+	assert_faults_used();
+	/* The message was never acked: the first real ack is taken. */
+	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "ad-s", 0, NULL, NULL, &err),
+			SK_TR50_OK);
+	sk_tr50_free(t);
+}
+
+/* JSON arrays of codes and messages, as a portal's refusal has them. */
+static bool refusal(bool (*f)(struct json_object *, struct json_object *),
+		    const char *codes, const char *msgs)
+{
+	struct json_object *c = codes ? json_tokener_parse(codes) : NULL;
+	struct json_object *m = msgs ? json_tokener_parse(msgs) : NULL;
+	bool r = f(c, m);
+
+	json_object_put(c);
+	json_object_put(m);
+	return r;
+}
+
+static void test_refusal_words(void)
+{
+	static const struct {
+		const char *codes, *msgs;
+		bool auth, done;
+	} cases[] = {
+		{ "[-90008]", "[\"session expired\"]", true, false },
+		{ "[-90000]", "[\"invalid or expired session\"]", true, false },
+		{ "[-90002]", NULL, true, false },
+		{ "[1]", "[\"Authentication failed\"]", true, false },
+		{ "[1]", "[\"NOT AUTHENTICATED\"]", true, false },
+		{ "[1]", "[\"unauthorised\"]", true, false },
+		{ "[1]", "[\"login required\"]", true, false },
+		{ "[1]", "[\"Invalid credentials\"]", true, false },
+		{ "[1]", "[\"403 Forbidden\"]", true, false },
+		{ NULL, "[\"x\", \"Session not found\"]", true, false },
+		{ "[-90012]", "[\"message already completed\"]", false, true },
+		{ "[-90012]", NULL, false, true },
+		{ "[-1]", "[\"Message already acknowledged\"]", false, true },
+		{ "[-1]", "[\"mailbox message was already acked\"]", false,
+		  true },
+		{ "[-1]", "[\"message has already been processed\"]", false,
+		  true },
+		{ "[-1]", "[\"message 'm-1' is completed\"]", false, true },
+		{ "[-1]", "[\"Message status is COMPLETED\"]", false, true },
+		{ "[-1]", "[\"message state completed\"]", false, true },
+		{ "[-1]", "[\"message is not pending\"]", false, true },
+		{ "[-1]", "[\"session already closed\"]", true, false },
+		{ "[-90011]", "[\"message not found\"]", false, false },
+		{ "[-90004]", "[\"bad errorCode\"]", false, false },
+		{ "[-1]", "[\"could not be completed\"]", false, false },
+		{ "\"-90008\"", "\"session expired\"", false, false },
+		{ "[\"-90012\"]", "[7]", false, false },
+		{ NULL, NULL, false, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool a = refusal(sk_tr50_is_auth_refusal, cases[i].codes,
+				 cases[i].msgs);
+		bool d = refusal(sk_tr50_is_done_refusal, cases[i].codes,
+				 cases[i].msgs);
+
+		if (a != cases[i].auth || d != cases[i].done)
+			fprintf(stderr, "\n  case %zu (%s, %s): auth %d done %d\n",
+				i, cases[i].codes ? cases[i].codes : "-",
+				cases[i].msgs ? cases[i].msgs : "-", a, d);
+		CU_ASSERT_EQUAL(a, cases[i].auth);
+		CU_ASSERT_EQUAL(d, cases[i].done);
+	}
+}
+
 static void test_bad_credentials(void)
 {
 	struct sk_tr50 *t = client_with("wrong-token", 10);
@@ -562,9 +966,9 @@ static void test_mailbox(void)
 			       "{\"package\":\"p\"}");
 	json_object_put(log);
 
-	/* A second ack of the same message is refused. */
+	/* A second ack of the same message is refused: already done. */
 	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "m1", 0, NULL, NULL, &err),
-			SK_TR50_ECMD);
+			SK_TR50_EDONE);
 	CU_ASSERT_EQUAL(err.code, -90012);
 	assert_err(&err,
 		   "mailbox.ack 'm1': portal error -90012: message already completed");
@@ -656,8 +1060,10 @@ static void test_slow_reply(void)
 	sk_tr50_free(t);
 }
 
-/* The next api call gets HTTP 200 with body (repeat times) as it is. */
-static void sim_raw_reply(const char *body, int repeat)
+/* The next count api calls (of command only, if not NULL) get HTTP 200
+ * with body (repeat times) as it is. */
+static void sim_raw_replies(const char *body, int repeat, int count,
+			    const char *command)
 {
 	struct json_object *c = json_object_new_object();
 	struct json_object *faults = json_object_new_array();
@@ -666,10 +1072,19 @@ static void sim_raw_reply(const char *body, int repeat)
 	json_object_object_add(f, "type", json_object_new_string("raw_reply"));
 	json_object_object_add(f, "body", json_object_new_string(body));
 	json_object_object_add(f, "repeat", json_object_new_int(repeat));
+	json_object_object_add(f, "count", json_object_new_int(count));
+	if (command)
+		json_object_object_add(f, "command",
+				       json_object_new_string(command));
 	json_object_array_add(faults, f);
 	json_object_object_add(c, "faults", faults);
 	sim_control(json_object_to_json_string(c));
 	json_object_put(c);
+}
+
+static void sim_raw_reply(const char *body, int repeat)
+{
+	sim_raw_replies(body, repeat, 1, NULL);
 }
 
 /* Replies that are not what TR50 promises. */
@@ -741,9 +1156,12 @@ static void test_hostile_replies(void)
 	CU_ASSERT_EQUAL(f.size, 3);
 	sk_tr50_file_release(&f);
 
-	/* A portal error message with control characters and our token. */
-	sim_raw_reply("{\"1\": {\"success\": false, \"errorCodes\": [7], "
-		      "\"errorMessages\": [\"bad\\u001b[2J " TOKEN "\"]}}", 1);
+	/* A portal error message with control characters and our token
+	 * (a message about a token may mean an expired session: the same
+	 * answer twice, to a new session too). */
+	sim_raw_replies("{\"1\": {\"success\": false, \"errorCodes\": [7], "
+			"\"errorMessages\": [\"bad\\u001b[2J " TOKEN "\"]}}", 1,
+			2, "mailbox.check");
 	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
 			SK_TR50_ECMD);
 	CU_ASSERT_EQUAL(err.code, 7);
@@ -1153,6 +1571,182 @@ static void test_file_put(void)
 	sk_tr50_free(t);
 }
 
+/* The upload is a POST of the raw bytes (docs/tr50.md: the sources);
+ * the simulator, like a real portal, refuses PUT. */
+static void test_file_put_post(void)
+{
+	struct sk_tr50 *t = client();
+	struct sk_tr50_err err = { 0 };
+	char *dir = tu_mkdtemp(), *path, *url = NULL;
+	struct json_object *log;
+	struct curl_slist *h;
+	CURL *c;
+	long status = 0;
+	size_t auths, puts, attempts;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	path = tu_path(dir, "confirmation.json");
+	CU_ASSERT_EQUAL(tu_write_str(path, "{\"result\": \"succeeded\"}\n"), 0);
+	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "post.json", path, &err),
+			SK_TR50_OK);
+	CU_ASSERT_PTR_NULL(err.message);
+	log = sim_log();
+	CU_ASSERT_STRING_EQUAL(last_str(log, "uploads", "fileName"),
+			       "post.json");
+	CU_ASSERT_STRING_EQUAL(last_str(log, "uploads", "method"), "POST");
+	CU_ASSERT_STRING_EQUAL(last_str(log, "uploads", "contentType"),
+			       "application/octet-stream");
+	CU_ASSERT_EQUAL(json_object_get_int(last(log, "uploads", "size")), 24);
+	CU_ASSERT_STRING_EQUAL(last_str(log, "upload_attempts", "method"),
+			       "POST");
+	json_object_put(log);
+
+	/* PUT: 405, Allow: POST. */
+	c = curl_easy_init();
+	CU_ASSERT_FATAL(c && asprintf(&url, "%s/file/0123abcd",
+				      sim.endpoint) >= 0);
+	h = curl_slist_append(NULL, "Expect:");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	if (sim.ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, sim.ca);
+	CU_ASSERT_EQUAL(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	CU_ASSERT_EQUAL(status, 405);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	free(url);
+
+	/* 401 from the POST: a new session, a new file id, POST again. */
+	auths = log_count("auth");
+	puts = api_count("file.put");
+	attempts = log_count("upload_attempts");
+	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 401, "
+		    "\"path\": \"file\"}]}");
+	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "retry.json", path, &err),
+			SK_TR50_OK);
+	CU_ASSERT_PTR_NULL(err.message);
+	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
+	CU_ASSERT_EQUAL(api_count("file.put"), puts + 2);
+	CU_ASSERT_EQUAL(log_count("upload_attempts"), attempts + 2);
+	log = sim_log();
+	CU_ASSERT_EQUAL(json_object_get_int(
+				nth_last(log, "upload_attempts", 1, "status")),
+			401);
+	CU_ASSERT_EQUAL(json_object_get_int(
+				last(log, "upload_attempts", "status")),
+			200);
+	CU_ASSERT_STRING_EQUAL(last_str(log, "uploads", "fileName"),
+			       "retry.json");
+	json_object_put(log);
+
+	/* 403 twice: one retry, then the error stands; the next upload
+	 * starts with a new session. */
+	auths = log_count("auth");
+	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 403, "
+		    "\"path\": \"file\", \"count\": 2}]}");
+	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "no.json", path, &err),
+			SK_TR50_ENET);
+	assert_err(&err, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "file.put 'no.json': HTTP 403 from POST "));
+	sk_tr50_err_release(&err);
+	assert_faults_used();
+	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
+	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "yes.json", path, &err),
+			SK_TR50_OK);
+	CU_ASSERT_EQUAL(log_count("auth"), auths + 2);
+
+	tu_rm_rf(dir);
+	free(path);
+	free(dir);
+	sk_tr50_free(t);
+}
+
+/* The POST stops when nothing moves for request_timeout_s, and at once
+ * when cancelled; a cancelled upload is not tried again. */
+static void test_file_put_stall_cancel(void)
+{
+	volatile sig_atomic_t stop = 0;
+	struct sk_tr50_opts o = {
+		.endpoint = sim.endpoint, .app_id = "app", .app_token = TOKEN,
+		.thing_key = "gw1", .insecure = !sim.ca, .ca_bundle = sim.ca,
+		.connect_timeout_s = 5, .request_timeout_s = 1, .cancel = &stop,
+	};
+	struct sk_tr50_err err = { 0 };
+	struct sk_tr50 *t = NULL;
+	char *dir = tu_mkdtemp(), *path;
+	size_t uploads = log_count("uploads"), puts;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	CU_ASSERT_EQUAL_FATAL(sk_tr50_new(&t, &o, &err), SK_TR50_OK);
+	path = tu_path(dir, "confirmation.json");
+	CU_ASSERT_EQUAL(tu_write_str(path, "{}"), 0);
+	sim_control("{\"faults\": [{\"type\": \"upload_stall\", "
+		    "\"seconds\": 3}]}");
+	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "slow.json", path, &err),
+			SK_TR50_ENET);
+	assert_err(&err, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "file.put 'slow.json': POST "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "failed: no data for 1 s"));
+	sk_tr50_err_release(&err);
+
+	stop = 1;
+	puts = api_count("file.put");
+	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "stop.json", path, &err),
+			SK_TR50_ENET);
+	assert_err(&err, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "cancelled: stopping"));
+	sk_tr50_err_release(&err);
+	CU_ASSERT_EQUAL(api_count("file.put"), puts + 1);
+	/* The stalled one arrived after we gave up; the cancelled one not. */
+	CU_ASSERT(log_count("uploads") <= uploads + 1);
+	tu_rm_rf(dir);
+	free(path);
+	free(dir);
+	sk_tr50_free(t);
+}
+
+/* A 401 from the file server: the session is renewed before the next
+ * try's file.get. */
+static void test_download_401(void)
+{
+	struct sk_tr50 *t = client();
+	struct sk_tr50_err err = { 0 };
+	struct sk_tr50_file f = { 0 };
+	char *dir = tu_mkdtemp(), *part;
+	size_t auths;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	part = tu_path(dir, "update.sup.part");
+	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
+			SK_TR50_OK);
+	auths = log_count("auth");
+	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 401, "
+		    "\"path\": \"file\"}]}");
+	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+					 NULL, &err),
+			SK_TR50_ENET);
+	assert_err(&err, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "HTTP 401 from "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "(a new session for the next try)"));
+	sk_tr50_err_release(&err);
+	sk_tr50_file_release(&f);
+	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
+			SK_TR50_OK);
+	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
+	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+					 NULL, &err),
+			SK_TR50_OK);
+	sk_tr50_file_release(&f);
+	tu_rm_rf(dir);
+	free(part);
+	free(dir);
+	sk_tr50_free(t);
+}
+
 /* --- TLS --- */
 
 static void test_tls_verified(void)
@@ -1237,6 +1831,13 @@ static CU_TestInfo local_tests[] = {
 static CU_TestInfo api_tests[] = {
 	{ "auth and session expiry", test_auth_and_session_expiry },
 	{ "re-auth only once", test_reauth_only_once },
+	{ "session dialects", test_session_dialects },
+	{ "re-auth whatever the code", test_reauth_any_code },
+	{ "re-auth after HTTP 401/403", test_reauth_http },
+	{ "re-auth: no session in messages",
+	  test_reauth_no_session_in_messages },
+	{ "ack of a completed message", test_ack_done_dialects },
+	{ "refusal words", test_refusal_words },
 	{ "bad credentials", test_bad_credentials },
 	{ "mailbox", test_mailbox },
 	{ "log.publish", test_log_publish },
@@ -1257,6 +1858,9 @@ static CU_TestInfo file_tests[] = {
 	{ "download local errors", test_download_local_errors },
 	{ "download stall", test_download_stall },
 	{ "file.put", test_file_put },
+	{ "file.put is a POST", test_file_put_post },
+	{ "file.put stall and cancel", test_file_put_stall_cancel },
+	{ "download 401", test_download_401 },
 	CU_TEST_INFO_NULL,
 };
 
