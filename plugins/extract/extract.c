@@ -35,6 +35,19 @@ struct extract_xread {
 	struct fsu_progress prog;
 	bool eof;	/* payload_read returned 0: size and hash verified */
 	bool failed;
+	/* Entries whose set-user-id, set-group-id or sticky bit waits for
+	 * the payload to be verified: they are unpacked without it. */
+	struct extract_special *special;
+	size_t n_special;
+	/* The mode the archive gives its top directory ("./"): the
+	 * temporary tree keeps 0700 until it is committed. */
+	bool has_top_mode;
+	mode_t top_mode;
+};
+
+struct extract_special {
+	char *name; /* the entry's path in the tree */
+	mode_t mode;
 };
 
 /* The next chunk of the payload: bytes read, 0 at its verified end. */
@@ -241,6 +254,86 @@ static int extract_copy_data(const struct sup_host_api *host,
 	}
 }
 
+static int extract_defer_special(struct extract_xread *x, const char *name,
+				 mode_t mode)
+{
+	struct extract_special *g;
+
+	g = realloc(x->special, (x->n_special + 1) * sizeof(*g));
+	if (!g)
+		return x->host->fail(x->ctx, ENOMEM, "cannot extract '%s'",
+				     name);
+	x->special = g;
+	g[x->n_special].name = strdup(name);
+	g[x->n_special].mode = mode;
+	if (!g[x->n_special].name)
+		return x->host->fail(x->ctx, ENOMEM, "cannot extract '%s'",
+				     name);
+	x->n_special++;
+	return SUP_OK;
+}
+
+/* Open rel (an entry's path) below dirfd without following any symbolic
+ * link on the way; -1 and errno. */
+static int extract_open_entry(int dirfd, const char *rel)
+{
+	char *copy = strdup(rel), *p, *slash;
+	int fd = dup(dirfd), next;
+
+	if (!copy || fd < 0) {
+		free(copy);
+		if (fd >= 0)
+			close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (p = copy; fd >= 0 && *p; p = slash ? slash + 1 : p + strlen(p)) {
+		slash = strchr(p, '/');
+		if (slash)
+			*slash = '\0';
+		if (!*p || !strcmp(p, ".")) /* "a//b", "./a" */
+			continue;
+		next = openat(fd, p,
+			      (slash && slash[1] ? O_PATH | O_DIRECTORY :
+						   O_RDONLY | O_NONBLOCK) |
+				      O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+}
+
+/* The payload is verified: give the deferred entries their modes. */
+static int extract_apply_special(struct extract_xread *x, int tmpfd)
+{
+	for (size_t i = 0; i < x->n_special; i++) {
+		const struct extract_special *s = &x->special[i];
+		int fd = extract_open_entry(tmpfd, s->name);
+
+		if (fd < 0 || fchmod(fd, s->mode) != 0) {
+			int err = errno;
+
+			if (fd >= 0)
+				close(fd);
+			return x->host->fail(x->ctx, err,
+					     "cannot set mode %04o of '%s'",
+					     (unsigned int)s->mode, s->name);
+		}
+		close(fd);
+	}
+	return SUP_OK;
+}
+
+static void extract_special_release(struct extract_xread *x)
+{
+	for (size_t i = 0; i < x->n_special; i++)
+		free(x->special[i].name);
+	free(x->special);
+	x->special = NULL;
+	x->n_special = 0;
+}
+
 /*
  * Unpack the archive streamed from x into the current directory (the
  * fresh temporary directory), then drain the payload to its verified end.
@@ -313,6 +406,22 @@ static int extract_unpack(struct extract_xread *x, uint64_t *count)
 		if (extract_check_entry(host, ctx, e, x->pname))
 			goto out;
 		name = archive_entry_pathname(e);
+		/* The tree stays private (0700) until committed. */
+		if (archive_entry_filetype(e) == AE_IFDIR &&
+		    strspn(name, "./") == strlen(name)) {
+			x->has_top_mode = true;
+			x->top_mode = archive_entry_perm(e) & 07777;
+			archive_entry_set_perm(e, S_IRWXU);
+		}
+		/* Nothing unverified runs with privileges: special bits wait
+		 * until the payload's last read verified it. */
+		else if ((archive_entry_perm(e) & 07000) &&
+		    archive_entry_filetype(e) != AE_IFLNK) {
+			if (extract_defer_special(x, name,
+						  archive_entry_perm(e)))
+				goto out;
+			archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
+		}
 		r = archive_write_header(disk, e);
 		if (r < ARCHIVE_WARN) {
 			host->fail(ctx, 0, "cannot extract '%s': %s", name,
@@ -654,7 +763,9 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 	x->made = true;
 	x->tmpfd = open(x->tmp,
 			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (x->tmpfd < 0 || fchmod(x->tmpfd, 0755) != 0) {
+	/* Private until it is committed: nothing unverified is reachable
+	 * by another user (mkdtemp made it 0700; make sure). */
+	if (x->tmpfd < 0 || fchmod(x->tmpfd, S_IRWXU) != 0) {
 		host->fail(ctx, errno,
 			   "cannot prepare temporary directory '%s' for '%s'",
 			   x->tmp, gw_path);
@@ -695,8 +806,10 @@ int extract_payload(struct extract *x, size_t index)
 		goto out;
 	}
 	if (extract_unpack_in(&r, x->tmpfd, x->tmp, x->gw_path,
-			      &x->entries))
+			      &x->entries) ||
+	    extract_apply_special(&r, x->tmpfd))
 		goto out;
+	x->top_mode = r.has_top_mode ? r.top_mode : 0755;
 	/* Everything unpacked reaches the disk before it becomes visible. */
 	if (syncfs(x->tmpfd) != 0) {
 		host->fail(ctx, errno,
@@ -709,6 +822,7 @@ int extract_payload(struct extract *x, size_t index)
 out:
 	if (r.pl)
 		host->payload_close(r.pl);
+	extract_special_release(&r);
 	free(r.buf);
 	return rc;
 }
@@ -723,6 +837,12 @@ int extract_commit(struct extract *x)
 		return host->fail(ctx, EINVAL, "cannot extract into '%s'",
 				  x->gw_path);
 	if (!x->exists || x->mode == EXTRACT_REPLACE) {
+		/* The tree becomes the target: the mode its archive gives
+		 * it, else 0755. */
+		if (fchmod(x->tmpfd, x->top_mode) != 0)
+			return host->fail(ctx, errno,
+					  "cannot set the mode of the extracted tree for '%s'",
+					  x->gw_path);
 		if (!x->exists) {
 			x->how = "new directory";
 			err = fsu_rename_noreplace(AT_FDCWD, x->tmp, AT_FDCWD,

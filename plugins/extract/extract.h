@@ -41,6 +41,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sup/plugin.h>
 
@@ -69,6 +70,7 @@ struct extract {
 	bool tmp_gone;		/* tmp no longer names a tree of ours */
 	bool unpacked;
 	bool committed;
+	mode_t top_mode;	/* of the tree once committed */
 };
 
 /*

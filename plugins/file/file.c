@@ -410,15 +410,9 @@ static int file_install_execute(const struct sup_host_api *host,
 		tmp = NULL;
 		goto out;
 	}
-	/* Owner first: chown() clears the set-user/group-id bits. */
-	if (file_apply_owner(&a.owner, fd) != 0) {
-		host->fail(ctx, errno, "cannot set owner of '%s'", a.path);
-		goto out;
-	}
-	if (fchmod(fd, a.mode) != 0) {
-		host->fail(ctx, errno, "cannot set mode of '%s'", a.path);
-		goto out;
-	}
+	/* mkostemp() made it 0600, owned by us: unverified data stays
+	 * private, and nothing runs with privileges before the payload's
+	 * last read verified it. */
 	for (;;) {
 		int64_t n = host->payload_read(pl, buf, FSU_BUF_SIZE);
 
@@ -440,6 +434,16 @@ static int file_install_execute(const struct sup_host_api *host,
 			goto out;
 		}
 		fsu_progress_add(host, ctx, &prog, (uint64_t)n);
+	}
+	/* Verified: now the owner (first: chown() clears the set-user/group
+	 * -id bits), then the mode. */
+	if (file_apply_owner(&a.owner, fd) != 0) {
+		host->fail(ctx, errno, "cannot set owner of '%s'", a.path);
+		goto out;
+	}
+	if (fchmod(fd, a.mode) != 0) {
+		host->fail(ctx, errno, "cannot set mode of '%s'", a.path);
+		goto out;
 	}
 	if (fsync(fd) != 0) {
 		host->fail(ctx, errno,

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_unverified.sh - nothing unverified is reachable by another user
+# (issue 8, items 1 and 2). A local user who can write the SUP file changes
+# a payload after preflight; while it streams, file.install's temporary
+# file and file.extract's temporary tree stay private (0600 / 0700) and
+# carry no set-user-id, set-group-id or sticky bit, and when the last read
+# finds the change nothing is left. Verified payloads get their final
+# owner and modes. A watcher polls the target's directory every
+# millisecond during the install and records what it could see; a payload
+# of 48 MiB keeps the window open long enough to be seen.
+. "$(dirname "$0")/lib.sh"
+
+R=$(new_root gw)
+
+# watch_temps DIR NAME: record (in $T/NAME.seen.json) the modes of every
+# temporary entry of the installer (".<base>.sup-XXXXXX") that appears in
+# DIR, and of everything below it.
+watch_temps() {
+	rm -f "$T/$2.stop" "$T/$2.seen.json" "$T/$2.ready"
+	python3 - "$1" "$T/$2.stop" "$T/$2.seen.json" "$T/$2.ready" <<'PY' &
+import json, os, stat, sys, time
+top, stop, out, ready = sys.argv[1:5]
+seen = {}
+def note(path, rel):
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    seen.setdefault(rel, set()).add(stat.S_IMODE(st.st_mode))
+open(ready, "w").close()
+while not os.path.exists(stop):
+    try:
+        names = os.listdir(top)
+    except OSError:
+        names = []
+    for n in names:
+        if ".sup-" not in n:
+            continue
+        p = os.path.join(top, n)
+        note(p, n)
+        if os.path.isdir(p) and not os.path.islink(p):
+            for d, dirs, files in os.walk(p):
+                for e in dirs + files:
+                    q = os.path.join(d, e)
+                    note(q, os.path.relpath(q, top))
+    time.sleep(0.001)
+json.dump({k: sorted(v) for k, v in seen.items()}, open(out, "w"))
+PY
+	WATCHER=$!
+	E2E_PIDS+=("$WATCHER")
+	wait_until 10 test -e "$T/$2.ready"
+}
+
+unwatch_temps() {
+	touch "$T/$1.stop"
+	wait "$WATCHER"
+}
+
+# tamper_action STEM PAYLOAD: an exec.command action (to run first) that
+# flips one byte near the end of PAYLOAD inside $T/STEM.sup, in place, as a
+# local user who can write the file would after preflight.
+tamper_action() {
+	python3 - "$PYTHON" "$T/$1.sup" "$2" <<'PY'
+import json, sys
+code = ("import sys, tarfile\n"
+        "t = tarfile.open(sys.argv[1])\n"
+        "m = t.getmember(sys.argv[2])\n"
+        "at = m.offset_data + m.size - 100\n"
+        "with open(sys.argv[1], 'r+b') as f:\n"
+        "    f.seek(at)\n"
+        "    b = f.read(1)\n"
+        "    f.seek(at)\n"
+        "    f.write(bytes([b[0] ^ 1]))\n")
+print(json.dumps({"id": "tamper", "type": "exec.command",
+                  "params": {"argv": [sys.argv[1], "-c", code,
+                                      sys.argv[2], sys.argv[3]]}}))
+PY
+}
+
+head -c $((48 * 1024 * 1024)) /dev/urandom >"$T/big.bin"
+
+# ---- file.install -----------------------------------------------------
+section "file.install: a set-user-id file changed after preflight"
+pkg "$T/suid-file.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "suid-file", "version": "1"},
+  "actions": [$(tamper_action suid-file tool),
+              {"id": "tool", "type": "file.install",
+               "params": {"path": "/usr/local/bin/tool", "mode": "4755"},
+               "payloads": ["tool"]}]},
+ "entries": [{"name": "tool", "file": "$T/big.bin"}]}
+EOF
+mkdir -p "$R/usr/local/bin"
+watch_temps "$R/usr/local/bin" install
+sup install "$T/suid-file.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+unwatch_temps install
+expect_exit 1 "install of the changed package"
+assert_stderr "sha256 mismatch"
+assert_missing "$R/usr/local/bin/tool"
+# It streamed into a temporary file that never was anything but 0600.
+assert_json "$T/install.seen.json" 'len(d) > 0' "true"
+assert_json "$T/install.seen.json" \
+	'sorted(set("%o" % m for v in d.values() for m in v))' '["600"]'
+assert_eq "$(ls -A "$R/usr/local/bin")" "" "no temporary file left"
+
+section "file.install: verified, it gets its mode"
+pkg "$T/suid-ok.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "suid-ok", "version": "1"},
+  "actions": [{"id": "tool", "type": "file.install",
+               "params": {"path": "/usr/local/bin/tool", "mode": "4755"},
+               "payloads": ["tool"]}]},
+ "entries": [{"name": "tool", "file": "$T/big.bin"}]}
+EOF
+sup install "$T/suid-ok.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+expect_exit 0 "install"
+assert_mode "$R/usr/local/bin/tool" 4755
+assert_same_file "$R/usr/local/bin/tool" "$T/big.bin"
+
+# ---- file.extract -----------------------------------------------------
+mkdir -p "$T/tree/bin" "$T/tree/data"
+cp "$T/big.bin" "$T/tree/data/big.bin"
+printf '#!/bin/sh\necho hi\n' >"$T/tree/bin/suid"
+chmod 4755 "$T/tree/bin/suid"
+printf 'x\n' >"$T/tree/bin/sgid"
+chmod 2750 "$T/tree/bin/sgid"
+chmod 1777 "$T/tree/data"
+chmod 0751 "$T/tree"
+# The set-id entries first, the big file after them: they sit in the tree
+# while the rest still streams.
+tar --owner=0 --group=0 --numeric-owner --no-recursion -C "$T/tree" \
+	-cf "$T/tree.tar" ./ ./bin ./bin/suid ./bin/sgid ./data ./data/big.bin
+
+section "file.extract: a tree with set-id files changed after preflight"
+pkg "$T/suid-tree-bad.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "suid-tree-bad", "version": "1"},
+  "actions": [$(tamper_action suid-tree-bad tree.tar),
+              {"id": "tree", "type": "file.extract",
+               "params": {"path": "/opt/app"}, "payloads": ["tree.tar"]}]},
+ "entries": [{"name": "tree.tar", "file": "$T/tree.tar"}]}
+EOF
+mkdir -p "$R/opt"
+watch_temps "$R/opt" extract
+sup install "$T/suid-tree-bad.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+unwatch_temps extract
+expect_exit 1 "install of the changed package"
+assert_stderr "sha256 mismatch"
+assert_missing "$R/opt/app"
+assert_eq "$(ls -A "$R/opt")" "" "no temporary tree left"
+# The temporary tree: 0700 whenever it was seen...
+assert_json "$T/extract.seen.json" \
+	'sorted(set("%o" % m for k, v in d.items() if "/" not in k for m in v))' '["700"]'
+# ...and nothing in it ever had a special bit, though the set-id entries
+# sat in it while the rest streamed.
+assert_json "$T/extract.seen.json" \
+	'any(k.endswith("bin/suid") for k in d)' "true"
+assert_json "$T/extract.seen.json" \
+	'[k for k, v in d.items() if any(m & 0o7000 for m in v)]' "[]"
+
+section "file.extract: verified, the tree gets its modes"
+pkg "$T/suid-tree.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "suid-tree", "version": "1"},
+  "actions": [{"id": "tree", "type": "file.extract",
+               "params": {"path": "/opt/app"}, "payloads": ["tree.tar"]}]},
+ "entries": [{"name": "tree.tar", "file": "$T/tree.tar"}]}
+EOF
+sup install "$T/suid-tree.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+expect_exit 0 "install"
+assert_mode "$R/opt/app" 751
+assert_mode "$R/opt/app/bin/suid" 4755
+assert_mode "$R/opt/app/bin/sgid" 2750
+assert_mode "$R/opt/app/data" 1777
+assert_same_file "$R/opt/app/data/big.bin" "$T/big.bin"
+
+finish
