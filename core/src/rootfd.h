@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rootfd.h - gateway paths opened one component at a time from a
+ * descriptor of the root, so that what a root process then writes is the
+ * directory it checked, whatever happens to the path string afterwards.
+ *
+ * The walk opens each component with O_NOFOLLOW relative to the
+ * directory before it (openat2() with RESOLVE_BENEATH and
+ * RESOLVE_NO_MAGICLINKS when the kernel has it, Linux >= 5.6) and:
+ *  - resolves a symbolic link itself, inside the root: an absolute target
+ *    restarts at the root, ".." never climbs above it, 40 links at most;
+ *  - refuses to follow a symbolic link owned by a user other than root
+ *    and the user running sup;
+ *  - refuses an unsafe path transition: from a directory owned by another
+ *    user (not root, not us) into a directory or link owned by anyone
+ *    else. A service user who owns /var/lib/app cannot plant
+ *    cache -> /etc and make a package that manages /var/lib/app/cache
+ *    change /etc. (systemd-tmpfiles calls this an unsafe path transition.)
+ * A single openat2(RESOLVE_IN_ROOT) would resolve links inside the root
+ * too, but cannot check who owns each link and directory on the way.
+ */
+#ifndef SK_ROOTFD_H
+#define SK_ROOTFD_H
+
+/* Flags of sk_rootfd_parent() and sk_rootfd_dir(). */
+/* Resolve a symbolic link that is the last component (its target's
+ * directory and name are returned). */
+#define SK_RFD_FOLLOW_LAST 0x1u
+/* Create missing directories on the way, mode 0755 (whatever the umask),
+ * each new entry synced. */
+#define SK_RFD_MKPARENTS 0x2u
+
+/*
+ * Open the directory that holds the last component of gw_path (absolute,
+ * no ".." component), walked from rootfd (a descriptor of the root
+ * directory, O_PATH is enough) by the rules above. On success returns 0,
+ * *dirfd a new O_RDONLY | O_DIRECTORY close-on-exec descriptor and *name
+ * the last component (malloc'd; never "", "." or ".."). On failure
+ * returns -errno (-EINVAL for a bad path or the root itself, -ENOENT,
+ * -ENOTDIR, -ELOOP, -EPERM for a refused link or transition, ...) and
+ * *why a malloc'd message naming the component and the reason, e.g.
+ * "'/var/lib/app/cache' is a symbolic link owned by uid 1000".
+ */
+int sk_rootfd_parent(int rootfd, const char *gw_path, unsigned int flags,
+		     int *dirfd, char **name, char **why);
+
+/* Open gw_path itself as a directory (the root included): 0 and *fd
+ * (O_RDONLY | O_DIRECTORY, close-on-exec), or -errno and *why as above. */
+int sk_rootfd_dir(int rootfd, const char *gw_path, unsigned int flags,
+		  int *fd, char **why);
+
+#endif
