@@ -655,9 +655,16 @@ void sk_audit_syslog(const struct sk_audit *a)
 	openlog("supkit", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	for (size_t i = 0; i < a->n; i++) {
 		enum sk_audit_level l = a->msgs[i].level;
+		const char *m = a->msgs[i].msg;
+		/* sk_audit_from_doc() made the text clean already; a message
+		 * from anywhere else must not carry controls into the log
+		 * either. */
+		char *shown = sk_show_text(m, strlen(m));
+		char fallback[SK_SHOW_MAX];
 
 		syslog(l <= SK_AUDIT_INFO ? prio[l] : LOG_INFO, "%s",
-		       a->msgs[i].msg);
+		       shown ? shown : sk_show(m, strlen(m), fallback));
+		free(shown);
 	}
 	closelog();
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 void sk_diag_init(struct sk_diag *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -128,8 +130,17 @@ void sk_diag_print(const struct sk_diag *d, const char *prog)
 {
 	size_t i;
 
-	for (i = 0; i < d->count; i++)
-		fprintf(stderr, "%s: error: %s\n", prog, d->items[i].msg);
+	for (i = 0; i < d->count; i++) {
+		const char *m = d->items[i].msg;
+		/* Problems quote packages, plugins and file names: escape
+		 * what could drive the terminal. */
+		char *shown = sk_show_text(m, strlen(m));
+		char fallback[SK_SHOW_MAX];
+
+		fprintf(stderr, "%s: error: %s\n", prog,
+			shown ? shown : sk_show(m, strlen(m), fallback));
+		free(shown);
+	}
 	if (d->oom)
 		fprintf(stderr,
 			"%s: error: out of memory, some problems were not recorded\n",

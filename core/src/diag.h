@@ -42,7 +42,9 @@ bool sk_diag_empty(const struct sk_diag *d);
  * PACKAGE 3, TARGET 4, SETUP 5, SYSTEM 6 (d->oom counts as SYSTEM). */
 int sk_diag_exit_code(const struct sk_diag *d);
 /* Print every problem as "PROG: error: MSG" lines to stderr, and a last
- * line if some problems were lost to an allocation failure. */
+ * line if some problems were lost to an allocation failure. Control
+ * characters and invalid UTF-8 in MSG are escaped (sk_show_text()); the
+ * items keep the original text. */
 void sk_diag_print(const struct sk_diag *d, const char *prog);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rootfd.h"
 #include "rootpath.h"
 #include "util.h"
 
@@ -23,6 +24,8 @@
 #define SK_LINE_MAX (64 * 1024)
 #define SK_MSG_MAX (8 * 1024)
 #define SK_KILL_GRACE_MS 5000
+/* A check reports every failure it records, up to this many. */
+#define SK_CHECK_FAILS_MAX 32
 
 /* ------------------------------------------------------------------ */
 /* child side                                                          */
@@ -39,6 +42,7 @@ struct sup_action_ctx {
 	bool failed;	 /* a failure was recorded */
 	long long deadline_ms;
 	struct alloc *allocs; /* arrays handed to the plugin */
+	int own_root_fd; /* opened here when the call brought none, or -1 */
 };
 
 struct sup_payload {
@@ -224,18 +228,16 @@ static int param_get(struct sup_action_ctx *ctx, const char *key,
 	if (json_object_object_get_ex(ctx->call->action->params, key, v))
 		return SUP_OK;
 	if (flags & SUP_PARAM_REQUIRED)
-		failf(ctx, "action_failed",
-		      "action '%s': missing required parameter '%s'",
-		      ctx->call->action->id, key);
+		failf(ctx, "action_failed", "missing required parameter '%s'",
+		      key);
 	return SUP_ENOENT;
 }
 
 static int param_wrong(struct sup_action_ctx *ctx, const char *key,
 		       const char *want, json_object *v)
 {
-	failf(ctx, "action_failed",
-	      "action '%s': parameter '%s': expected %s, got %s",
-	      ctx->call->action->id, key, want, json_kind(v));
+	failf(ctx, "action_failed", "parameter '%s': expected %s, got %s", key,
+	      want, json_kind(v));
 	return SUP_EINVAL;
 }
 
@@ -252,8 +254,7 @@ static int h_param_string(struct sup_action_ctx *ctx, const char *key,
 	if (strlen(json_object_get_string(v)) !=
 	    (size_t)json_object_get_string_len(v)) {
 		failf(ctx, "action_failed",
-		      "action '%s': parameter '%s': string contains a NUL character",
-		      ctx->call->action->id, key);
+		      "parameter '%s': string contains a NUL character", key);
 		return SUP_EINVAL;
 	}
 	*out = json_object_get_string(v);
@@ -275,8 +276,7 @@ static int h_param_int(struct sup_action_ctx *ctx, const char *key,
 	if (errno == ERANGE || (*out == INT64_MAX &&
 				json_object_get_uint64(v) > INT64_MAX)) {
 		failf(ctx, "action_failed",
-		      "action '%s': parameter '%s': integer out of range",
-		      ctx->call->action->id, key);
+		      "parameter '%s': integer out of range", key);
 		return SUP_EINVAL;
 	}
 	return SUP_OK;
@@ -322,8 +322,8 @@ static int h_param_strings(struct sup_action_ctx *ctx, const char *key,
 		    strlen(json_object_get_string(e)) !=
 			    (size_t)json_object_get_string_len(e)) {
 			failf(ctx, "action_failed",
-			      "action '%s': parameter '%s'[%zu]: expected a string without NUL characters, got %s",
-			      ctx->call->action->id, key, i, json_kind(e));
+			      "parameter '%s'[%zu]: expected a string without NUL characters, got %s",
+			      key, i, json_kind(e));
 			return SUP_EINVAL;
 		}
 		arr[i] = json_object_get_string(e);
@@ -358,8 +358,8 @@ static int h_param_strmap(struct sup_action_ctx *ctx, const char *key,
 		    strlen(json_object_get_string(mv)) !=
 			    (size_t)json_object_get_string_len(mv)) {
 			failf(ctx, "action_failed",
-			      "action '%s': parameter '%s.%s': expected a string without NUL characters, got %s",
-			      ctx->call->action->id, key, mk, json_kind(mv));
+			      "parameter '%s.%s': expected a string without NUL characters, got %s",
+			      key, mk, json_kind(mv));
 			return SUP_EINVAL;
 		}
 		k[i] = mk;
@@ -473,13 +473,78 @@ static int h_resolve_path(struct sup_action_ctx *ctx, const char *gw,
 		return SUP_OK;
 	/* The reasons of these errors already say all strerror would. */
 	if (r == -EINVAL || r == -ELOOP || r == -ENAMETOOLONG || r == -ENOMEM)
-		failf(ctx, "action_failed", "action '%s': path '%s': %s",
-		      ctx->call->action->id, gw ? gw : "(null)", why);
+		failf(ctx, "action_failed", "path '%s': %s",
+		      gw ? gw : "(null)", why);
 	else
-		failf(ctx, "action_failed", "action '%s': path '%s': %s: %s",
-		      ctx->call->action->id, gw ? gw : "(null)", why,
-		      strerror(-r));
+		failf(ctx, "action_failed", "path '%s': %s: %s",
+		      gw ? gw : "(null)", why, strerror(-r));
 	return SUP_EINVAL;
+}
+
+/* The root's descriptor, opened by the parent once; else (a caller that
+ * set none, e.g. a unit test) the canonical root path opened here. */
+static int root_fd(struct sup_action_ctx *ctx)
+{
+	if (ctx->call->root_fd > 0)
+		return ctx->call->root_fd;
+	if (ctx->own_root_fd < 0)
+		ctx->own_root_fd = open(ctx->call->root,
+					O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return ctx->own_root_fd;
+}
+
+/* A refused or failed walk, recorded; the status to return. */
+static int path_failed(struct sup_action_ctx *ctx, const char *gw, int r,
+		       char *why)
+{
+	failf(ctx, "action_failed", "path '%s': %s", gw ? gw : "(null)",
+	      why ? why : strerror(-r));
+	free(why);
+	return r == -EINVAL || r == -EPERM || r == -ELOOP ||
+			       r == -ENAMETOOLONG || r == -ENOTDIR ?
+		       SUP_EINVAL :
+		       SUP_ERR;
+}
+
+static unsigned int rfd_flags(unsigned int flags)
+{
+	return (flags & SUP_PATH_NOFOLLOW_LAST ? 0 : SK_RFD_FOLLOW_LAST) |
+	       (flags & SUP_PATH_MKPARENTS ? SK_RFD_MKPARENTS : 0);
+}
+
+static int h_path_parent(struct sup_action_ctx *ctx, const char *gw,
+			 unsigned int flags, int *dirfd, char **name)
+{
+	char *why = NULL;
+	int rfd = root_fd(ctx), r;
+
+	*dirfd = -1;
+	*name = NULL;
+	if (rfd < 0) {
+		failf(ctx, "internal", "cannot open the root '%s': %s",
+		      ctx->call->root, strerror(errno));
+		return SUP_ERR;
+	}
+	r = sk_rootfd_parent(rfd, gw ? gw : "", rfd_flags(flags), dirfd, name,
+			     &why);
+	return r ? path_failed(ctx, gw, r, why) : SUP_OK;
+}
+
+static int h_path_dir(struct sup_action_ctx *ctx, const char *gw,
+		      unsigned int flags, int *dirfd)
+{
+	char *why = NULL;
+	int rfd = root_fd(ctx), r;
+
+	*dirfd = -1;
+	if (rfd < 0) {
+		failf(ctx, "internal", "cannot open the root '%s': %s",
+		      ctx->call->root, strerror(errno));
+		return SUP_ERR;
+	}
+	r = sk_rootfd_dir(rfd, gw ? gw : "",
+			  rfd_flags(flags) & SK_RFD_MKPARENTS, dirfd, &why);
+	return r ? path_failed(ctx, gw, r, why) : SUP_OK;
 }
 
 static const char *h_root_dir(struct sup_action_ctx *ctx)
@@ -539,8 +604,8 @@ static int h_request_resume(struct sup_action_ctx *ctx, const char *reason)
 	if (n == 1 && ack == '1')
 		return SUP_OK;
 	failf(ctx, "internal",
-	      "action '%s': the installer could not make its state durable before the %s",
-	      ctx->call->action->id, reason && *reason ? reason : "restart");
+	      "the installer could not make its state durable before the %s",
+	      reason && *reason ? reason : "restart");
 	return SUP_ERR;
 }
 
@@ -584,6 +649,8 @@ static const struct sup_host_api host_api = {
 	.free = h_free,
 	.product_get = h_product_get,
 	.request_resume = h_request_resume,
+	.path_parent = h_path_parent,
+	.path_dir = h_path_dir,
 };
 
 static sup_action_fn phase_fn(const struct sk_call *call)
@@ -611,7 +678,7 @@ static void child_main(const struct sk_call *call, int fd, int ack_fd,
 {
 	struct sup_action_ctx ctx = {
 		.call = call, .fd = fd, .ack_fd = ack_fd,
-		.deadline_ms = deadline_ms,
+		.deadline_ms = deadline_ms, .own_root_fd = -1,
 	};
 	sup_action_fn fn = phase_fn(call);
 	json_object *o;
@@ -668,6 +735,7 @@ struct supervise {
 	char *tail; /* SK_OUTPUT_TAIL ring, linearised on demand */
 	size_t tail_len;
 	int last_pct;
+	size_t n_fails; /* failures the plugin recorded */
 };
 
 static void tail_add(struct supervise *s, const char *d, size_t n)
@@ -694,6 +762,41 @@ static void set_error(struct sk_call_result *r, const char *code,
 		return; /* the first failure is the one that counts */
 	r->code = strdup(code);
 	r->message = strdup(msg);
+}
+
+/* A check reports all its problems at once (docs/plugin-sdk.md): a later
+ * failure is added to the message, "FIRST; SECOND", up to
+ * SK_CHECK_FAILS_MAX of them, then "; and more" once. */
+static void add_check_failure(struct supervise *s, const char *msg)
+{
+	struct sk_call_result *r = s->res;
+	char *joined;
+
+	if (!r->message)
+		return;
+	if (s->n_fails <= SK_CHECK_FAILS_MAX)
+		joined = sk_asprintf("%s; %s", r->message, msg);
+	else if (s->n_fails == SK_CHECK_FAILS_MAX + 1)
+		joined = sk_asprintf("%s; and more", r->message);
+	else
+		return;
+	if (joined) {
+		free(r->message);
+		r->message = joined;
+	}
+}
+
+/* Print a line of plugin text: anything but UTF-8 text is escaped
+ * (sk_show_text), so a parameter value cannot drive the terminal. */
+static void print_plugin_text(const char *id, const char *plugin,
+			      const char *what, const char *text)
+{
+	char *shown = sk_show_text(text, strlen(text));
+	char fallback[SK_SHOW_MAX];
+
+	fprintf(stderr, "sup: %s: %s: %s: %s\n", id, plugin, what,
+		shown ? shown : sk_show(text, strlen(text), fallback));
+	free(shown);
 }
 
 /* A string member of a message from the child, or dflt. */
@@ -730,13 +833,16 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 						     "info", "debug" };
 
 		if (!s->call->quiet && level <= SUP_LOG_INFO && level >= 0)
-			fprintf(stderr, "sup: %s: %s: %s: %s\n", id, plugin,
-				names[level], member_text(o, "m", ""));
+			print_plugin_text(id, plugin, names[level],
+					  member_text(o, "m", ""));
 	} else if (strcmp(t, "fail") == 0) {
 		const char *m = member_text(o, "m", "failure");
 
-		if (s->res->code && !s->call->quiet)
-			fprintf(stderr, "sup: %s: %s: error: %s\n", id, plugin, m);
+		s->n_fails++;
+		if (s->res->code && s->call->phase == SK_PHASE_CHECK)
+			add_check_failure(s, m);
+		else if (s->res->code && !s->call->quiet)
+			print_plugin_text(id, plugin, "error", m);
 		set_error(s->res, member_text(o, "c", "action_failed"), m);
 	} else if (strcmp(t, "output") == 0 &&
 		   json_object_object_get_ex(o, "d", &v) &&

@@ -30,9 +30,14 @@ struct sk_call {
 	const struct sk_supfile *sup;
 	const struct sk_config *config;
 	const char *root;    /* canonical host root */
+	/* A descriptor of root (O_PATH), opened once by the caller; 0 or
+	 * less: none (the child opens root by name). */
+	int root_fd;
 	const char *staging; /* NULL during check */
 	unsigned long timeout_s;
-	bool quiet; /* do not echo plugin log lines to stderr */
+	/* Do not echo plugin log lines and later failures to stderr. They
+	 * are printed escaped (sk_show_text()). */
+	bool quiet;
 	/* Called in the parent when the plugin calls request_resume()
 	 * during execute; makes the state durable and returns 0, or -1. */
 	int (*on_resume)(void *data, const char *reason);
@@ -45,7 +50,11 @@ struct sk_call {
 struct sk_call_result {
 	bool ok;
 	char *code;    /* error code (see docs/confirmation.md), or NULL */
-	char *message; /* error message, or NULL */
+	/* Error message, or NULL: the first failure the plugin recorded
+	 * (later ones are printed unless quiet), or for a check every one,
+	 * joined by "; ". The plugin's text as it was: escape it
+	 * (sk_show_text()) to print it. */
+	char *message;
 	char *output;  /* tail of the captured output, or NULL */
 	long long duration_ms;
 	/* The plugin announced that the run stops after this action (a

@@ -3,14 +3,20 @@
 #include "loader.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <ltdl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -18,6 +24,11 @@
 /* A plugin listing more types than this is taken as a corrupt table
  * (missing terminator). */
 #define SK_MAX_TYPES_PER_PLUGIN 256
+
+/* How long the trial load of a plugin (check_binding()) may take. */
+#define SK_BIND_CHECK_TIMEOUT_MS 30000
+/* The longest loader message kept from the trial load. */
+#define SK_BIND_MSG_MAX 1024
 
 /* The smallest descriptor and ops entry an ABI 1.0 plugin can have. */
 #define SK_PLUGIN_MIN_SIZE \
@@ -81,6 +92,26 @@ static bool type_valid(const char *t)
 		}
 	}
 	return seg > 0 && segs >= 2;
+}
+
+/* 1-64 of [a-z0-9_-]: a file name, a config section, a type prefix. */
+static bool plugin_name_valid(const char *n)
+{
+	if (!*n || strlen(n) > 64)
+		return false;
+	for (const char *p = n; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-'))
+			return false;
+	return true;
+}
+
+/* Does type t start with "name."? */
+static bool type_owned_by(const char *t, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(t, name, n) == 0 && t[n] == '.';
 }
 
 static bool owner_trusted(uid_t uid)
@@ -239,6 +270,14 @@ static int check_descriptor(const char *path, const struct sup_plugin *p,
 			    path, p->name ? p->name : "(null)", stem);
 		goto out;
 	}
+	/* The name prefixes the plugin's action types: it must not hold a
+	 * '.' (plugin "a.b" could claim the types of plugin "a"). */
+	if (!plugin_name_valid(p->name)) {
+		sk_diag_add(d, SK_DIAG_SETUP,
+			    "cannot load plugin '%s': plugin name '%s' is not 1 to 64 of lowercase letters, digits, '_' and '-'",
+			    path, p->name);
+		goto out;
+	}
 	if (!p->version || !*p->version) {
 		sk_diag_add(d, SK_DIAG_SETUP,
 			    "cannot load plugin '%s': descriptor has no version",
@@ -301,6 +340,15 @@ static int register_types(struct sk_registry *r, struct sk_plugin *pl,
 			bad = 1;
 			continue;
 		}
+		/* A type is its plugin's: no plugin can take another's types,
+		 * whichever loads first. */
+		if (!type_owned_by(o->type, p->name)) {
+			sk_diag_add(d, SK_DIAG_SETUP,
+				    "cannot load plugin '%s': action type '%s' does not start with the plugin's name and a dot ('%s.')",
+				    pl->path, o->type, p->name);
+			bad = 1;
+			continue;
+		}
 		if (!o->execute) {
 			sk_diag_add(d, SK_DIAG_SETUP,
 				    "cannot load plugin '%s': action type '%s' has no execute function",
@@ -356,6 +404,155 @@ oom:
 	return -1;
 }
 
+/*
+ * The trial load in the child: open the plugin with every symbol bound
+ * now and report on fd; exit 0 if it loaded, 1 if not.
+ */
+static void bind_child(const char *path, int fd, pid_t parent)
+	__attribute__((noreturn));
+
+static void bind_child(const char *path, int fd, pid_t parent)
+{
+	const char *err;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	/* Whatever a constructor prints must not reach stdout, which may
+	 * carry a --json document. */
+	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
+	if (dlopen(path, RTLD_NOW | RTLD_LOCAL))
+		_exit(0);
+	err = dlerror();
+	if (err)
+		(void)sk_write_all(fd, err, strlen(err));
+	_exit(1);
+}
+
+/* Read what the child has written so far into buf (at most
+ * SK_BIND_MSG_MAX bytes kept); false at end of file or on an error. */
+static bool bind_read(int fd, char *buf, size_t *len)
+{
+	char drop[256];
+	ssize_t n;
+
+	for (;;) {
+		if (*len < SK_BIND_MSG_MAX)
+			n = read(fd, buf + *len, SK_BIND_MSG_MAX - *len);
+		else
+			n = read(fd, drop, sizeof(drop));
+		if (n > 0) {
+			if (*len < SK_BIND_MSG_MAX)
+				*len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 && errno == EAGAIN;
+	}
+}
+
+/*
+ * libltdl opens a plugin with lazy binding: a symbol that resolves
+ * nowhere would pass loading and preflight, and only kill the call that
+ * first uses it (exit 127 of the child, at execute). So before the host
+ * maps the plugin at all, a child process opens it with RTLD_NOW, which
+ * the dynamic linker refuses naming the missing symbol. The dynamic
+ * linker decides, not a reading of the ELF tables by us: it alone knows
+ * the library search path, symbol versions, weak symbols and what the
+ * plugin's own libraries provide. A child, so that a plugin that fails
+ * (or crashes or hangs in a constructor) never touches the installer;
+ * libltdl stays the loader, the child only tells whether it may load.
+ */
+static int check_binding(const char *path, struct sk_diag *d)
+{
+	char buf[SK_BIND_MSG_MAX + 1];
+	const char *m = buf;
+	size_t len = 0, plen = strlen(path);
+	long long until = sk_now_ms() + SK_BIND_CHECK_TIMEOUT_MS;
+	int pfd[2], status = 0;
+	bool exited = false, eof = false;
+	pid_t pid, parent = getpid();
+	char *shown;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		sk_diag_add(d, SK_DIAG_SYSTEM,
+			    "cannot load plugin '%s': cannot create a pipe: %s",
+			    path, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		sk_diag_add(d, SK_DIAG_SYSTEM,
+			    "cannot load plugin '%s': cannot start a process: %s",
+			    path, strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		bind_child(path, pfd[1], parent);
+	}
+	close(pfd[1]);
+	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+	/* Until the child exits: a process it left behind may hold the
+	 * pipe open. */
+	while (!exited && sk_now_ms() < until) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		pid_t w;
+
+		if (!eof && poll(&p, 1, 50) > 0 && !bind_read(pfd[0], buf, &len))
+			eof = true;
+		else if (eof)
+			usleep(20000);
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			exited = true;
+		} else if (w < 0 && errno != EINTR) {
+			sk_diag_add(d, SK_DIAG_SYSTEM,
+				    "cannot load plugin '%s': cannot wait for its trial load: %s",
+				    path, strerror(errno));
+			close(pfd[0]);
+			return -1;
+		}
+	}
+	if (!exited) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		close(pfd[0]);
+		sk_diag_add(d, SK_DIAG_SETUP,
+			    "cannot load plugin '%s': loading it took more than %d s",
+			    path, SK_BIND_CHECK_TIMEOUT_MS / 1000);
+		return -1;
+	}
+	(void)bind_read(pfd[0], buf, &len);
+	close(pfd[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status)) {
+		sk_diag_add(d, SK_DIAG_SETUP,
+			    "cannot load plugin '%s': it crashed while loading: %s (signal %d)",
+			    path, strsignal(WTERMSIG(status)), WTERMSIG(status));
+		return -1;
+	}
+	/* "PATH: undefined symbol: NAME": the message names the file
+	 * already. */
+	buf[len] = '\0';
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = '\0';
+	if (strncmp(m, path, plen) == 0 && strncmp(m + plen, ": ", 2) == 0)
+		m += plen + 2;
+	shown = sk_show_text(m, strlen(m));
+	sk_diag_add(d, SK_DIAG_SETUP, "cannot load plugin '%s': %s", path,
+		    !*m ? "the dynamic linker refused it" :
+		    shown ? shown : "the dynamic linker refused it");
+	free(shown);
+	return -1;
+}
+
 int sk_registry_load_file(struct sk_registry *r, const char *path,
 			  struct sk_diag *d)
 {
@@ -385,6 +582,9 @@ int sk_registry_load_file(struct sk_registry *r, const char *path,
 			goto out;
 		}
 	}
+
+	if (check_binding(path, d) != 0)
+		goto out;
 
 	/* RTLD_LOCAL: plugins must not see each other's symbols. */
 	if (lt_dladvise_init(&advise) != 0 || lt_dladvise_local(&advise) != 0) {
@@ -443,17 +643,6 @@ out:
 		lt_dladvise_destroy(&advise);
 	free(stem);
 	return ret;
-}
-
-static bool plugin_name_valid(const char *n)
-{
-	if (!*n || strlen(n) > 64)
-		return false;
-	for (const char *p = n; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '_' || *p == '-'))
-			return false;
-	return true;
 }
 
 static bool loaded_name(const struct sk_registry *r, const char *name)

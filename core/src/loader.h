@@ -5,12 +5,15 @@
  *
  * A plugin file is accepted only if: its path is absolute; neither the file
  * nor its directory is a symbolic link; neither is writable by group or
- * others; both are owned by root or by the user running the installer; it
- * exports sup_plugin_entry; its descriptor has this host's ABI major, a
- * minor not newer than the host's, a sane size and the host's build
- * signature; its name equals the file name without ".so"; and every action
- * type it lists is well formed and not claimed by another plugin. Each
- * refusal names the file and the reason.
+ * others; both are owned by root or by the user running the installer;
+ * every symbol it uses resolves (a trial load with RTLD_NOW in a child
+ * process, before libltdl maps it in this one); it exports
+ * sup_plugin_entry; its descriptor has this host's ABI major, a minor not
+ * newer than the host's, a sane size and the host's build signature; its
+ * name equals the file name without ".so" and is 1-64 of [a-z0-9_-]; and
+ * every action type it lists is well formed, starts with "NAME." and is
+ * not claimed by another plugin. Each refusal names the file and the
+ * reason.
  */
 #ifndef SK_LOADER_H
 #define SK_LOADER_H

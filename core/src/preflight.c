@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "host.h"
 #include "util.h"
@@ -29,13 +31,17 @@ int sk_env_open(struct sk_env *e, const char *root, const char *config,
 	int ret = -1;
 
 	memset(e, 0, sizeof(*e));
+	e->root_fd = -1;
 	e->root = realpath(root ? root : "/", NULL);
 	if (!e->root) {
 		sk_diag_add(d, SK_DIAG_SETUP, "root directory '%s': %s",
 			    root ? root : "/", strerror(errno));
 		return -1;
 	}
-	if (stat(e->root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	/* Plugins walk gateway paths from this descriptor (rootfd.h). */
+	e->root_fd = open(e->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (e->root_fd < 0 || fstat(e->root_fd, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
 		sk_diag_add(d, SK_DIAG_SETUP,
 			    "root directory '%s' is not a directory", root);
 		return -1;
@@ -68,6 +74,8 @@ int sk_env_open(struct sk_env *e, const char *root, const char *config,
 
 void sk_env_close(struct sk_env *e)
 {
+	if (e->root_fd > 0)
+		close(e->root_fd);
 	sk_registry_release(&e->reg);
 	sk_config_release(&e->cfg);
 	free(e->root);
@@ -196,6 +204,7 @@ static void check_action(const struct sk_env *e, const struct sk_supfile *f,
 	call.sup = f;
 	call.config = &e->cfg;
 	call.root = e->root;
+	call.root_fd = e->root_fd;
 	call.timeout_s = sk_action_timeout(a, &e->cfg);
 	if (call.timeout_s > SK_CHECK_TIMEOUT_S)
 		call.timeout_s = SK_CHECK_TIMEOUT_S;

@@ -19,6 +19,7 @@
 /* Configuration and plugins, as every command that runs actions needs. */
 struct sk_env {
 	char *root; /* canonical host root */
+	int root_fd; /* of root (O_PATH), opened once; -1 when none */
 	struct sk_config cfg;
 	bool config_ok; /* cfg loaded without a problem */
 	struct sk_registry reg;

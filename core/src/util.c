@@ -501,3 +501,51 @@ char *sk_utf8_clean(const char *s, size_t len)
 	*o = '\0';
 	return out;
 }
+
+char *sk_show_text(const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	char *out, *o;
+
+	/* The longest escape, "\u00HH", stands for 2 bytes: 3 per byte; a
+	 * "\xHH" is 4 for 1. */
+	if (len > (SIZE_MAX - 1) / 4)
+		return NULL;
+	out = malloc(len * 4 + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(u + i, len - i);
+
+		if (n == 1 && u[i] >= 0x20 && u[i] != 0x7f) {
+			*o++ = (char)u[i++];
+		} else if (n == 1 && (u[i] == '\n' || u[i] == '\r' ||
+				      u[i] == '\t')) {
+			*o++ = '\\';
+			*o++ = u[i] == '\n' ? 'n' : u[i] == '\r' ? 'r' : 't';
+			i++;
+		} else if (n == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[u[i + 1] >> 4];
+			o[5] = hex[u[i + 1] & 0xf];
+			o += 6;
+			i += 2;
+		} else if (n > 1) {
+			memcpy(o, u + i, n);
+			o += n;
+			i += n;
+		} else {
+			/* A C0 control, DEL, NUL or a byte of no valid
+			 * sequence. */
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[u[i] >> 4];
+			*o++ = hex[u[i] & 0xf];
+			i++;
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -78,5 +78,19 @@ const char *sk_show(const char *s, size_t len, char out[SK_SHOW_MAX]);
  * allocation failure.
  */
 char *sk_utf8_clean(const char *s, size_t len);
+/*
+ * Text for a terminal or syslog, whoever wrote it (a plugin, a package,
+ * a file name): a malloc'd copy of len bytes of s on one line, in which
+ * valid UTF-8 stays as it is and only these are escaped, so that no
+ * control sequence reaches the reader:
+ *   - C0 controls and DEL: \n, \r, \t, or \xHH (ESC is \x1b);
+ *   - C1 controls (U+0080..U+009F): \u00HH;
+ *   - bytes that are not part of valid UTF-8, and NUL: \xHH.
+ * Other text, a backslash included, is kept. NULL on allocation failure
+ * (print sk_show() of the text then). Documents such as
+ * confirmation.json keep the original, JSON-escaped: use this only for
+ * what is printed.
+ */
+char *sk_show_text(const char *s, size_t len);
 
 #endif

@@ -700,32 +700,23 @@ int extract_check_target(const struct sup_host_api *host,
 
 int extract_begin(struct extract *x, const struct sup_host_api *host,
 		  struct sup_action_ctx *ctx, const char *gw_path,
-		  const char *host_path, enum extract_mode mode)
+		  enum extract_mode mode)
 {
-	char *base = NULL;
 	struct stat st;
-	bool to_root;
 	int err, rc = SUP_ERR;
 
 	memset(x, 0, sizeof(*x));
 	x->host = host;
 	x->ctx = ctx;
 	x->gw_path = gw_path;
-	x->host_path = host_path;
 	x->mode = mode;
+	x->dirfd = -1;
 	x->tmpfd = -1;
 	x->how = "";
-	if (extract_check_target(host, ctx, gw_path, host_path, mode))
-		goto out;
-	if (stat(host_path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			host->fail(ctx, ENOTDIR, "cannot extract into '%s'",
-				   gw_path);
-			goto out;
-		}
-		x->exists = true;
-	} else if (errno != ENOENT) {
-		host->fail(ctx, errno, "cannot extract into '%s'", gw_path);
+	x->began = true;
+	if (mode == EXTRACT_REPLACE && fsu_is_root_path(gw_path)) {
+		host->fail(ctx, 0, "cannot replace the root directory '%s'",
+			   gw_path);
 		goto out;
 	}
 	/*
@@ -733,47 +724,47 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 	 * The root has no parent inside the root: its temporary tree goes
 	 * inside it (merge only, replace was refused).
 	 */
-	to_root = x->exists && (fsu_is_root_path(gw_path) ||
-				fsu_same_file(host_path, host->root_dir(ctx)));
-	if (to_root) {
-		x->dir = strdup(host_path);
-		x->tmp = fsu_join(host_path, ".sup-XXXXXX");
+	if (fsu_is_root_path(gw_path)) {
+		if (!SUP_HOST_HAS(host, path_dir)) {
+			host->fail(ctx, 0,
+				   "this installer lacks path_dir (plugin ABI 1.1)");
+			goto out;
+		}
+		if (host->path_dir(ctx, gw_path, 0, &x->dirfd) != SUP_OK)
+			goto out;
+		x->exists = true;
 	} else {
-		err = fsu_split(host_path, &x->dir, &base);
-		if (err) {
-			host->fail(ctx, err, "cannot extract into '%s'",
+		if (fsu_open_parent(host, ctx, gw_path,
+				    SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS,
+				    &x->dirfd, &x->name))
+			goto out;
+		if (fstatat(x->dirfd, x->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				host->fail(ctx, ENOTDIR,
+					   "cannot extract into '%s'", gw_path);
+				goto out;
+			}
+			x->exists = true;
+		} else if (errno != ENOENT) {
+			host->fail(ctx, errno, "cannot extract into '%s'",
 				   gw_path);
 			goto out;
 		}
-		if (fsu_make_parents(host, ctx, x->dir, gw_path))
-			goto out;
-		fsu_sweep_stale(host, ctx, x->dir, base);
-		x->tmp = fsu_tmp_template(x->dir, base);
+		fsu_sweep_stale_at(host, ctx, x->dirfd, gw_path, x->name);
 	}
-	if (!x->dir || !x->tmp) {
-		host->fail(ctx, ENOMEM, "cannot extract into '%s'", gw_path);
-		goto out;
-	}
-	if (!mkdtemp(x->tmp)) {
-		host->fail(ctx, errno,
-			   "cannot create a temporary directory in '%s' for '%s'",
-			   x->dir, gw_path);
+	/* Private until it is committed: nothing unverified is reachable
+	 * by another user. */
+	err = fsu_tmp_dir_at(x->dirfd, x->name ? x->name : "", &x->tmpfd,
+			     &x->tmp);
+	if (err) {
+		host->fail(ctx, err,
+			   "cannot create a temporary directory for '%s'",
+			   gw_path);
 		goto out;
 	}
 	x->made = true;
-	x->tmpfd = open(x->tmp,
-			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* Private until it is committed: nothing unverified is reachable
-	 * by another user (mkdtemp made it 0700; make sure). */
-	if (x->tmpfd < 0 || fchmod(x->tmpfd, S_IRWXU) != 0) {
-		host->fail(ctx, errno,
-			   "cannot prepare temporary directory '%s' for '%s'",
-			   x->tmp, gw_path);
-		goto out;
-	}
 	rc = SUP_OK;
 out:
-	free(base);
 	return rc;
 }
 
@@ -831,7 +822,7 @@ int extract_commit(struct extract *x)
 {
 	const struct sup_host_api *host = x->host;
 	struct sup_action_ctx *ctx = x->ctx;
-	int dfd, err, rc = SUP_ERR;
+	int dfd, rc = SUP_ERR;
 
 	if (!x->unpacked || x->committed)
 		return host->fail(ctx, EINVAL, "cannot extract into '%s'",
@@ -845,36 +836,39 @@ int extract_commit(struct extract *x)
 					  x->gw_path);
 		if (!x->exists) {
 			x->how = "new directory";
-			err = fsu_rename_noreplace(AT_FDCWD, x->tmp, AT_FDCWD,
-						   x->host_path);
+			if (fsu_rename_noreplace(x->dirfd, x->tmp, x->dirfd,
+						 x->name) != 0)
+				return host->fail(ctx, errno,
+						  "cannot move the extracted tree to '%s'",
+						  x->gw_path);
 		} else {
 			x->how = "replaced";
-			err = fsu_renameat2(AT_FDCWD, x->tmp, AT_FDCWD,
-					    x->host_path, RENAME_EXCHANGE);
+			if (fsu_renameat2(x->dirfd, x->tmp, x->dirfd, x->name,
+					  RENAME_EXCHANGE) != 0)
+				return host->fail(ctx, errno,
+						  "cannot move the extracted tree to '%s'",
+						  x->gw_path);
 		}
-		if (err != 0)
-			return host->fail(ctx, errno,
-					  "cannot move the extracted tree to '%s'",
-					  x->gw_path);
 		x->committed = true;
 		x->tmp_gone = !x->exists;
-		err = fsu_fsync_dir(x->dir);
-		if (err)
-			return host->fail(ctx, err,
-					  "cannot sync directory '%s' after extracting to '%s'",
-					  x->dir, x->gw_path);
+		if (fsync(x->dirfd) != 0)
+			return host->fail(ctx, errno,
+					  "cannot sync the directory of '%s'",
+					  x->gw_path);
 		return SUP_OK;
 	}
 	x->how = "merged";
-	dfd = open(x->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = x->name ? openat(x->dirfd, x->name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) :
+			openat(x->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return host->fail(ctx, errno, "cannot extract into '%s'",
 				  x->gw_path);
 	/* Entries leave the temporary directory: it must be writable. */
 	if (fchmod(x->tmpfd, S_IRWXU) != 0) {
 		host->fail(ctx, errno,
-			   "cannot prepare temporary directory '%s' for '%s'",
-			   x->tmp, x->gw_path);
+			   "cannot prepare the temporary directory for '%s'",
+			   x->gw_path);
 		goto out;
 	}
 	/* A conflict found before anything moved leaves the target as is. */
@@ -914,10 +908,15 @@ void extract_release(struct extract *x)
 	/* Failed: the target is as it was. Done: litter of a merge or the
 	 * old tree of an exchange. */
 	if (x->made && !x->tmp_gone && x->tmp)
-		fsu_cleanup_tree(x->host, x->ctx, x->tmp);
+		fsu_cleanup_tree_at(x->host, x->ctx, x->dirfd, x->tmp,
+				    x->gw_path);
+	if (x->began && x->dirfd >= 0)
+		close(x->dirfd);
 	free(x->tmp);
-	free(x->dir);
+	free(x->name);
 	x->tmp = NULL;
-	x->dir = NULL;
+	x->name = NULL;
+	x->dirfd = -1;
 	x->made = false;
+	x->began = false;
 }

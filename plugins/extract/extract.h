@@ -6,7 +6,10 @@
  *
  * The archive (tar, cpio or zip, optionally compressed) is streamed from
  * host->payload_read() into a fresh temporary directory next to the target,
- * on its file system. Every entry is validated before anything of it is
+ * on its file system, private (0700) until it is committed; set-user-id,
+ * set-group-id and sticky bits are applied only once the payload is
+ * verified. The target's directory is held by a descriptor from
+ * host->path_parent() (ABI 1.1): every later step works relative to it. Every entry is validated before anything of it is
  * written: no absolute path, no ".." component, no hard link, device, fifo
  * or socket, no symbolic link leading outside the extraction directory, no
  * mtree description. The payload is read to its end, so the host verified
@@ -22,7 +25,7 @@
  *
  *	struct extract x;
  *
- *	if (extract_begin(&x, host, ctx, gw_path, host_path, mode) ||
+ *	if (extract_begin(&x, host, ctx, gw_path, mode) ||
  *	    extract_payload(&x, 0) || extract_commit(&x))
  *		goto out;
  *	...
@@ -60,11 +63,12 @@ struct extract {
 	const struct sup_host_api *host;
 	struct sup_action_ctx *ctx;
 	const char *gw_path;	/* borrowed until extract_release() */
-	const char *host_path;	/* borrowed until extract_release() */
 	enum extract_mode mode;
-	char *dir;		/* where the temporary tree lives */
-	char *tmp;		/* the temporary tree */
+	int dirfd;		/* where the target and the temporary tree are */
+	char *name;		/* the target in dirfd; NULL: dirfd is the target */
+	char *tmp;		/* the temporary tree's name in dirfd */
 	int tmpfd;
+	bool began;		/* extract_begin() ran: dirfd is ours */
 	bool exists;		/* the target existed at extract_begin() */
 	bool made;		/* tmp was created */
 	bool tmp_gone;		/* tmp no longer names a tree of ours */
@@ -84,14 +88,14 @@ int extract_check_target(const struct sup_host_api *host,
 			 const char *host_path, enum extract_mode mode);
 
 /*
- * Start an extraction to gw_path (its resolved host_path): check the
- * target (a directory, or absent: then its parents are created), create
- * the temporary directory. gw_path names the target in messages. SUP_OK or
- * SUP_ERR; extract_release() is due in both cases.
+ * Start an extraction to gw_path: open its directory (creating missing
+ * parents), check the target (a directory, or absent), create the
+ * temporary directory. SUP_OK or SUP_ERR; extract_release() is due in
+ * both cases.
  */
 int extract_begin(struct extract *x, const struct sup_host_api *host,
 		  struct sup_action_ctx *ctx, const char *gw_path,
-		  const char *host_path, enum extract_mode mode);
+		  enum extract_mode mode);
 
 /*
  * Stream the action's payload number index into the temporary directory,
@@ -107,8 +111,8 @@ int extract_commit(struct extract *x);
 /*
  * After an EXTRACT_REPLACE commit of an existing directory: take the old
  * tree over instead of letting extract_release() remove it. Returns its
- * host path (malloc'd; the caller frees it, and removes the tree), or
- * NULL when there is none.
+ * name in the target's directory (malloc'd; the caller frees it, and
+ * removes the tree), or NULL when there is none.
  */
 char *extract_take_replaced(struct extract *x);
 

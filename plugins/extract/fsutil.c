@@ -594,3 +594,184 @@ void fsu_cleanup_tree(const struct sup_host_api *host,
 	free(dir);
 	free(base);
 }
+
+/* ---- by descriptor ------------------------------------------------ */
+
+int fsu_open_parent(const struct sup_host_api *host,
+		    struct sup_action_ctx *ctx, const char *gw_path,
+		    unsigned int flags, int *dirfd, char **name)
+{
+	char *hname = NULL;
+
+	*dirfd = -1;
+	*name = NULL;
+	if (!SUP_HOST_HAS(host, path_parent))
+		return host->fail(ctx, 0,
+				  "this installer lacks path_parent (plugin ABI 1.1)");
+	if (host->path_parent(ctx, gw_path, flags, dirfd, &hname) != SUP_OK)
+		return SUP_ERR; /* recorded by the host */
+	*name = strdup(hname);
+	host->free(hname);
+	if (!*name) {
+		close(*dirfd);
+		*dirfd = -1;
+		return host->fail(ctx, ENOMEM, "cannot open '%s'", gw_path);
+	}
+	return SUP_OK;
+}
+
+/* Fill the last six characters of name with random letters and digits. */
+static int fsu_randomize(char *name)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	size_t len = strlen(name);
+	unsigned char rnd[6];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return errno ? errno : EIO;
+	for (int i = 0; i < 6; i++)
+		name[len - 6 + (size_t)i] = chars[rnd[i] % (sizeof(chars) - 1)];
+	return 0;
+}
+
+enum fsu_tmp_kind { FSU_TMP_FILE, FSU_TMP_DIR, FSU_TMP_LINK };
+
+static int fsu_tmp_at(int dirfd, const char *base, enum fsu_tmp_kind kind,
+		      const char *target, int *fd, char **name)
+{
+	char *n = NULL;
+	int err = EEXIST;
+
+	if (fd)
+		*fd = -1;
+	*name = NULL;
+	if (asprintf(&n, ".%.*s.sup-XXXXXX", FSU_TMP_BASE_MAX, base) < 0)
+		return ENOMEM;
+	for (int tries = 0; tries < FSU_TMP_TRIES && err == EEXIST; tries++) {
+		err = fsu_randomize(n);
+		if (err)
+			break;
+		switch (kind) {
+		case FSU_TMP_FILE:
+			*fd = openat(dirfd, n,
+				     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+					     O_CLOEXEC,
+				     0600);
+			err = *fd < 0 ? errno : 0;
+			break;
+		case FSU_TMP_DIR:
+			err = mkdirat(dirfd, n, 0700) == 0 ? 0 : errno;
+			if (!err) {
+				*fd = openat(dirfd, n,
+					     O_RDONLY | O_DIRECTORY |
+						     O_NOFOLLOW | O_CLOEXEC);
+				if (*fd < 0 || fchmod(*fd, S_IRWXU) != 0) {
+					err = errno;
+					if (*fd >= 0)
+						close(*fd);
+					*fd = -1;
+					unlinkat(dirfd, n, AT_REMOVEDIR);
+				}
+			}
+			break;
+		case FSU_TMP_LINK:
+			err = symlinkat(target, dirfd, n) == 0 ? 0 : errno;
+			break;
+		}
+	}
+	if (err) {
+		free(n);
+		return err;
+	}
+	*name = n;
+	return 0;
+}
+
+int fsu_tmp_file_at(int dirfd, const char *base, int *fd, char **name)
+{
+	return fsu_tmp_at(dirfd, base, FSU_TMP_FILE, NULL, fd, name);
+}
+
+int fsu_tmp_dir_at(int dirfd, const char *base, int *fd, char **name)
+{
+	return fsu_tmp_at(dirfd, base, FSU_TMP_DIR, NULL, fd, name);
+}
+
+int fsu_tmp_symlink_at(const char *target, int dirfd, const char *base,
+		       char **name)
+{
+	return fsu_tmp_at(dirfd, base, FSU_TMP_LINK, target, NULL, name);
+}
+
+void fsu_sweep_stale_at(const struct sup_host_api *host,
+			struct sup_action_ctx *ctx, int dirfd,
+			const char *where, const char *base)
+{
+	char *prefix = NULL;
+	struct dirent *de;
+	size_t plen;
+	DIR *dh;
+	int dfd;
+
+	if (asprintf(&prefix, ".%.*s.sup-", FSU_TMP_BASE_MAX, base) < 0)
+		return;
+	plen = strlen(prefix);
+	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dh = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!dh) {
+		if (dfd >= 0)
+			close(dfd);
+		goto out;
+	}
+	while ((de = readdir(dh))) {
+		char *at = NULL;
+		struct stat st;
+		int err;
+
+		if (strncmp(de->d_name, prefix, plen) != 0 ||
+		    strlen(de->d_name) != plen + 6)
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (S_ISDIR(st.st_mode))
+			err = fsu_rmtree_at(dirfd, de->d_name, true, &at);
+		else
+			err = unlinkat(dirfd, de->d_name, 0) ? errno : 0;
+		if (err)
+			host->log(ctx, SUP_LOG_WARNING,
+				  "cannot remove leftover temporary '%s' in '%s': %s",
+				  de->d_name, where, strerror(err));
+		else
+			host->log(ctx, SUP_LOG_WARNING,
+				  "removed leftover temporary '%s' in '%s' (from an interrupted run)",
+				  de->d_name, where);
+		free(at);
+	}
+	closedir(dh);
+out:
+	free(prefix);
+}
+
+void fsu_cleanup_tree_at(const struct sup_host_api *host,
+			 struct sup_action_ctx *ctx, int dirfd,
+			 const char *name, const char *label)
+{
+	char *where = NULL;
+	int err = fsu_rmtree_at(dirfd, name, true, &where);
+
+	if (err == ENOENT)
+		err = 0;
+	if (err && where && where[0])
+		host->log(ctx, SUP_LOG_WARNING, "cannot remove '%s' in '%s': %s",
+			  where, label, strerror(err));
+	else if (err)
+		host->log(ctx, SUP_LOG_WARNING,
+			  "cannot remove temporary directory '%s': %s", label,
+			  strerror(err));
+	free(where);
+	if (!err && fsync(dirfd) != 0)
+		host->log(ctx, SUP_LOG_WARNING,
+			  "cannot sync the directory of '%s': %s", label,
+			  strerror(errno));
+}

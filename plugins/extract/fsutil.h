@@ -59,6 +59,40 @@ void fsu_sweep_stale(const struct sup_host_api *host,
 		     struct sup_action_ctx *ctx, const char *dir,
 		     const char *base);
 
+/* ---- by descriptor: a directory from host->path_parent() ---------- */
+
+/*
+ * The directory holding the last component of gw_path and that component
+ * (host->path_parent(), ABI 1.1): SUP_OK with *dirfd (close it) and *name
+ * (free() it), or SUP_ERR recorded.
+ */
+int fsu_open_parent(const struct sup_host_api *host,
+		    struct sup_action_ctx *ctx, const char *gw_path,
+		    unsigned int flags, int *dirfd, char **name);
+
+/*
+ * A fresh temporary ".<base>.sup-XXXXXX" in dirfd (see fsu_tmp_template()):
+ * a regular file created 0600 and open for writing (fsu_tmp_file_at()), a
+ * directory 0700 open as O_RDONLY | O_DIRECTORY (fsu_tmp_dir_at()), or a
+ * symbolic link to target (fsu_tmp_symlink_at()). *name is malloc'd.
+ * 0 or an errno value.
+ */
+int fsu_tmp_file_at(int dirfd, const char *base, int *fd, char **name);
+int fsu_tmp_dir_at(int dirfd, const char *base, int *fd, char **name);
+int fsu_tmp_symlink_at(const char *target, int dirfd, const char *base,
+		       char **name);
+
+/* fsu_sweep_stale() in dirfd; where names the directory in messages. */
+void fsu_sweep_stale_at(const struct sup_host_api *host,
+			struct sup_action_ctx *ctx, int dirfd,
+			const char *where, const char *base);
+
+/* fsu_cleanup_tree() of name in dirfd, then dirfd synced; label names it
+ * in the warning. */
+void fsu_cleanup_tree_at(const struct sup_host_api *host,
+			 struct sup_action_ctx *ctx, int dirfd,
+			 const char *name, const char *label);
+
 /* fsync() a directory by path. */
 int fsu_fsync_dir(const char *dir);
 

@@ -4,11 +4,17 @@
  * gateway: file.install, file.remove, file.mkdir, file.symlink and
  * file.extract.
  *
- * Every gateway path goes through host->resolve_path(). Writes are durable
- * and atomic where the file system allows it: new content goes to a
- * temporary name next to its target (".<base>.sup-XXXXXX"), is synced, and
- * is renamed over the target only after the payload's last read returned 0
- * (the host verifies size and SHA-256 on that read).
+ * check() validates paths as strings (host->resolve_path(): nothing is
+ * written). execute() opens the directory holding the target once, by
+ * descriptor (host->path_parent(), ABI 1.1: links resolved inside the
+ * root, links of other users and unsafe path transitions refused), and
+ * works relative to it from then on: a component swapped for a link
+ * afterwards leads nothing elsewhere. Writes are durable and atomic where
+ * the file system allows it: new content goes to a private temporary
+ * name next to its target (".<base>.sup-XXXXXX", 0600), is synced, gets
+ * its owner and mode, and is renamed over the target only after the
+ * payload's last read returned 0 (the host verifies size and SHA-256 on
+ * that read).
  *
  * Messages name the gateway path given in the manifest; a host path shows
  * up only where no gateway path exists for it (a parent directory created
@@ -363,11 +369,11 @@ static int file_install_execute(const struct sup_host_api *host,
 	struct sup_payload *pl = NULL;
 	struct file_args a;
 	unsigned char *buf = NULL;
-	char *dir = NULL, *base = NULL, *tmp = NULL;
+	char *name = NULL, *tmp = NULL;
 	const char *pname;
 	bool renamed = false;
 	struct stat st;
-	int fd = -1, err, rc = SUP_ERR;
+	int dfd = -1, fd = -1, err, rc = SUP_ERR;
 
 	if (file_install_args(host, ctx, &a) ||
 	    file_check_payloads(host, ctx, 1))
@@ -377,42 +383,35 @@ static int file_install_execute(const struct sup_host_api *host,
 			   host->action_id(ctx));
 		goto out;
 	}
-	if (stat(a.host_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fsu_open_parent(host, ctx, a.path,
+			    SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS, &dfd,
+			    &name))
+		goto out;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
 		host->fail(ctx, EISDIR, "cannot install '%s'", a.path);
 		goto out;
 	}
-	err = fsu_split(a.host_path, &dir, &base);
-	if (err) {
-		host->fail(ctx, err, "cannot install '%s'", a.path);
-		goto out;
-	}
-	if (fsu_make_parents(host, ctx, dir, a.path))
-		goto out;
 	buf = malloc(FSU_BUF_SIZE);
-	fsu_sweep_stale(host, ctx, dir, base);
-	tmp = fsu_tmp_template(dir, base);
-	if (!buf || !tmp) {
+	if (!buf) {
 		host->fail(ctx, ENOMEM, "cannot install '%s'", a.path);
 		goto out;
 	}
+	fsu_sweep_stale_at(host, ctx, dfd, a.path, name);
 	if (host->payload_open(ctx, 0, &pl) != SUP_OK) {
 		pl = NULL;
 		host->fail(ctx, 0, "cannot open payload '%s' for '%s'", pname,
 			   a.path);
 		goto out;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		host->fail(ctx, errno,
-			   "cannot create a temporary file in '%s' for '%s'", dir,
-			   a.path);
-		free(tmp);
-		tmp = NULL;
+	/* 0600 and ours: unverified data stays private, and nothing runs
+	 * with privileges before the payload's last read verified it. */
+	err = fsu_tmp_file_at(dfd, name, &fd, &tmp);
+	if (err) {
+		host->fail(ctx, err,
+			   "cannot create a temporary file for '%s'", a.path);
 		goto out;
 	}
-	/* mkostemp() made it 0600, owned by us: unverified data stays
-	 * private, and nothing runs with privileges before the payload's
-	 * last read verified it. */
 	for (;;) {
 		int64_t n = host->payload_read(pl, buf, FSU_BUF_SIZE);
 
@@ -429,7 +428,7 @@ static int file_install_execute(const struct sup_host_api *host,
 		err = file_write_all(fd, buf, (size_t)n);
 		if (err) {
 			host->fail(ctx, err,
-				   "cannot write temporary file '%s' for '%s'",
+				   "cannot write the temporary file '%s' for '%s'",
 				   tmp, a.path);
 			goto out;
 		}
@@ -447,7 +446,7 @@ static int file_install_execute(const struct sup_host_api *host,
 	}
 	if (fsync(fd) != 0) {
 		host->fail(ctx, errno,
-			   "cannot sync temporary file '%s' for '%s'", tmp,
+			   "cannot sync the temporary file '%s' for '%s'", tmp,
 			   a.path);
 		goto out;
 	}
@@ -455,20 +454,19 @@ static int file_install_execute(const struct sup_host_api *host,
 	fd = -1;
 	if (err) {
 		host->fail(ctx, err,
-			   "cannot write temporary file '%s' for '%s'", tmp,
+			   "cannot write the temporary file '%s' for '%s'", tmp,
 			   a.path);
 		goto out;
 	}
-	if (rename(tmp, a.host_path) != 0) {
+	if (renameat(dfd, tmp, dfd, name) != 0) {
 		host->fail(ctx, errno, "cannot install '%s'", a.path);
 		goto out;
 	}
 	renamed = true;
-	err = fsu_fsync_dir(dir);
-	if (err) {
-		host->fail(ctx, err,
-			   "cannot sync directory '%s' after installing '%s'",
-			   dir, a.path);
+	if (fsync(dfd) != 0) {
+		host->fail(ctx, errno,
+			   "cannot sync the directory of '%s' after installing it",
+			   a.path);
 		goto out;
 	}
 	host->log(ctx, SUP_LOG_INFO,
@@ -478,16 +476,17 @@ static int file_install_execute(const struct sup_host_api *host,
 out:
 	if (fd >= 0)
 		close(fd);
-	if (tmp && !renamed && unlink(tmp) != 0 && errno != ENOENT)
+	if (tmp && !renamed && unlinkat(dfd, tmp, 0) != 0 && errno != ENOENT)
 		host->log(ctx, SUP_LOG_WARNING,
-			  "cannot remove temporary file '%s': %s", tmp,
-			  strerror(errno));
+			  "cannot remove the temporary file '%s' for '%s': %s",
+			  tmp, a.path, strerror(errno));
 	if (pl)
 		host->payload_close(pl);
+	if (dfd >= 0)
+		close(dfd);
 	free(tmp);
+	free(name);
 	free(buf);
-	free(dir);
-	free(base);
 	file_args_release(host, &a);
 	return rc;
 }
@@ -540,14 +539,32 @@ static int file_remove_execute(const struct sup_host_api *host,
 			       struct sup_action_ctx *ctx)
 {
 	struct file_args a;
-	char *dir = NULL, *base = NULL, *where = NULL;
+	char *name = NULL, *where = NULL;
 	struct stat st;
 	int dfd = -1, err, rc = SUP_ERR;
 
 	if (file_remove_args(host, ctx, &a))
 		goto out;
-	if (lstat(a.host_path, &st) != 0) {
-		if ((errno == ENOENT || errno == ENOTDIR) && a.missing_ok) {
+	/* The entry itself, not what a link points to; a missing parent
+	 * means a missing entry. */
+	if (!SUP_HOST_HAS(host, path_parent)) {
+		host->fail(ctx, 0,
+			   "this installer lacks path_parent (plugin ABI 1.1)");
+		goto out;
+	}
+	if (a.missing_ok && fstatat(AT_FDCWD, a.host_path, &st,
+				    AT_SYMLINK_NOFOLLOW) != 0 &&
+	    (errno == ENOENT || errno == ENOTDIR)) {
+		host->log(ctx, SUP_LOG_INFO,
+			  "'%s' does not exist, nothing to remove", a.path);
+		rc = SUP_OK;
+		goto out;
+	}
+	if (fsu_open_parent(host, ctx, a.path, SUP_PATH_NOFOLLOW_LAST, &dfd,
+			    &name))
+		goto out;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT && a.missing_ok) {
 			host->log(ctx, SUP_LOG_INFO,
 				  "'%s' does not exist, nothing to remove",
 				  a.path);
@@ -563,25 +580,15 @@ static int file_remove_execute(const struct sup_host_api *host,
 			   a.path);
 		goto out;
 	}
-	err = fsu_split(a.host_path, &dir, &base);
-	if (err) {
-		host->fail(ctx, err, "cannot remove '%s'", a.path);
-		goto out;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		host->fail(ctx, errno, "cannot remove '%s'", a.path);
-		goto out;
-	}
 	if (S_ISDIR(st.st_mode)) {
-		err = fsu_rmtree_at(dfd, base, false, &where);
+		err = fsu_rmtree_at(dfd, name, false, &where);
 		if (err && where && where[0]) {
 			host->fail(ctx, err, "cannot remove '%s' in '%s'",
 				   where, a.path);
 			goto out;
 		}
 	} else {
-		err = unlinkat(dfd, base, 0) == 0 ? 0 : errno;
+		err = unlinkat(dfd, name, 0) == 0 ? 0 : errno;
 	}
 	if (err) {
 		host->fail(ctx, err, "cannot remove '%s'", a.path);
@@ -589,8 +596,8 @@ static int file_remove_execute(const struct sup_host_api *host,
 	}
 	if (fsync(dfd) != 0) {
 		host->fail(ctx, errno,
-			   "cannot sync directory '%s' after removing '%s'",
-			   dir, a.path);
+			   "cannot sync the directory of '%s' after removing it",
+			   a.path);
 		goto out;
 	}
 	host->log(ctx, SUP_LOG_INFO, "removed '%s'", a.path);
@@ -599,8 +606,7 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	free(where);
-	free(dir);
-	free(base);
+	free(name);
 	file_args_release(host, &a);
 	return rc;
 }
@@ -641,17 +647,23 @@ static int file_mkdir_check(const struct sup_host_api *host,
 static int file_mkdir_execute(const struct sup_host_api *host,
 			      struct sup_action_ctx *ctx)
 {
-	const int oflags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	const int oflags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	struct file_args a;
-	char *dir = NULL, *base = NULL;
+	char *name = NULL;
 	bool created = false;
 	struct stat st;
-	int fd = -1, err, rc = SUP_ERR;
+	int dfd = -1, fd = -1, rc = SUP_ERR;
 
 	if (file_mkdir_args(host, ctx, &a))
 		goto out;
-	fd = open(a.host_path, oflags);
-	if (fd < 0 && errno == ENOTDIR && stat(a.host_path, &st) == 0 &&
+	if (fsu_open_parent(host, ctx, a.path,
+			    SUP_PATH_FOLLOW_LAST |
+				    (a.parents ? SUP_PATH_MKPARENTS : 0),
+			    &dfd, &name))
+		goto out;
+	fd = openat(dfd, name, oflags);
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP) &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(st.st_mode)) {
 		host->fail(ctx, 0,
 			   "cannot create directory '%s': it exists and is not a directory",
@@ -663,29 +675,23 @@ static int file_mkdir_execute(const struct sup_host_api *host,
 		goto out;
 	}
 	if (fd < 0) {
-		err = fsu_split(a.host_path, &dir, &base);
-		if (err) {
-			host->fail(ctx, err, "cannot create directory '%s'",
-				   a.path);
-			goto out;
-		}
-		if (a.parents && fsu_make_parents(host, ctx, dir, a.path))
-			goto out;
 		/* Private until owner and mode are applied. */
-		if (mkdir(a.host_path, 0700) == 0) {
+		if (mkdirat(dfd, name, 0700) == 0) {
 			created = true;
 		} else if (errno != EEXIST) {
 			host->fail(ctx, errno, "cannot create directory '%s'",
 				   a.path);
 			goto out;
 		}
-		fd = open(a.host_path, oflags);
+		fd = openat(dfd, name, oflags);
 		if (fd < 0) {
 			host->fail(ctx, errno, "cannot create directory '%s'",
 				   a.path);
 			goto out;
 		}
 	}
+	/* Owner and mode through the descriptor of what was opened, never
+	 * through a name a link could have taken. */
 	if (file_apply_owner(&a.owner, fd) != 0) {
 		host->fail(ctx, errno, "cannot set owner of '%s'", a.path);
 		goto out;
@@ -698,14 +704,11 @@ static int file_mkdir_execute(const struct sup_host_api *host,
 		host->fail(ctx, errno, "cannot sync directory '%s'", a.path);
 		goto out;
 	}
-	if (created) {
-		err = fsu_fsync_dir(dir);
-		if (err) {
-			host->fail(ctx, err,
-				   "cannot sync directory '%s' after creating '%s'",
-				   dir, a.path);
-			goto out;
-		}
+	if (created && fsync(dfd) != 0) {
+		host->fail(ctx, errno,
+			   "cannot sync the directory of '%s' after creating it",
+			   a.path);
+		goto out;
 	}
 	host->log(ctx, SUP_LOG_INFO, "%s directory '%s' (mode %04o)",
 		  created ? "created" : "updated existing", a.path,
@@ -714,8 +717,9 @@ static int file_mkdir_execute(const struct sup_host_api *host,
 out:
 	if (fd >= 0)
 		close(fd);
-	free(dir);
-	free(base);
+	if (dfd >= 0)
+		close(dfd);
+	free(name);
 	file_args_release(host, &a);
 	return rc;
 }
@@ -757,8 +761,8 @@ static int file_symlink_check(const struct sup_host_api *host,
 	return rc;
 }
 
-/* True if path is a symbolic link whose target is exactly target. */
-static bool file_symlink_is(const char *path, const char *target)
+/* True if name in dirfd is a symbolic link to exactly target. */
+static bool file_symlink_is(int dirfd, const char *name, const char *target)
 {
 	size_t len = strlen(target);
 	char *buf = malloc(len + 2);
@@ -767,7 +771,7 @@ static bool file_symlink_is(const char *path, const char *target)
 
 	if (!buf)
 		return false;
-	n = readlink(path, buf, len + 2);
+	n = readlinkat(dirfd, name, buf, len + 2);
 	same = n >= 0 && (size_t)n == len && !memcmp(buf, target, len);
 	free(buf);
 	return same;
@@ -777,14 +781,18 @@ static int file_symlink_execute(const struct sup_host_api *host,
 				struct sup_action_ctx *ctx)
 {
 	struct file_args a;
-	char *dir = NULL, *base = NULL, *tmp = NULL;
-	bool linked = false, renamed = false;
+	char *name = NULL, *tmp = NULL;
+	bool renamed = false;
 	struct stat st;
-	int err, rc = SUP_ERR;
+	int dfd = -1, err, rc = SUP_ERR;
 
 	if (file_symlink_args(host, ctx, &a))
 		goto out;
-	if (lstat(a.host_path, &st) == 0) {
+	if (fsu_open_parent(host, ctx, a.path,
+			    SUP_PATH_NOFOLLOW_LAST | SUP_PATH_MKPARENTS, &dfd,
+			    &name))
+		goto out;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			host->fail(ctx, 0,
 				   "cannot create symlink '%s': a directory is in the way",
@@ -792,7 +800,7 @@ static int file_symlink_execute(const struct sup_host_api *host,
 			goto out;
 		}
 		if (S_ISLNK(st.st_mode) &&
-		    file_symlink_is(a.host_path, a.target)) {
+		    file_symlink_is(dfd, name, a.target)) {
 			host->log(ctx, SUP_LOG_INFO,
 				  "symlink '%s' already points to '%s'",
 				  a.path, a.target);
@@ -803,50 +811,35 @@ static int file_symlink_execute(const struct sup_host_api *host,
 		host->fail(ctx, errno, "cannot create symlink '%s'", a.path);
 		goto out;
 	}
-	err = fsu_split(a.host_path, &dir, &base);
-	if (err) {
-		host->fail(ctx, err, "cannot create symlink '%s'", a.path);
-		goto out;
-	}
-	if (fsu_make_parents(host, ctx, dir, a.path))
-		goto out;
-	tmp = fsu_tmp_template(dir, base);
-	if (!tmp) {
-		host->fail(ctx, ENOMEM, "cannot create symlink '%s'", a.path);
-		goto out;
-	}
-	err = fsu_symlink_tmp(a.target, tmp);
+	err = fsu_tmp_symlink_at(a.target, dfd, name, &tmp);
 	if (err) {
 		host->fail(ctx, err,
-			   "cannot create a temporary symlink in '%s' for '%s'",
-			   dir, a.path);
+			   "cannot create a temporary symlink for '%s'", a.path);
 		goto out;
 	}
-	linked = true;
-	/* Atomic; rename() itself refuses to replace a directory. */
-	if (rename(tmp, a.host_path) != 0) {
+	/* Atomic; rename itself refuses to replace a directory. */
+	if (renameat(dfd, tmp, dfd, name) != 0) {
 		host->fail(ctx, errno, "cannot create symlink '%s'", a.path);
 		goto out;
 	}
 	renamed = true;
-	err = fsu_fsync_dir(dir);
-	if (err) {
-		host->fail(ctx, err,
-			   "cannot sync directory '%s' after creating symlink '%s'",
-			   dir, a.path);
+	if (fsync(dfd) != 0) {
+		host->fail(ctx, errno,
+			   "cannot sync the directory of symlink '%s'", a.path);
 		goto out;
 	}
 	host->log(ctx, SUP_LOG_INFO, "created symlink '%s' -> '%s'", a.path,
 		  a.target);
 	rc = SUP_OK;
 out:
-	if (linked && !renamed && unlink(tmp) != 0 && errno != ENOENT)
+	if (tmp && !renamed && unlinkat(dfd, tmp, 0) != 0 && errno != ENOENT)
 		host->log(ctx, SUP_LOG_WARNING,
-			  "cannot remove temporary symlink '%s': %s", tmp,
-			  strerror(errno));
+			  "cannot remove the temporary symlink '%s' for '%s': %s",
+			  tmp, a.path, strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
 	free(tmp);
-	free(dir);
-	free(base);
+	free(name);
 	file_args_release(host, &a);
 	return rc;
 }
@@ -888,7 +881,7 @@ static int file_extract_execute(const struct sup_host_api *host,
 	if (file_extract_args(host, ctx, &a) ||
 	    file_check_payloads(host, ctx, 1))
 		goto out;
-	if (extract_begin(&x, host, ctx, a.path, a.host_path,
+	if (extract_begin(&x, host, ctx, a.path,
 			  a.replace ? EXTRACT_REPLACE : EXTRACT_MERGE) ||
 	    extract_payload(&x, 0) || extract_commit(&x))
 		goto out;

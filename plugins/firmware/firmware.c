@@ -1123,8 +1123,7 @@ static int fw_execute_release(struct fw *fw)
 
 	/* Unpacked and checked before the runtime is touched; a release
 	 * that is not current is replaced right away. */
-	if (extract_begin(&x, host, ctx, fw->release_gw, fw->release,
-			  EXTRACT_REPLACE) ||
+	if (extract_begin(&x, host, ctx, fw->release_gw, EXTRACT_REPLACE) ||
 	    extract_payload(&x, 0))
 		goto out;
 	if (!is_new) {
@@ -1153,8 +1152,20 @@ static int fw_execute_release(struct fw *fw)
 		if (extract_commit(&x))
 			goto out;
 		fw_say_extracted(fw, &x);
-		if (!resumed)
-			aside = extract_take_replaced(&x);
+		if (!resumed) {
+			/* A name in the releases directory. */
+			char *old = extract_take_replaced(&x);
+
+			aside = old ? fsu_join(fw->releases, old) : NULL;
+			if (old && !aside) {
+				host->fail(ctx, ENOMEM,
+					   "cannot install firmware %s",
+					   fw->version);
+				free(old);
+				goto out;
+			}
+			free(old);
+		}
 		if (aside && fw_record_write(fw, staging, staging, FW_REPLACED,
 					     aside, strlen(aside),
 					     "the replaced release")) {

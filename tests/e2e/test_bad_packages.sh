@@ -230,12 +230,12 @@ refused unknown-param 4 \
 mkbad param-type "{ $HEAD, \"actions\": [${ACT_A/\"\/opt\/x\/a.txt\"/42}, $ACT_B] }" \
 	"[$E_A, $E_B]"
 refused param-type 4 \
-	"action 'a1': check failed: action 'a1': parameter 'path': expected a string, got an integer"
+	"action 'a1': check failed: parameter 'path': expected a string, got an integer"
 
 mkbad dotdot-target "{ $HEAD, \"actions\": [${ACT_A/\/opt\/x\/a.txt/\/opt\/..\/etc\/keep.conf}, $ACT_B] }" \
 	"[$E_A, $E_B]"
 refused dotdot-target 4 \
-	"action 'a1': check failed: action 'a1': path '/opt/../etc/keep.conf': '..' components are not allowed"
+	"action 'a1': check failed: path '/opt/../etc/keep.conf': '..' components are not allowed"
 
 mkbad payload-count "{ $HEAD, \"actions\": [$ACT_A, {\"id\": \"n\", \"type\": \"file.install\", \"params\": {\"path\": \"/opt/x/n\"}},
   {\"id\": \"c\", \"type\": \"exec.command\", \"params\": {\"argv\": [\"/bin/true\"]}, \"payloads\": [\"b.txt\"]}] }" \

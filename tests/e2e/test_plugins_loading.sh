@@ -79,11 +79,52 @@ sup plugins --plugin-dir "$SUP_FIXTURE_DIR/wrong-abi-major"
 expect_exit 5 "sup plugins"
 assert_stderr "cannot load plugin '$BAD': wrong ABI major 2, this host speaks 1"
 
-section "duplicate action types"
+section "a type of another plugin"
+# dupb lists dupa.same besides dupb.only: refused whichever loads first,
+# and dupa keeps its type.
 D="$SUP_FIXTURE_DIR/duplicate"
-refused_install mkdir 5 \
-	"action type 'dup.same' is claimed by both '$D/dupa.so' and '$D/dupb.so'" \
+FOREIGN="cannot load plugin '$D/dupb.so': action type 'dupa.same' does not start with the plugin's name and a dot ('dupb.')"
+refused_install mkdir 5 "$FOREIGN" \
 	--plugin-dir "$D" --plugin-dir "$SUP_PLUGIN_DIR"
+sup plugins --plugin-dir "$D" --json
+expect_exit 5 "sup plugins"
+assert_stderr "$FOREIGN"
+cp "$T/out" foreign.json
+assert_json foreign.json '[p["name"] for p in d]' '["dupa"]'
+assert_json foreign.json '[p["types"] for p in d]' '[["dupa.only", "dupa.same"]]'
+# Only dupb in the directory: still refused, it cannot take the type
+# because its owner is absent.
+mkdir -p only-dupb
+cp "$D/dupb.so" only-dupb/dupb.so
+sup plugins --plugin-dir "$T/only-dupb"
+expect_exit 5 "sup plugins, dupb alone"
+assert_stderr "cannot load plugin '$T/only-dupb/dupb.so': action type 'dupa.same' does not start with the plugin's name and a dot ('dupb.')"
+assert_false "dupb is not listed" grep -q dupb "$T/out"
+
+section "unresolved symbol"
+# Built lazily bound: without the check it would be listed, pass
+# preflight and die at execute with exit 127.
+U="$SUP_FIXTURE_DIR/unresolved-symbol"
+UMSG="cannot load plugin '$U/unresolved.so': undefined symbol: supkit_fixture_no_such_function"
+sup plugins --plugin-dir "$U" --json
+expect_exit 5 "sup plugins"
+assert_stderr "$UMSG"
+assert_json "$T/out" "d" "[]"
+mkpkg unresolved '[{"id": "u", "type": "unresolved.call"}]'
+# The package needs the refused plugin's type: that is a problem of the
+# package here (exit 4), next to the refusal.
+refused_install unresolved 4 "$UMSG" \
+	--plugin-dir "$U" --plugin-dir "$SUP_PLUGIN_DIR"
+assert_stderr "action 'u': no enabled plugin handles type 'unresolved.call'"
+assert_missing "$R/var/log/supkit/confirmation.json"
+# A package that does not use it is refused as well: exit 5.
+refused_install mkdir 5 "$UMSG" \
+	--plugin-dir "$U" --plugin-dir "$SUP_PLUGIN_DIR"
+assert_missing "$R/opt/made"
+sup install "$T/unresolved.sup" --root "$(new_root root-dry)" \
+	--plugin-dir "$U" --plugin-dir "$SUP_PLUGIN_DIR" --dry-run
+expect_exit 4 "install --dry-run"
+assert_stderr "$UMSG"
 
 # Every other broken descriptor: exit 5, the file and the reason named.
 while read -r dir file reason; do
@@ -92,7 +133,8 @@ while read -r dir file reason; do
 	expect_exit 5 "sup plugins"
 	assert_stderr "cannot load plugin '$SUP_FIXTURE_DIR/$dir/$file': $reason"
 done <<'EOF'
-newer-minor newerminor.so ABI 1.1 is newer than this host's 1.0
+zero-abi-major zeromajor.so wrong ABI major 0, this host speaks 1
+newer-minor newerminor.so ABI 1.2 is newer than this host's 1.1
 missing-entry noentry.so it does not export sup_plugin_entry
 bad-signature badsig.so build signature
 name-mismatch othername.so plugin name 'different' does not match the file name 'othername.so'
@@ -100,6 +142,7 @@ null-execute nullexec.so action type 'nullexec.nothing' has no execute function
 bad-type badtype.so action type 'Bad Type!' is not of the form plugin.verb
 null-descriptor nulldesc.so sup_plugin_entry returned NULL
 small-size smallsize.so descriptor size
+dotted-name dupa.evil.so plugin name 'dupa.evil' is not 1 to 64 of lowercase letters, digits, '_' and '-'
 EOF
 
 section "unsafe plugin files"

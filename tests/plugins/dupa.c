@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dupa.c - one of two valid plugins (dupa, dupb) that both claim the
- * action type "dup.same". Either loads alone; loading both must fail with
- * an error naming both files. Each also has a type of its own
- * (dupa.only) so tests can tell which one was loaded.
+ * dupa.c - a valid plugin with two types of its own, dupa.only and
+ * dupa.same. Its neighbour dupb (dupb.c) claims dupa.same as well: the
+ * host refuses dupb, whichever of the two loads first, because a type
+ * belongs to the plugin whose name it starts with.
  */
 #include <sup/plugin.h>
 
@@ -17,7 +17,7 @@ static int dupa_noop(const struct sup_host_api *host,
 
 static const struct sup_action_ops dupa_actions[] = {
 	{ .type = "dupa.only", .execute = dupa_noop },
-	{ .type = "dup.same", .execute = dupa_noop },
+	{ .type = "dupa.same", .execute = dupa_noop },
 	{ 0 }
 };
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dupb.c - one of two valid plugins (dupa, dupb) that both claim the
- * action type "dup.same". Either loads alone; loading both must fail with
- * an error naming both files. Each also has a type of its own
- * (dupb.only) so tests can tell which one was loaded.
+ * dupb.c - a plugin that claims a type of another plugin: besides its
+ * own dupb.only it lists dupa.same, the type of dupa (dupa.c). Two
+ * vendors' plugins must not claim each other's types: the host refuses
+ * dupb at load, naming the type, alone or next to dupa, and registers
+ * none of its types.
  */
 #include <sup/plugin.h>
 
@@ -17,7 +18,7 @@ static int dupb_noop(const struct sup_host_api *host,
 
 static const struct sup_action_ops dupb_actions[] = {
 	{ .type = "dupb.only", .execute = dupb_noop },
-	{ .type = "dup.same", .execute = dupb_noop },
+	{ .type = "dupa.same", .execute = dupb_noop },
 	{ 0 }
 };
 

@@ -109,7 +109,15 @@ static const char actions_text[] =
 	"{\"id\":\"rb-fail\",\"type\":\"fixture.rollback\","
 	" \"params\":{\"path\":\"/out/rb-fail.txt\",\"rollback_fail\":true}},"
 	"{\"id\":\"config-missing\",\"type\":\"fixture.config\","
-	" \"params\":{\"path\":\"/out/nokey.txt\",\"key\":\"absent\"}}";
+	" \"params\":{\"path\":\"/out/nokey.txt\",\"key\":\"absent\"}},"
+	"{\"id\":\"n-log\",\"type\":\"noisy.log\",\"params\":{\"text\":"
+	" \"\\u001b[2J\\u001b]0;owned\\u0007 \\u009b31m caf\\u00e9 \\\\ \\t end\"}},"
+	"{\"id\":\"n-fails\",\"type\":\"noisy.fails\","
+	" \"params\":{\"a\":\"A\",\"b\":\"B\\u001b[1m\"}},"
+	"{\"id\":\"n-fails-type\",\"type\":\"noisy.fails\","
+	" \"params\":{\"a\":1,\"b\":[]}},"
+	"{\"id\":\"n-fails-40\",\"type\":\"noisy.fails\","
+	" \"params\":{\"n\":40}}";
 
 /* --- building the SUP --------------------------------------------------- */
 
@@ -181,7 +189,7 @@ static int open_sup(struct sk_supfile *f, const char *name,
 	sk_diag_init(&d);
 	if (!m || write_sup(path, m, "data.bin", data, DATA_LEN))
 		goto out;
-	ret = sk_supfile_open(f, path, &lim, NULL, 0, &d);
+	ret = sk_supfile_open(f, path, &lim, NULL, 0, NULL, &d);
 	if (ret)
 		sk_diag_print(&d, "test_host");
 out:
@@ -196,7 +204,7 @@ out:
 static int suite_init(void)
 {
 	const char *fixtures = getenv("SUP_FIXTURE_DIR");
-	char *t, *so, *conf, *profile, *out, *link;
+	char *t, *so, *noisy = NULL, *conf, *profile, *out, *link;
 	struct sk_diag d;
 	int ret = -1;
 
@@ -219,9 +227,10 @@ static int suite_init(void)
 	conf = tu_path(tmp, "sup.conf");
 	profile = tu_path(root, "cfg/gw.conf");
 	so = sk_path_join(fixtures, "good/fixture.so");
+	noisy = sk_path_join(fixtures, "noisy/noisy.so");
 	data = malloc(DATA_LEN);
 	sk_diag_init(&d);
-	if (!so || !data || sk_mkdir_p(out, 0755) ||
+	if (!so || !noisy || !data || sk_mkdir_p(out, 0755) ||
 	    sk_mkdir_p(staging, 0700) || symlink("/out", link))
 		goto out;
 	for (size_t i = 0; i < DATA_LEN; i++)
@@ -230,7 +239,8 @@ static int suite_init(void)
 	if (sk_registry_init(&reg, &d))
 		goto out;
 	reg_ready = true;
-	if (sk_registry_load_file(&reg, so, &d))
+	if (sk_registry_load_file(&reg, so, &d) ||
+	    sk_registry_load_file(&reg, noisy, &d))
 		goto out;
 
 	if (tu_write_str(conf, "[gateway]\nproduct = gw\n"
@@ -252,6 +262,7 @@ out:
 		sk_diag_print(&d, "test_host");
 	sk_diag_release(&d);
 	free(so);
+	free(noisy);
 	free(conf);
 	free(profile);
 	free(out);
@@ -290,10 +301,10 @@ static size_t action_index(const struct sk_supfile *f, const char *id)
 	return 0;
 }
 
-/* Run action id of f in phase with the timeout given. */
-static void run_in(const struct sk_supfile *f, const char *id,
-		   enum sk_phase phase, unsigned long timeout_s,
-		   struct sk_call_result *res)
+/* Run action id of f in phase with the timeout given; quiet or not. */
+static void run_call(const struct sk_supfile *f, const char *id,
+		     enum sk_phase phase, unsigned long timeout_s, bool quiet,
+		     struct sk_call_result *res)
 {
 	size_t i = action_index(f, id);
 	const struct sk_action_decl *a = &f->manifest.actions[i];
@@ -307,11 +318,41 @@ static void run_in(const struct sk_supfile *f, const char *id,
 		.root = root,
 		.staging = phase == SK_PHASE_CHECK ? NULL : staging,
 		.timeout_s = timeout_s,
-		.quiet = true,
+		.quiet = quiet,
 	};
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(call.type);
 	CU_ASSERT_EQUAL_FATAL(sk_call_run(&call, res), 0);
+}
+
+static void run_in(const struct sk_supfile *f, const char *id,
+		   enum sk_phase phase, unsigned long timeout_s,
+		   struct sk_call_result *res)
+{
+	run_call(f, id, phase, timeout_s, true, res);
+}
+
+/* Run action id, not quiet, with what the host prints on stderr in
+ * *printed (malloc'd). */
+static void run_loud(const char *id, enum sk_phase phase,
+		     struct sk_call_result *res, char **printed)
+{
+	char *path = tu_path(tmp, "stderr.txt");
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+	CU_ASSERT_FATAL(dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+	close(fd);
+	run_call(&sup, id, phase, 30, false, res);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	*printed = tu_read_file(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*printed);
+	free(path);
 }
 
 static void run(const char *id, enum sk_phase phase,
@@ -392,7 +433,7 @@ static void test_fail(void)
 	expect_ok("fail", SK_PHASE_CHECK);
 	/* The check of a wrong parameter type fails with the host's words. */
 	expect_fail("fail-badmsg", SK_PHASE_CHECK, "action_failed",
-		    "action 'fail-badmsg': parameter 'message': expected a string, got an integer");
+		    "parameter 'message': expected a string, got an integer");
 }
 
 static void test_crash(void)
@@ -548,15 +589,10 @@ static void test_params_wrong_types(void)
 		{ "p-multi", "parameter 'string': expected a string, got an object" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *want = sk_asprintf("action '%s': %s", cases[i].id,
-					 cases[i].msg);
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	/* The runner adds "action 'ID'": the host's words do not. */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_fail(cases[i].id, SK_PHASE_EXECUTE, "action_failed",
-			    want);
-		free(want);
-	}
+			    cases[i].msg);
 }
 
 /* The getter said "invalid" to the plugin, and it wrote that down. */
@@ -572,9 +608,9 @@ static void test_params_wrong_type_report(void)
 static void test_params_missing(void)
 {
 	expect_fail("p-missing", SK_PHASE_CHECK, "action_failed",
-		    "action 'p-missing': missing required parameter 'path'");
+		    "missing required parameter 'path'");
 	expect_fail("write-nocontent", SK_PHASE_CHECK, "action_failed",
-		    "action 'write-nocontent': missing required parameter 'content'");
+		    "missing required parameter 'content'");
 }
 
 /* --- payloads ------------------------------------------------------- */
@@ -665,9 +701,9 @@ static void test_resolve_path_dotdot(void)
 	char *inside = tu_path(root, "escape.txt");
 
 	expect_fail("dotdot", SK_PHASE_EXECUTE, "action_failed",
-		    "action 'dotdot': path '/out/../escape.txt': '..' components are not allowed");
+		    "path '/out/../escape.txt': '..' components are not allowed");
 	expect_fail("relative", SK_PHASE_EXECUTE, "action_failed",
-		    "action 'relative': path 'out/rel.txt': not an absolute path");
+		    "path 'out/rel.txt': not an absolute path");
 	CU_ASSERT_FALSE(tu_exists(escape));
 	CU_ASSERT_FALSE(tu_exists(inside));
 	free(escape);
@@ -705,6 +741,81 @@ static void test_config(void)
 	}
 }
 
+/* --- several failures, and text for the terminal --------------------- */
+
+/* A check that records two failures reports both, the plugin's own and
+ * the host's parameter errors alike; execute keeps the first as the
+ * error. The message keeps the plugin's text as it was (confirmation.json
+ * stores it JSON-escaped). */
+static void test_check_reports_all(void)
+{
+	expect_fail("n-fails", SK_PHASE_CHECK, "action_failed",
+		    "first: A; second: B\x1b[1m");
+	expect_fail("n-fails-type", SK_PHASE_CHECK, "action_failed",
+		    "parameter 'a': expected a string, got an integer; "
+		    "parameter 'b': expected a string, got an array");
+	expect_fail("n-fails", SK_PHASE_EXECUTE, "action_failed", "first: A");
+}
+
+/* Many failures: the first 32, then a mark that there were more. */
+static void test_check_reports_many(void)
+{
+	struct sk_call_result res;
+	char *want = strdup("problem 1"), *next;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	for (int i = 2; i <= 32; i++) {
+		next = sk_asprintf("%s; problem %d", want, i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(next);
+		free(want);
+		want = next;
+	}
+	next = sk_asprintf("%s; and more", want);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(next);
+	free(want);
+	want = next;
+	run("n-fails-40", SK_PHASE_CHECK, &res);
+	CU_ASSERT_FALSE(res.ok);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res.message);
+	CU_ASSERT_STRING_EQUAL(res.message, want);
+	sk_call_result_release(&res);
+	free(want);
+}
+
+/* Log lines and later failures reach the terminal with every control
+ * character escaped, UTF-8 text kept; the output tail is the original. */
+static void test_printed_text_escaped(void)
+{
+	static const char raw[] =
+		"\x1b[2J\x1b]0;owned\x07 \xc2\x9b" "31m caf\xc3\xa9 \\ \t end";
+	static const char shown[] =
+		"said: \\x1b[2J\\x1b]0;owned\\x07 \\u009b31m caf\xc3\xa9 \\ \\t end";
+	struct sk_call_result res;
+	char *printed, *want;
+
+	run_loud("n-log", SK_PHASE_EXECUTE, &res, &printed);
+	CU_ASSERT_TRUE(res.ok);
+	want = sk_asprintf("sup: n-log: noisy: info: %s\n"
+			   "sup: n-log: noisy: warning: %s\n", shown, shown);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	if (strcmp(printed, want) != 0)
+		fprintf(stderr, "\nprinted:\n%s", printed);
+	CU_ASSERT_STRING_EQUAL(printed, want);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res.output);
+	CU_ASSERT_STRING_EQUAL(res.output, raw);
+	free(want);
+	free(printed);
+	sk_call_result_release(&res);
+
+	run_loud("n-fails", SK_PHASE_EXECUTE, &res, &printed);
+	CU_ASSERT_FALSE(res.ok);
+	CU_ASSERT_STRING_EQUAL(printed,
+			       "sup: n-fails: noisy: error: second: B\\x1b[1m\n");
+	CU_ASSERT_STRING_EQUAL(res.message, "first: A");
+	free(printed);
+	sk_call_result_release(&res);
+}
+
 int main(void)
 {
 	static const struct {
@@ -732,6 +843,10 @@ int main(void)
 		{ "resolve_path follows links in the root",
 		  test_resolve_path_link },
 		{ "config_get", test_config },
+		{ "a check reports every failure", test_check_reports_all },
+		{ "a check with many failures", test_check_reports_many },
+		{ "printed plugin text is escaped",
+		  test_printed_text_escaped },
 	};
 	CU_pSuite suite;
 

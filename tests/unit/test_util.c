@@ -416,6 +416,93 @@ static void test_diag_print(void)
 	sk_diag_release(&d);
 }
 
+/* A problem quoting hostile text is printed escaped; the item keeps the
+ * original (it goes into confirmation.json). */
+static void test_diag_print_escaped(void)
+{
+	char *path = tu_path(tmp, "stderr-esc.txt"), *got;
+	struct sk_diag d;
+	int saved, fd;
+
+	sk_diag_init(&d);
+	sk_diag_add(&d, SK_DIAG_TARGET, "action 'a': check failed: %s",
+		    "bad '\x1b[2J\x1b]0;x\x07' \xc2\x9b caf\xc3\xa9\n\xff");
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	sk_diag_print(&d, "sup");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	got = tu_read_file(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got,
+		"sup: error: action 'a': check failed: bad '\\x1b[2J\\x1b]0;x\\x07' "
+		"\\u009b caf\xc3\xa9\\n\\xff\n");
+	CU_ASSERT_STRING_EQUAL(d.items[0].msg,
+		"action 'a': check failed: bad '\x1b[2J\x1b]0;x\x07' \xc2\x9b caf\xc3\xa9\n\xff");
+	free(got);
+	free(path);
+	sk_diag_release(&d);
+}
+
+/* --- text for a terminal --- */
+
+static void test_show_text(void)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *out;
+	} cases[] = {
+		{ "plain text, 'quoted' \\ back", 0,
+		  "plain text, 'quoted' \\ back" },
+		/* UTF-8 stays readable: 2, 3 and 4 byte characters. */
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0,
+		  "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		/* C0 controls and DEL. */
+		{ "a\x1b[2Jb\x07\x7f\x01", 0, "a\\x1b[2Jb\\x07\\x7f\\x01" },
+		{ "l1\nl2\rl3\tend", 0, "l1\\nl2\\rl3\\tend" },
+		/* C1 controls as code points; U+00A0 is text. */
+		{ "\xc2\x9b" "31m \xc2\x80 \xc2\x9f \xc2\xa0", 0,
+		  "\\u009b31m \\u0080 \\u009f \xc2\xa0" },
+		/* Invalid UTF-8: a stray continuation, a lone lead byte, an
+		 * overlong ESC, a surrogate, a cut sequence at the end. */
+		{ "\x80x\xc3y\xc0\x9b\xed\xa0\x80\xe2\x82", 0,
+		  "\\x80x\\xc3y\\xc0\\x9b\\xed\\xa0\\x80\\xe2\\x82" },
+		/* NUL inside the length. */
+		{ "a\0b", 3, "a\\x00b" },
+		{ "", 0, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+		char *got = sk_show_text(cases[i].in, len);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+		if (strcmp(got, cases[i].out) != 0)
+			fprintf(stderr, "\ncase %zu: got '%s'\n", i, got);
+		CU_ASSERT_STRING_EQUAL(got, cases[i].out);
+		free(got);
+	}
+}
+
+/* The worst case grows 4 times and still fits. */
+static void test_show_text_worst(void)
+{
+	char in[256], *got;
+
+	memset(in, 0x1b, sizeof(in));
+	got = sk_show_text(in, sizeof(in));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(strlen(got), 4 * sizeof(in));
+	CU_ASSERT_EQUAL(strncmp(got, "\\x1b\\x1b", 8), 0);
+	free(got);
+}
+
 /* --- hash --- */
 
 #define SHA_EMPTY \
@@ -531,6 +618,8 @@ static CU_TestInfo util_tests[] = {
 	{ "atomic write, short write", test_write_atomic_short_write },
 	{ "fsync dir", test_fsync_dir },
 	{ "write all", test_write_all },
+	{ "show text", test_show_text },
+	{ "show text, worst case", test_show_text_worst },
 	CU_TEST_INFO_NULL,
 };
 
@@ -538,6 +627,7 @@ static CU_TestInfo diag_tests[] = {
 	{ "list", test_diag_list },
 	{ "exit code", test_diag_exit_code },
 	{ "print", test_diag_print },
+	{ "print escaped", test_diag_print_escaped },
 	CU_TEST_INFO_NULL,
 };
 

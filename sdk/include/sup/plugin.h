@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sup/plugin.h - the supkit plugin SDK, ABI 1.
+ * sup/plugin.h - the supkit plugin SDK, ABI 1.1.
  *
  * A plugin is a shared object that exports exactly one symbol,
  * sup_plugin_entry(), returning a descriptor (struct sup_plugin) that lists
@@ -16,6 +16,10 @@
  *    with SUP_HOST_HAS().
  *  - The host accepts a plugin whose abi_major equals its own and whose
  *    abi_minor is not newer than its own.
+ *  - Every action type starts with the plugin's name and a dot
+ *    ("acme.led" in acme.so): a plugin cannot claim another's types.
+ *  - Every symbol the plugin uses must resolve when it is loaded: the
+ *    host refuses it otherwise, naming the symbol (link with -z defs).
  *  - This header is self-contained, defines no global variables and exposes
  *    no type of the host's dependencies (json-c, libarchive, ...).
  *
@@ -35,7 +39,7 @@ extern "C" {
 #endif
 
 #define SUP_ABI_MAJOR 1
-#define SUP_ABI_MINOR 0
+#define SUP_ABI_MINOR 1
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SUP_EXPORT __attribute__((visibility("default")))
@@ -78,6 +82,9 @@ enum sup_log_level {
 /* Do not resolve the last component if it is a symbolic link (for actions
  * that replace or remove the link itself). */
 #define SUP_PATH_NOFOLLOW_LAST 1u
+/* path_parent(), path_dir() (ABI 1.1): create the missing directories on
+ * the way, mode 0755, each new entry synced. */
+#define SUP_PATH_MKPARENTS 2u
 
 /* Flags of an action type (struct sup_action_ops.flags). */
 /* Running the action twice leaves the same result as running it once:
@@ -122,9 +129,10 @@ struct sup_host_api {
 		    ...) SUP_PRINTF(3, 4);
 	/* Record why the action failed and return SUP_ERR, so that a plugin
 	 * can write: return host->fail(ctx, errno, "cannot open '%s'", p);
-	 * errnum is an errno value appended as ": <strerror>", or 0. The
-	 * first failure recorded is kept as the action's error; later ones
-	 * are logged. */
+	 * errnum is an errno value appended as ": <strerror>", or 0. In
+	 * execute and rollback the first failure recorded is kept as the
+	 * action's error and later ones are logged; a check reports all of
+	 * them. */
 	int (*fail)(struct sup_action_ctx *ctx, int errnum, const char *fmt,
 		    ...) SUP_PRINTF(3, 4);
 	/* Report progress, 0..100. */
@@ -186,7 +194,9 @@ struct sup_host_api {
 
 	/* --- paths, staging, configuration ----------------------------- */
 
-	/* Map an absolute gateway path to the path to use on this system:
+	/* Map an absolute gateway path to the path to use on this system
+	 * (prefer path_parent() and path_dir(), ABI 1.1: a path string can
+	 * be changed under a plugin between two uses, a descriptor not):
 	 * the path under --root, with every symbolic link resolved inside
 	 * the root (an absolute link target is taken relative to the root,
 	 * and ".." never climbs above it). A path that is not absolute or
@@ -229,6 +239,34 @@ struct sup_host_api {
 	 * SUP_OK, or SUP_ERR when the state could not be made durable (the
 	 * plugin must then not reboot). Execute only. */
 	int (*request_resume)(struct sup_action_ctx *ctx, const char *reason);
+
+	/* --- the file system under the root, by descriptors (ABI 1.1) --- */
+
+	/*
+	 * Open the directory that holds the last component of gateway_path,
+	 * walked from the root one component at a time: symbolic links are
+	 * resolved inside the root, a link owned by another user than root
+	 * is refused, and so is an unsafe path transition (from a directory
+	 * of another user into one of someone else: docs/actions.md). With
+	 * SUP_PATH_FOLLOW_LAST a link that is the last component is resolved
+	 * too (and its target's directory returned); SUP_PATH_MKPARENTS
+	 * creates missing directories. On SUP_OK, *dirfd is an O_RDONLY |
+	 * O_DIRECTORY close-on-exec descriptor (the plugin closes it) and
+	 * *name the last component (release it with host->free()): work on
+	 * them with *at() calls and descriptors (openat() with O_NOFOLLOW,
+	 * renameat(), unlinkat(), fstatat() with AT_SYMLINK_NOFOLLOW,
+	 * fchmod()/fchown() on an open descriptor), never again by path.
+	 * A bad path, the root itself or a refused walk returns SUP_EINVAL,
+	 * an I/O failure SUP_ERR; both are recorded. Resolving a path once
+	 * and holding the directory is what keeps a component swapped for a
+	 * link afterwards from leading a root write elsewhere.
+	 */
+	int (*path_parent)(struct sup_action_ctx *ctx, const char *gateway_path,
+			   unsigned int flags, int *dirfd, char **name);
+	/* gateway_path itself as a directory (the root included), walked as
+	 * above (every link on the way resolved); *dirfd as above. */
+	int (*path_dir)(struct sup_action_ctx *ctx, const char *gateway_path,
+			unsigned int flags, int *dirfd);
 };
 
 /* True if the host provides member (added after ABI 1.0 or not). */
@@ -245,7 +283,8 @@ typedef int (*sup_action_fn)(const struct sup_host_api *host,
  * whose type is NULL.
  */
 struct sup_action_ops {
-	/* "plugin.verb", lowercase letters, digits, '_', '-' and '.'. */
+	/* "plugin.verb", lowercase letters, digits, '_', '-' and '.',
+	 * starting with the plugin's name and a dot. */
 	const char *type;
 	/* Validate parameters and payload metadata; no side effects. Runs
 	 * during preflight, before any action executes. May be NULL. */
@@ -270,7 +309,8 @@ struct sup_plugin {
 	uint32_t size; /* sizeof(struct sup_plugin) */
 	uint32_t build_signature;
 	uint32_t ops_size; /* sizeof(struct sup_action_ops) */
-	/* Must equal the file name without ".so". */
+	/* Must equal the file name without ".so": 1-64 of lowercase
+	 * letters, digits, '_' and '-'. */
 	const char *name;
 	const char *version;
 	const char *description;
