@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "state.h"
 #include "util.h"
 
 static const char *const status_names[] = {
@@ -297,6 +298,11 @@ int sk_confirm_write(struct sk_confirm *c)
 	r = sk_write_file_atomic(c->path, buf, len + 1, 0644);
 	free(buf);
 	return r;
+}
+
+int sk_confirm_sweep(const char *logs_dir)
+{
+	return sk_state_sweep_temps(logs_dir, SK_CONFIRM_NAME);
 }
 
 static enum sk_action_status status_from(const char *s)

@@ -100,6 +100,11 @@ void sk_confirm_action_resume_point(struct sk_confirm *c, size_t i,
 /* Record the campaign job this run belongs to (or NULL). */
 void sk_confirm_job(struct sk_confirm *c, const char *job_id);
 
+/* Remove the temporaries of confirmation.json that a killed installer
+ * left in logs_dir (".confirmation.json.XXXXXX"); only under the
+ * installer lock. How many were removed, or -errno. */
+int sk_confirm_sweep(const char *logs_dir);
+
 /* Write the document to c->path durably. 0 or -errno. */
 int sk_confirm_write(struct sk_confirm *c);
 /* The document as pretty JSON text (owned by c, valid until the next

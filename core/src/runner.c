@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -110,6 +111,114 @@ static int take_lock(const char *state, const char *what)
 	return fd;
 }
 
+/*
+ * Under the installer lock no installer file is being written: remove
+ * what killed installers left in the state and logs directories, that is
+ * the temporaries of their durable writes and the staging directories of
+ * interrupted plugin calls (each call gets a fresh one anyway).
+ */
+static void tidy(const char *state, const char *logs)
+{
+	char *staging = sk_path_join(state, "staging");
+	int r = sk_state_sweep(state);
+
+	if (r < 0)
+		fprintf(stderr, "sup: warning: cannot remove temporaries in '%s': %s\n",
+			state, strerror(-r));
+	r = logs ? sk_confirm_sweep(logs) : 0;
+	if (r < 0)
+		fprintf(stderr, "sup: warning: cannot remove temporaries in '%s': %s\n",
+			logs, strerror(-r));
+	r = staging ? sk_remove_tree(staging) : -ENOMEM;
+	if (r && r != -ENOENT)
+		fprintf(stderr, "sup: warning: cannot remove '%s': %s\n",
+			staging ? staging : "staging", strerror(-r));
+	free(staging);
+}
+
+/* The SHA-256 of the package a record names, or NULL. */
+static const char *record_sha256(const struct sk_confirm *c)
+{
+	json_object *pkg, *v;
+
+	if (!c->doc || !json_object_object_get_ex(c->doc, "package", &pkg) ||
+	    !json_object_object_get_ex(pkg, "sha256", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Is c the record of a run still under way ("running" or "suspended"),
+ * and, when sha256 is given, of that package? A final record is the
+ * story of a run that ended, and is never rewritten. */
+static bool record_open(const struct sk_confirm *c, const char *sha256)
+{
+	const char *result, *sha;
+
+	if (!c->doc)
+		return false;
+	result = sk_confirm_result(c);
+	if (strcmp(result, "running") != 0 && strcmp(result, "suspended") != 0)
+		return false;
+	if (!sha256)
+		return true;
+	sha = record_sha256(c);
+	return sha && strcmp(sha, sha256) == 0;
+}
+
+/* End a record that stays open: the running action failed with act_code
+ * and act_msg, pending ones skipped, the run failed with code and msg. */
+static void close_record(struct sk_confirm *c, const char *act_code,
+			 const char *act_msg, const char *code,
+			 const char *msg)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		enum sk_action_status s = sk_confirm_status(c, i);
+
+		if (s == SK_ST_RUNNING)
+			sk_confirm_action_error(c, i, act_code, act_msg);
+		else if (s == SK_ST_PENDING)
+			sk_confirm_action_skip(c, i);
+	}
+	sk_confirm_finish(c, "failed", code, msg);
+}
+
+/*
+ * No install is pending (the lock is held and there is no install.json),
+ * yet the record may still say "running" or "suspended": start_install()
+ * writes the first record before the install state, so an installer
+ * killed between the two leaves such a record, and nothing of its run
+ * was done. Such a run was never pending and cannot be resumed: close
+ * its record, so that it does not claim to go on, and drop the package
+ * link it may have made.
+ */
+static void settle_no_state(const char *state, const char *logs, bool quiet)
+{
+	struct sk_confirm c;
+	char *path = sk_path_join(logs, SK_CONFIRM_NAME), *msg = NULL;
+	const char *why;
+
+	sk_state_clear(state);
+	if (!path)
+		return;
+	if (sk_confirm_load(&c, path, NULL, &why) == 0 &&
+	    record_open(&c, NULL)) {
+		msg = sk_asprintf("there is no install state in '%s': the installer stopped before it saved it, or it was removed; the run cannot be resumed",
+				  state);
+		close_record(&c, "interrupted", msg ? msg : "no install state",
+			     "interrupted", msg ? msg : "no install state");
+		if (write_or_report(&c) == 0) {
+			audit_run(&c, logs);
+			if (!quiet)
+				fprintf(stderr, "sup: closed the record of a run that was never pending: %s\n",
+					msg ? msg : "no install state");
+		}
+	}
+	sk_confirm_release(&c);
+	free(path);
+	free(msg);
+}
+
 /* Write a "rejected" record when asked to; the root is otherwise left as
  * it was. */
 static void record_rejection(const struct sk_env *e,
@@ -140,11 +249,13 @@ static void record_rejection(const struct sk_env *e,
 	lock_fd = take_lock(state, "recording a rejected package");
 	if (lock_fd < 0)
 		goto out;
+	tidy(state, logs);
 	if (sk_state_load(state, &st, &why) != -ENOENT) {
 		fprintf(stderr, "sup: error: not recording the rejection: an install is pending ('sup install --resume')\n");
 		sk_install_state_release(&st);
 		goto out;
 	}
+	settle_no_state(state, logs, o->quiet);
 	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
 			    "rejected") != 0)
 		goto out;
@@ -162,6 +273,16 @@ out:
 	free(logs);
 	free(state);
 	sk_diag_release(&d2);
+}
+
+/* "sup: ID: failed: TEXT" with the plugin's text escaped (sk_show_text):
+ * no control sequence reaches the operator's terminal. */
+static void print_failed(const char *id, const char *text)
+{
+	char *t = sk_show_text(text, strlen(text));
+
+	fprintf(stderr, "sup: %s: failed: %s\n", id, t ? t : "(out of memory)");
+	free(t);
 }
 
 /* Who vouched for the package, before anything runs. */
@@ -249,6 +370,7 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 	call.sup = r->f;
 	call.config = &r->e->cfg;
 	call.root = r->e->root;
+	call.root_fd = r->e->root_fd;
 	call.staging = staging;
 	call.timeout_s = sk_action_timeout(a, &r->e->cfg);
 	call.quiet = r->o->quiet;
@@ -295,18 +417,25 @@ static void skip_pending(struct run *r)
 }
 
 /* Anti-rollback: what is installed now under this package name. */
-static void record_installed(struct run *r)
+static void record_installed_as(const char *state, const char *name,
+				const char *version, unsigned long long sv)
 {
-	const struct sk_manifest *m = &r->f->manifest;
 	const char *why;
-	int err = sk_installed_record(r->state, m->name, m->version,
-				      m->security_version, &why);
+	int err = sk_installed_record(state, name, version, sv, &why);
 
 	if (err)
 		fprintf(stderr, "sup: warning: cannot record '%s' %s in '%s/%s' (anti-rollback): %s%s%s\n",
-			m->name, m->version, r->state, SK_INSTALLED_NAME, why,
+			name, version, state, SK_INSTALLED_NAME, why,
 			err == -EINVAL ? "" : ": ",
 			err == -EINVAL ? "" : strerror(-err));
+}
+
+static void record_installed(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+
+	record_installed_as(r->state, m->name, m->version,
+			    m->security_version);
 }
 
 /* The actions still pending, in order; then the final record. */
@@ -345,8 +474,7 @@ static int run_loop(struct run *r)
 			goto out;
 		run_action(r, i, &res);
 		if (!res.ok && !r->o->quiet)
-			fprintf(stderr, "sup: %s: failed: %s\n", a->id,
-				res.message ? res.message : "");
+			print_failed(a->id, res.message ? res.message : "");
 		if (!res.ok && a->on_error == SK_ON_ERROR_ABORT)
 			set_failure(r, res.code ? res.code : "action_failed",
 				    sk_asprintf("action '%s' failed: %s", a->id,
@@ -392,9 +520,18 @@ static int run_loop(struct run *r)
 			fprintf(stderr, "sup: installed '%s' %s; record in %s\n",
 				m->name, m->version, r->c.path);
 		else
+		{
+			/* The failure text comes from a plugin: escaped. */
+			char *t = r->fail_msg ? sk_show_text(r->fail_msg,
+							     strlen(r->fail_msg)) :
+						NULL;
+
 			fprintf(stderr, "sup: error: install of '%s' %s failed: %s; record in %s\n",
 				m->name, m->version,
-				r->fail_msg ? r->fail_msg : "", r->c.path);
+				t ? t : r->fail_msg ? "(out of memory)" : "",
+				r->c.path);
+			free(t);
+		}
 	}
 	if (r->o->json)
 		printf("%s\n", sk_confirm_text(&r->c));
@@ -499,6 +636,7 @@ static int start_install(const struct sk_install_opts *o,
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
+	tidy(r.state, r.logs);
 	err = sk_state_load(r.state, &st, &why);
 	if (err != -ENOENT) {
 		fprintf(stderr, "sup: error: an unfinished install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
@@ -506,6 +644,7 @@ static int start_install(const struct sk_install_opts *o,
 		ret = SK_EXIT_BUSY;
 		goto out;
 	}
+	settle_no_state(r.state, r.logs, o->quiet);
 
 	/* Anti-rollback again, now that no other install can finish: one
 	 * may have since preflight read installed.json. */
@@ -536,27 +675,52 @@ static int start_install(const struct sk_install_opts *o,
 			f->path, strerror(errno));
 		st.plugin_dirs = NULL;
 		st.n_plugin_dirs = 0;
+		sk_state_clear(r.state);
+		goto out;
+	}
+
+	/*
+	 * The first record before the install state: once install.json
+	 * exists, the record of the same run exists, so a resume never
+	 * finds a pending install without its record (it could not tell
+	 * how far that one got). An installer killed between the two
+	 * writes leaves a "running" record and nothing pending; no action
+	 * ran, a new install may start, and the next installer to take
+	 * the lock closes that record (settle_no_state).
+	 */
+	if (sk_confirm_init(&r.c, f, types, e->cfg.product, e->root,
+			    "running") != 0 ||
+	    !(r.c.path = sk_path_join(r.logs, SK_CONFIRM_NAME))) {
+		fprintf(stderr, "sup: error: out of memory\n");
+		st.plugin_dirs = NULL;
+		st.n_plugin_dirs = 0;
+		sk_state_clear(r.state);
+		goto out;
+	}
+	sk_confirm_job(&r.c, o->job_id);
+	if (write_or_report(&r.c)) {
+		st.plugin_dirs = NULL;
+		st.n_plugin_dirs = 0;
+		sk_state_clear(r.state);
 		goto out;
 	}
 	err = sk_state_save(r.state, &st);
 	st.plugin_dirs = NULL; /* borrowed from o */
 	st.n_plugin_dirs = 0;
 	if (err) {
-		fprintf(stderr, "sup: error: cannot write the install state in '%s': %s\n",
-			r.state, strerror(-err));
-		goto out;
-	}
+		char *msg = sk_asprintf("cannot write the install state in '%s': %s",
+					r.state, strerror(-err));
 
-	if (sk_confirm_init(&r.c, f, types, e->cfg.product, e->root,
-			    "running") != 0 ||
-	    !(r.c.path = sk_path_join(r.logs, SK_CONFIRM_NAME))) {
-		fprintf(stderr, "sup: error: out of memory\n");
+		fprintf(stderr, "sup: error: %s\n", msg ? msg : "cannot write the install state");
+		/* Nothing ran, and nothing is pending: say so in the record
+		 * that was just written. */
+		skip_pending(&r);
+		sk_confirm_finish(&r.c, "failed", "internal",
+				  msg ? msg : "cannot write the install state");
+		if (write_or_report(&r.c) == 0)
+			audit_run(&r.c, r.logs);
 		sk_state_clear(r.state);
-		goto out;
-	}
-	sk_confirm_job(&r.c, o->job_id);
-	if (write_or_report(&r.c)) {
-		sk_state_clear(r.state);
+		free(msg);
 		goto out;
 	}
 	if (o->detach && (err = detach(&r, lock_fd, what)) != 0) {
@@ -599,6 +763,8 @@ static int install(const struct sk_install_opts *o)
 	struct sk_trust t;
 	const struct sk_action_type **types = NULL;
 	bool trust_ok = false;
+	char *spool = NULL; /* where a compressed package is decompressed */
+	const char *why;
 	int ret;
 
 	sk_limits_default(&lim);
@@ -610,9 +776,12 @@ static int install(const struct sk_install_opts *o)
 	 * read: a configuration problem is never "trust everything". */
 	if (e.root && e.config_ok)
 		trust_ok = sk_trust_open(&t, &e.cfg, e.root, o->keyring, &d) == 0;
+	if (trust_ok &&
+	    sk_root_resolve(e.root, e.cfg.state_dir, 0, &spool, &why) != 0)
+		spool = NULL;
 	if (trust_ok)
 		sk_supfile_open(&f, o->sup_path, &lim, &t,
-				o->quiet ? SK_SUPFILE_QUIET : 0, &d);
+				o->quiet ? SK_SUPFILE_QUIET : 0, spool, &d);
 	else
 		sk_supfile_init(&f, o->sup_path);
 
@@ -658,6 +827,7 @@ static int install(const struct sk_install_opts *o)
 	ret = start_install(o, &e, &t, &f, types);
 out:
 	free(types);
+	free(spool);
 	sk_trust_close(&t);
 	sk_env_close(&e);
 	sk_supfile_close(&f);
@@ -695,21 +865,28 @@ static char *find_state_dir(const struct sk_install_opts *o, char **root,
 	return state;
 }
 
-/* End a pending run that cannot go on: record why, drop the state. */
+/* A fresh root, or one that never installed: nothing can be pending
+ * there, and nothing is created to say so. */
+static bool no_state_dir(const char *state)
+{
+	struct stat st;
+
+	return lstat(state, &st) != 0 && errno == ENOENT;
+}
+
+/*
+ * End a pending run that cannot go on: record why, drop the state. The
+ * record closed is an open one: while install.json exists, that can only
+ * be the pending run's (start_install writes it first, and a new install
+ * closes or replaces any other before). The final record of an earlier
+ * run is never rewritten.
+ */
 static int resume_failed(struct sk_confirm *c, const char *state,
 			 const char *logs, const char *code, const char *msg)
 {
 	fprintf(stderr, "sup: error: cannot resume: %s\n", msg);
-	if (c->doc) {
-		for (size_t i = 0; i < c->n; i++) {
-			enum sk_action_status s = sk_confirm_status(c, i);
-
-			if (s == SK_ST_RUNNING)
-				sk_confirm_action_error(c, i, "interrupted", msg);
-			else if (s == SK_ST_PENDING)
-				sk_confirm_action_skip(c, i);
-		}
-		sk_confirm_finish(c, "failed", code, msg);
+	if (record_open(c, NULL)) {
+		close_record(c, "interrupted", msg, code, msg);
 		if (write_or_report(c))
 			return SK_EXIT_SYSTEM;
 		audit_run(c, logs);
@@ -745,6 +922,57 @@ static void requeue(struct run *r)
 		skip_pending(r);
 }
 
+/* Is c the final record ("succeeded" or "failed") of package sha256? */
+static bool record_ended(const struct sk_confirm *c, const char *sha256)
+{
+	const char *result = sk_confirm_result(c), *sha = record_sha256(c);
+
+	return (strcmp(result, "succeeded") == 0 ||
+		strcmp(result, "failed") == 0) &&
+	       sha && strcmp(sha, sha256) == 0;
+}
+
+/* A string member of the record's "package" object, or NULL. */
+static const char *record_package(const struct sk_confirm *c, const char *key)
+{
+	json_object *pkg, *v;
+
+	if (!json_object_object_get_ex(c->doc, "package", &pkg) ||
+	    !json_object_object_get_ex(pkg, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * The pending run's own record is final: the run ended, and the
+ * installer was stopped before it removed the install state. (With the
+ * state present, a final record of this package can be no other run's:
+ * a new run replaces the record before it saves its state.) Do again
+ * what run_loop() does after the final record, from the record alone
+ * (the package may be gone by now): the audit log (whose lines of this
+ * run may then be written twice, never lost), installed.json (the same
+ * values again), the removal of the state.
+ */
+static int resume_ended(struct sk_confirm *c, const char *state,
+			const char *logs, bool quiet)
+{
+	const char *name = record_package(c, "name");
+	const char *version = record_package(c, "version");
+	const char *sv_text = record_package(c, "security_version");
+	unsigned long long sv = 0;
+	bool ok = strcmp(sk_confirm_result(c), "succeeded") == 0;
+
+	if (!quiet)
+		fprintf(stderr, "sup: the pending install of '%s' %s had ended (%s) before its install state was removed; record in %s\n",
+			name ? name : "?", version ? version : "?",
+			sk_confirm_result(c), c->path);
+	audit_run(c, logs);
+	if (ok && name && version && (!sv_text || sk_parse_u64(sv_text, &sv)))
+		record_installed_as(state, name, version, sv);
+	sk_state_clear(state);
+	return ok ? SK_EXIT_OK : SK_EXIT_FAILED;
+}
+
 static int resume(const struct sk_install_opts *o)
 {
 	struct sk_limits lim;
@@ -763,6 +991,12 @@ static int resume(const struct sk_install_opts *o)
 	r.state = find_state_dir(o, &root, &r.logs);
 	if (!r.state)
 		goto out;
+	if (no_state_dir(r.state)) {
+		if (!o->quiet)
+			fprintf(stderr, "sup: nothing to resume\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
 	/* The lock first: a run that ends meanwhile clears its state, and
 	 * its final record must then be left alone. */
 	lock_fd = take_lock(r.state, "resuming an install");
@@ -770,8 +1004,10 @@ static int resume(const struct sk_install_opts *o)
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
+	tidy(r.state, r.logs);
 	err = sk_state_load(r.state, &st, &why);
 	if (err == -ENOENT) {
+		settle_no_state(r.state, r.logs, o->quiet);
 		if (!o->quiet)
 			fprintf(stderr, "sup: nothing to resume\n");
 		ret = SK_EXIT_OK;
@@ -782,20 +1018,30 @@ static int resume(const struct sk_install_opts *o)
 		goto out;
 	if (err) {
 		msg = sk_asprintf("install state in '%s': %s", r.state, why);
-		sk_confirm_load(&r.c, conf_path, NULL, &why);
+		/* Only a record that loads whole is closed. */
+		if (sk_confirm_load(&r.c, conf_path, NULL, &why) != 0)
+			sk_confirm_release(&r.c);
 		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
 				    msg ? msg : why);
 		goto out;
 	}
+	if (sk_confirm_load(&r.c, conf_path, NULL, &why) == 0 &&
+	    record_ended(&r.c, st.sup_sha256)) {
+		ret = resume_ended(&r.c, r.state, r.logs, o->quiet);
+		goto out;
+	}
+	sk_confirm_release(&r.c);
 	/* The package whose hash was pinned when it was accepted: its
 	 * signature is not checked again (the package itself may have
 	 * changed the keyring meanwhile), its bytes are. */
-	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, &d) != 0 ||
+	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, r.state, &d) != 0 ||
 	    strcmp(f.sha256, st.sup_sha256) != 0) {
 		sk_diag_print(&d, "sup");
 		msg = sk_asprintf("package '%s' is gone or changed since the install started",
 				  st.sup);
-		sk_confirm_load(&r.c, conf_path, NULL, &why);
+		/* Only a record that loads whole is closed. */
+		if (sk_confirm_load(&r.c, conf_path, NULL, &why) != 0)
+			sk_confirm_release(&r.c);
 		ret = resume_failed(&r.c, r.state, r.logs, "package_changed",
 				    msg ? msg : "package changed");
 		goto out;
@@ -803,6 +1049,18 @@ static int resume(const struct sk_install_opts *o)
 	if (sk_confirm_load(&r.c, conf_path, &f, &why) != 0) {
 		fprintf(stderr, "sup: error: cannot resume: '%s': %s; 'sup install --abandon' closes the pending run\n",
 			conf_path, why);
+		goto out;
+	}
+	/* The record is written before the state (start_install), so a
+	 * pending install always has its own record: open, or final once
+	 * the run ended (resume_ended, above). Any other record (the final
+	 * one of an earlier run, say) tells nothing of how far this run
+	 * got: continuing from it could skip actions, or mark the package
+	 * installed with none of them run. */
+	if (!record_open(&r.c, st.sup_sha256)) {
+		fprintf(stderr, "sup: error: cannot resume: '%s' is not the record of the pending install (its result is '%s', its package sha256 %s); 'sup install --abandon' closes the pending run\n",
+			conf_path, sk_confirm_result(&r.c),
+			record_sha256(&r.c) ? record_sha256(&r.c) : "unknown");
 		goto out;
 	}
 	sk_env_open(&e, root, st.config, st.product,
@@ -870,35 +1128,48 @@ static int abandon(const struct sk_install_opts *o)
 	char *root = NULL, *logs = NULL, *state, *conf_path = NULL;
 	const char *why;
 	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+	bool loaded;
 
 	state = find_state_dir(o, &root, &logs);
 	if (!state)
 		goto out;
+	if (no_state_dir(state)) {
+		if (!o->quiet)
+			fprintf(stderr, "sup: no pending install to abandon\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
 	lock_fd = take_lock(state, "abandoning an install");
 	if (lock_fd < 0) {
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
+	tidy(state, logs);
 	err = sk_state_load(state, &st, &why);
 	if (err == -ENOENT) {
+		settle_no_state(state, logs, o->quiet);
 		if (!o->quiet)
 			fprintf(stderr, "sup: no pending install to abandon\n");
 		ret = SK_EXIT_OK;
 		goto out;
 	}
 	conf_path = sk_path_join(logs, SK_CONFIRM_NAME);
-	if (conf_path && sk_confirm_load(&c, conf_path, NULL, &why) == 0) {
-		for (size_t i = 0; i < c.n; i++) {
-			enum sk_action_status s = sk_confirm_status(&c, i);
-
-			if (s == SK_ST_RUNNING)
-				sk_confirm_action_error(&c, i, "abandoned",
-					"the pending install was abandoned by the operator");
-			else if (s == SK_ST_PENDING)
-				sk_confirm_action_skip(&c, i);
-		}
-		sk_confirm_finish(&c, "failed", "abandoned",
-				  "the pending install was abandoned by the operator");
+	if (!conf_path)
+		goto out;
+	loaded = sk_confirm_load(&c, conf_path, NULL, &why) == 0;
+	if (loaded && !err && record_ended(&c, st.sup_sha256)) {
+		/* Nothing to abandon: the run ended; finish its end. */
+		resume_ended(&c, state, logs, o->quiet);
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	/* The open record is the pending run's (see resume_failed); the
+	 * final record of an earlier run is left as it is. */
+	if (loaded && record_open(&c, NULL)) {
+		close_record(&c, "abandoned",
+			     "the pending install was abandoned by the operator",
+			     "abandoned",
+			     "the pending install was abandoned by the operator");
 		if (write_or_report(&c))
 			goto out;
 		audit_run(&c, logs);
@@ -911,7 +1182,7 @@ static int abandon(const struct sk_install_opts *o)
 	}
 	if (!o->quiet)
 		fprintf(stderr, "sup: abandoned the pending install of '%s'\n",
-			st.sup);
+			st.sup ? st.sup : "(unreadable install state)");
 	ret = SK_EXIT_OK;
 out:
 	if (lock_fd >= 0)

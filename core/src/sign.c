@@ -89,7 +89,7 @@ int sk_sign_package(const char *in, const char *out, const struct sk_signer *s,
 
 	memset(&w, 0, sizeof(w));
 	/* The old signature, if any, is dropped unread. */
-	if (sk_supfile_open(&f, in, NULL, NULL, SK_SUPFILE_NO_SIG, d) != 0 ||
+	if (sk_supfile_open(&f, in, NULL, NULL, SK_SUPFILE_NO_SIG, NULL, d) != 0 ||
 	    new_signature(&f, s, given, given_len, &sig, &sig_len, d))
 		goto out;
 	buf = malloc(COPY_CHUNK);

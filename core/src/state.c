@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "rollback.h"
 #include "util.h"
 
 #define SK_STATE_FORMAT 1
@@ -80,6 +83,17 @@ static bool get_str(json_object *o, const char *key, char **out)
 	return *out != NULL;
 }
 
+/* 64 lowercase hex digits, as sk_supfile records a package's hash. */
+static bool is_sha256_hex(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 64;
+}
+
 int sk_state_load(const char *state_dir, struct sk_install_state *s,
 		  const char **why)
 {
@@ -112,6 +126,7 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 		goto out;
 	}
 	if (!json_object_object_get_ex(o, "state_format", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
 	    json_object_get_int(v) != SK_STATE_FORMAT) {
 		*why = "install state has an unknown format";
 		goto out;
@@ -122,6 +137,10 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 	    !get_str(o, "product", &s->product) ||
 	    !get_str(o, "job_id", &s->job_id)) {
 		*why = "install state lacks the package or has fields of the wrong type";
+		goto out;
+	}
+	if (!is_sha256_hex(s->sup_sha256)) {
+		*why = "install state: sup_sha256 is not a SHA-256 in hex";
 		goto out;
 	}
 	if (json_object_object_get_ex(o, "plugin_dirs", &dirs) &&
@@ -177,6 +196,72 @@ out:
 	free(path);
 	free(sup);
 	return r;
+}
+
+/* Is entry ".<name>.XXXXXX", as mkostemp() fills in the X's? */
+static bool is_temp_of(const char *entry, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (entry[0] != '.' || strncmp(entry + 1, name, len) != 0 ||
+	    entry[1 + len] != '.' || strlen(entry + 2 + len) != 6)
+		return false;
+	for (const char *p = entry + 2 + len; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+int sk_state_sweep_temps(const char *dir, const char *name)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int fd, removed = 0, r = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dp = fdopendir(fd);
+	if (!dp) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dp);
+		if (!de) {
+			if (errno)
+				r = -errno;
+			break;
+		}
+		if (!is_temp_of(de->d_name, name) ||
+		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			r = -errno;
+	}
+	closedir(dp);
+	/* Their removal need not be durable: a temporary that comes back
+	 * after a power loss is swept again. */
+	return r ? r : removed;
+}
+
+int sk_state_sweep(const char *state_dir)
+{
+	int a = sk_state_sweep_temps(state_dir, SK_STATE_NAME);
+	int b = sk_state_sweep_temps(state_dir, SK_INSTALLED_NAME);
+
+	if (a < 0)
+		return a;
+	if (b < 0)
+		return b;
+	return a + b;
 }
 
 void sk_lock_describe(int fd, const char *what)

@@ -6,8 +6,11 @@
  * While an install runs, STATE_DIR/install.json says which package (and
  * with which options) is being installed; confirmation.json says how far
  * it got. After a crash, a power loss or a reboot, `sup install --resume`
- * reads both and continues. STATE_DIR/lock is held (flock) by the one
- * installer that may run; it names that installer for whoever is refused.
+ * reads both and continues. The first record is written before
+ * install.json and install.json removed after the final one, so a
+ * pending install always has its own record (runner.c, start_install).
+ * STATE_DIR/lock is held (flock) by the one installer that may run; it
+ * names that installer for whoever is refused.
  */
 #ifndef SK_STATE_H
 #define SK_STATE_H
@@ -41,6 +44,20 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 		  const char **why);
 /* Remove install.json and the package link; 0 or -errno. */
 int sk_state_clear(const char *state_dir);
+
+/*
+ * Remove from dir the temporaries ".<name>.XXXXXX" (six letters or
+ * digits) that sk_atomic_open() makes for dir/name and that an installer
+ * killed before its commit leaves behind. Only regular files are
+ * removed; links and directories of that name are left alone. Call it
+ * only while holding the installer lock: every write of the installer's
+ * files happens under it, so no such temporary is then in use. Returns
+ * how many were removed, or -errno.
+ */
+int sk_state_sweep_temps(const char *dir, const char *name);
+/* The temporaries of install.json and installed.json in state_dir (see
+ * sk_state_sweep_temps). */
+int sk_state_sweep(const char *state_dir);
 
 /*
  * Take the installer lock without waiting. On success returns the lock's

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "trust.h"
@@ -21,6 +22,9 @@
 /* No entry header is waiting to be handled (a libarchive status never
  * goes below ARCHIVE_FATAL). */
 #define NO_PENDING (ARCHIVE_FATAL - 1)
+/* libarchive's code for an error without an errno (ARCHIVE_ERRNO_MISC,
+ * which only its private header names). */
+#define ERRNO_MISC (-1)
 
 /* libarchive's view of the file: pread at a private offset. */
 struct rd {
@@ -61,25 +65,245 @@ static la_int64_t rd_skip(struct archive *a, void *ud, la_int64_t request)
 	return request;
 }
 
-static struct archive *reader_new(struct rd *r, bool allow_skip)
+/* A tar reader of uncompressed data from read_cb (and skip_cb, when not
+ * NULL) with ud; NULL when out of memory, else the caller reads any error
+ * from it. Compression is handled once, by the decompressor below. */
+static struct archive *tar_reader_new(void *ud, archive_read_callback *read_cb,
+				      archive_skip_callback *skip_cb)
 {
 	struct archive *a = archive_read_new();
 
 	if (!a)
 		return NULL;
 	archive_read_support_filter_none(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_set_callback_data(a, r) != ARCHIVE_OK ||
-	    archive_read_set_read_callback(a, rd_read) != ARCHIVE_OK ||
-	    (allow_skip &&
-	     archive_read_set_skip_callback(a, rd_skip) != ARCHIVE_OK) ||
-	    archive_read_open1(a) != ARCHIVE_OK) {
-		return a; /* the caller reads the error from a */
-	}
+	if (archive_read_set_callback_data(a, ud) == ARCHIVE_OK &&
+	    archive_read_set_read_callback(a, read_cb) == ARCHIVE_OK &&
+	    (!skip_cb ||
+	     archive_read_set_skip_callback(a, skip_cb) == ARCHIVE_OK))
+		archive_read_open1(a);
 	return a;
+}
+
+static struct archive *reader_new(struct rd *r, bool allow_skip)
+{
+	return tar_reader_new(r, rd_read, allow_skip ? rd_skip : NULL);
+}
+
+/* The whole file through the decompression filters, as one raw stream;
+ * archive_filter_code(z, 0) says which filter applied (none: -1 after a
+ * failed open, or ARCHIVE_FILTER_NONE). NULL when out of memory. */
+static struct archive *decompressor_new(struct rd *r)
+{
+	struct archive *z = archive_read_new();
+
+	if (!z)
+		return NULL;
+	archive_read_support_filter_none(z);
+	archive_read_support_filter_gzip(z);
+	archive_read_support_filter_xz(z);
+	archive_read_support_filter_zstd(z);
+	archive_read_support_format_raw(z);
+	if (archive_read_set_callback_data(z, r) == ARCHIVE_OK &&
+	    archive_read_set_read_callback(z, rd_read) == ARCHIVE_OK)
+		archive_read_open1(z);
+	return z;
+}
+
+/*
+ * The spool: the decompressed stream of a compressed file, handed to the
+ * tar reader of the verification pass and written on the way into an
+ * unnamed file, which payload streams read afterwards. One forward pass
+ * over the file, however many payloads it has.
+ */
+struct spool {
+	struct archive *z;	  /* the decompressor */
+	const char *path;	  /* the package, for messages */
+	char *dir;		  /* where the copy is */
+	int fd;			  /* the copy; -1 when none is kept */
+	char *why;		  /* why no copy could be kept, or NULL */
+	unsigned long long total; /* bytes handed to the tar reader */
+	bool started;		  /* the raw entry's header was read */
+	bool eof;
+};
+
+/* Stop keeping the copy (its space is freed at once), for the reason why
+ * (malloc'd; NULL: out of memory). The first reason stays. */
+static void spool_drop(struct spool *s, char *why)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (!s->why)
+		s->why = why ? why : sk_asprintf("out of memory");
+	else
+		free(why);
+}
+
+static la_ssize_t spool_read(struct archive *a, void *ud, const void **out)
+{
+	struct spool *s = ud;
+	const void *p = NULL;
+	size_t n = 0;
+	la_int64_t off = 0;
+	int r, err;
+
+	while (!s->eof && n == 0) {
+		if (!s->started) {
+			struct archive_entry *e;
+
+			r = archive_read_next_header(s->z, &e);
+			s->started = true;
+		} else {
+			r = archive_read_data_block(s->z, &p, &n, &off);
+		}
+		if (r == ARCHIVE_EOF) {
+			s->eof = true;
+			n = 0;
+		} else if (r < ARCHIVE_WARN) {
+			err = archive_errno(s->z);
+			archive_set_error(a, err > 0 ? err : ERRNO_MISC,
+					  "%s", archive_error_string(s->z) ?
+					  archive_error_string(s->z) :
+					  "decompression failed");
+			return -1;
+		} else if (n && (off < 0 ||
+				 (unsigned long long)off != s->total)) {
+			archive_set_error(a, ERRNO_MISC,
+					  "decompressed data out of sequence");
+			return -1;
+		}
+	}
+	if (n == 0)
+		return 0;
+	if (s->fd >= 0) {
+		err = sk_write_all(s->fd, p, n);
+		if (err)
+			spool_drop(s, sk_asprintf("cannot decompress '%s' into '%s': %s",
+						  s->path, s->dir,
+						  strerror(-err)));
+	}
+	s->total += n;
+	*out = p;
+	return (la_ssize_t)n;
+}
+
+/* dir's parent, in place ("/a/b" -> "/a", "a" -> "."); false when it
+ * has none. */
+static bool to_parent(char *dir)
+{
+	size_t n = strlen(dir);
+	char *slash;
+
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		if (n == 0 || strcmp(dir, ".") == 0)
+			return false;
+		dir[0] = '.';
+		dir[1] = '\0';
+		return true;
+	}
+	if (slash == dir) {
+		if (dir[1] == '\0')
+			return false;
+		dir[1] = '\0';
+		return true;
+	}
+	while (slash > dir + 1 && slash[-1] == '/')
+		slash--;
+	*slash = '\0';
+	return true;
+}
+
+/* An unnamed file in dir, open for reading and writing, or -1 (errno). */
+static int unnamed_file(const char *dir)
+{
+	char *name;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600), err;
+
+	/* File systems without O_TMPFILE: a private name, at once removed. */
+	if (fd >= 0 ||
+	    (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	name = sk_path_join(dir, ".sup-spool-XXXXXX");
+	if (!name) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd >= 0 && unlink(name) != 0) {
+		err = errno;
+		close(fd);
+		fd = -1;
+		errno = err;
+	}
+	free(name);
+	return fd;
+}
+
+/* The copy's file in dir (NULL: $TMPDIR or /tmp), or in the nearest
+ * existing parent of a dir not made yet (the installer's state directory
+ * before the first install). Failure is kept in s->why. */
+static void spool_create(struct spool *s, const char *dir)
+{
+	const char *tmp = secure_getenv("TMPDIR");
+
+	if (!dir)
+		dir = tmp && *tmp ? tmp : "/tmp";
+	s->dir = strdup(dir);
+	if (!s->dir) {
+		spool_drop(s, NULL);
+		return;
+	}
+	for (;;) {
+		s->fd = unnamed_file(s->dir);
+		if (s->fd >= 0 || errno != ENOENT || !to_parent(s->dir))
+			break;
+	}
+	if (s->fd < 0)
+		spool_drop(s, sk_asprintf("cannot decompress '%s': cannot create a temporary file in '%s': %s",
+					  s->path, s->dir, strerror(errno)));
+}
+
+/*
+ * Once the manifest says how large the payloads are: is there room for
+ * them? Their entries take at least a header block each and their data
+ * in 512-byte blocks; what the tar reader read ahead is on disk already.
+ * When the free space cannot be known, a write error will tell.
+ */
+static void spool_check_room(struct spool *s, struct archive *a,
+			     const struct sk_manifest *m)
+{
+	unsigned long long need = 1024, ahead = 0, avail;
+	la_int64_t used = archive_filter_bytes(a, 0);
+	struct statvfs sv;
+
+	if (s->fd < 0)
+		return;
+	/* No overflow: the manifest caps the sum at 64 GiB. */
+	for (size_t i = 0; i < m->n_payloads; i++)
+		need += 512 + ((m->payloads[i].size + 511) & ~511ull);
+	if (used >= 0 && (unsigned long long)used < s->total)
+		ahead = s->total - (unsigned long long)used;
+	need -= ahead < need ? ahead : need;
+	if (fstatvfs(s->fd, &sv) != 0)
+		return;
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (need > avail)
+		spool_drop(s, sk_asprintf("not enough space in '%s' to decompress '%s': its payloads need %llu bytes, %llu are free",
+					  s->dir, s->path, need, avail));
+}
+
+static void spool_release(struct spool *s)
+{
+	if (s->z)
+		archive_read_free(s->z);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dir);
+	free(s->why);
 }
 
 static bool entry_is_plain_file(struct archive_entry *e)
@@ -349,7 +573,9 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 	bool any = false, ok = true;
 	int r;
 
-	if (!h || !buf || !seen) {
+	f->offset = calloc(m->n_payloads ? m->n_payloads : 1,
+			   sizeof(*f->offset));
+	if (!h || !buf || !seen || !f->offset) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 		ok = false;
 		goto out;
@@ -414,6 +640,9 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 			continue;
 		}
 		seen[idx] = true;
+		/* Payload streams start reading here. */
+		f->offset[idx] =
+			(unsigned long long)archive_read_header_position(a);
 		if (any && f->rank[idx] < last_rank) {
 			sk_diag_add(d, SK_DIAG_PACKAGE,
 				    "%s: payload '%s' is out of order: payloads must follow the order in which actions first use them",
@@ -482,11 +711,42 @@ void sk_supfile_init(struct sk_supfile *f, const char *path)
 	f->path = strdup(path);
 }
 
+/*
+ * How the file is read: a compressed file through the decompressor, the
+ * spool's tee and a tar reader (*a), its copy kept unless no payload will
+ * be streamed; a plain file by a tar reader (*a) from the start again
+ * (what the detection read is read and hashed again). -1 when out of
+ * memory.
+ */
+static int reader_for(struct sk_supfile *f, struct rd *r, struct spool *sp,
+		      const char *spool_dir, unsigned int flags,
+		      struct archive **a)
+{
+	sp->z = decompressor_new(r);
+	if (!sp->z)
+		return -1;
+	if (archive_filter_code(sp->z, 0) > ARCHIVE_FILTER_NONE) {
+		f->compressed = true;
+		if (!(flags & SK_SUPFILE_NO_STREAMS))
+			spool_create(sp, spool_dir);
+		*a = tar_reader_new(sp, spool_read, NULL);
+		return *a ? 0 : -1;
+	}
+	archive_read_free(sp->z);
+	sp->z = NULL;
+	r->off = 0;
+	sk_sha256_reset(r->raw);
+	*a = reader_new(r, false);
+	return *a ? 0 : -1;
+}
+
 int sk_supfile_open(struct sk_supfile *f, const char *path,
 		    const struct sk_limits *lim, const struct sk_trust *trust,
-		    unsigned int flags, struct sk_diag *d)
+		    unsigned int flags, const char *spool_dir,
+		    struct sk_diag *d)
 {
 	static struct sk_limits defaults;
+	struct spool sp = { .path = path, .fd = -1 };
 	struct rd *r = NULL;
 	struct archive *a = NULL;
 	struct archive_entry *e = NULL;
@@ -523,8 +783,7 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		goto out;
 	}
 	r->fd = f->fd;
-	a = reader_new(r, false);
-	if (!a) {
+	if (reader_for(f, r, &sp, spool_dir, flags, &a) != 0) {
 		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
 		goto out;
 	}
@@ -537,13 +796,14 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		goto out;
 	if (parse_manifest(f, d) != 0)
 		goto out;
+	spool_check_room(&sp, a, &f->manifest);
 	if (verify_payloads(f, a, e, pending, d) != 0)
 		goto out;
 	/* Another tool would read data after the end of the archive as
 	 * more entries: nothing may hide there. The end is where the tar
 	 * reader stopped; in a compressed file, that is inside the
 	 * decompressed stream, which ends with it. */
-	if (archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE &&
+	if (!f->compressed &&
 	    junk_after(f->fd, (unsigned long long)archive_filter_bytes(a, 0),
 		       r->buf, sizeof(r->buf))) {
 		sk_diag_add(d, SK_DIAG_PACKAGE,
@@ -566,11 +826,25 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 	/* Usable only when its signature was accepted too (READ_ON). */
 	if (trust && !f->trusted)
 		goto out;
+	/* A sound package whose copy could not be made: a system problem. */
+	if (sp.why) {
+		sk_diag_add(d, SK_DIAG_SYSTEM, "%s", sp.why);
+		goto out;
+	}
+	if (sp.fd >= 0) {
+		/* From now on payloads come from the copy; the file as
+		 * given is not needed any more. */
+		close(f->fd);
+		f->fd = sp.fd;
+		sp.fd = -1;
+		f->spooled = true;
+	}
 	f->verified = true;
 	ret = 0;
 out:
 	if (a)
 		archive_read_free(a);
+	spool_release(&sp);
 	if (r)
 		sk_sha256_free(r->raw);
 	free(r);
@@ -586,6 +860,7 @@ void sk_supfile_close(struct sk_supfile *f)
 	free(f->sig);
 	sk_sig_result_release(&f->sig_result);
 	free(f->rank);
+	free(f->offset);
 	sk_manifest_release(&f->manifest);
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
@@ -606,7 +881,8 @@ int sk_payload_stream_open(const struct sk_supfile *f, size_t i,
 {
 	struct sk_payload_stream *s;
 	struct archive_entry *e;
-	const char *want;
+	const char *want, *name;
+	int r;
 
 	*out = NULL;
 	*err = NULL;
@@ -615,32 +891,42 @@ int sk_payload_stream_open(const struct sk_supfile *f, size_t i,
 		return -1;
 	}
 	want = f->manifest.payloads[i].name;
+	if (f->compressed && !f->spooled) {
+		*err = sk_asprintf("payload '%s' is not available: '%s' is compressed and was opened without payload streams",
+				   want, f->path);
+		return -1;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->h = sk_sha256_new()))
 		goto oom;
 	s->rd.fd = f->fd;
+	/* Straight to the entry the verification pass found. */
+	s->rd.off = (off_t)f->offset[i];
 	s->p = &f->manifest.payloads[i];
-	s->a = reader_new(&s->rd, true);
+	s->a = archive_read_new();
 	if (!s->a)
 		goto oom;
-	for (;;) {
-		int r = archive_read_next_header(s->a, &e);
-		const char *name;
-
-		if (r == ARCHIVE_EOF) {
-			*err = sk_asprintf("payload '%s' is no longer in '%s'",
-					   want, f->path);
-			goto fail;
-		}
-		if (r < ARCHIVE_WARN) {
-			*err = sk_asprintf("cannot read payload '%s' from '%s': %s",
-					   want, f->path,
-					   archive_error_string(s->a));
-			goto fail;
-		}
-		name = archive_entry_pathname(e);
-		if (name && strcmp(name, want) == 0)
-			break;
+	/* Read as the verification pass read it: started in the middle of
+	 * the archive, format detection would judge this entry's header by
+	 * the stricter rules of a first header, and refuse a package that
+	 * passed preflight. */
+	archive_read_support_filter_none(s->a);
+	if (archive_read_set_format(s->a, ARCHIVE_FORMAT_TAR) == ARCHIVE_OK &&
+	    archive_read_set_callback_data(s->a, &s->rd) == ARCHIVE_OK &&
+	    archive_read_set_read_callback(s->a, rd_read) == ARCHIVE_OK &&
+	    archive_read_set_skip_callback(s->a, rd_skip) == ARCHIVE_OK)
+		archive_read_open1(s->a);
+	r = archive_read_next_header(s->a, &e);
+	if (r < ARCHIVE_WARN && r != ARCHIVE_EOF) {
+		*err = sk_asprintf("cannot read payload '%s' from '%s': %s",
+				   want, f->path, archive_error_string(s->a));
+		goto fail;
+	}
+	name = r == ARCHIVE_EOF ? NULL : archive_entry_pathname(e);
+	if (!name || strcmp(name, want) != 0) {
+		*err = sk_asprintf("payload '%s' is no longer in '%s'", want,
+				   f->path);
+		goto fail;
 	}
 	if (!entry_is_plain_file(e)) {
 		*err = sk_asprintf("payload '%s' in '%s' is no longer a regular file",

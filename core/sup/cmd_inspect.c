@@ -213,7 +213,8 @@ int cmd_inspect(int argc, char **argv)
 		why = td.items[0].msg;
 	if (sk_diag_empty(&d))
 		sk_supfile_open(&f, argv[optind], &lim, ct.ok ? &ct.trust : NULL,
-				SK_SUPFILE_READ_ON | SK_SUPFILE_QUIET, &d);
+				SK_SUPFILE_READ_ON | SK_SUPFILE_QUIET |
+				SK_SUPFILE_NO_STREAMS, NULL, &d);
 	else
 		sk_supfile_init(&f, argv[optind]);
 	if (json)

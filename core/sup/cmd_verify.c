@@ -67,7 +67,8 @@ int cmd_verify(int argc, char **argv)
 	sk_diag_init(&d);
 	if (cmd_trust_open(&ct, root, config, keyring, &d) == 0)
 		sk_supfile_open(&f, argv[optind], NULL, &ct.trust,
-				quiet ? SK_SUPFILE_QUIET : 0, &d);
+				SK_SUPFILE_NO_STREAMS |
+				(quiet ? SK_SUPFILE_QUIET : 0), NULL, &d);
 	else
 		sk_supfile_init(&f, argv[optind]);
 	if (sk_diag_empty(&d) && f.verified) {

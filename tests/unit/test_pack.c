@@ -919,7 +919,7 @@ static void test_pack_signed(void)
 
 	/* The reader takes it as a trusted, verified package. */
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, &d), 0);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f.has_signature);
 	CU_ASSERT_TRUE(f.trusted);
@@ -931,7 +931,7 @@ static void test_pack_signed(void)
 	sk_keyring_free(t.keyring);
 	trust_of(&t, "keyring-both.pem");
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, &d), -1);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, NULL, &d), -1);
 	CU_ASSERT_EQUAL(d.count, 1);
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_EQUAL(f.sig_result.status, SK_SIG_UNTRUSTED);

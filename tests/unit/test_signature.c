@@ -1368,6 +1368,33 @@ static void test_malformed_unreadable_key(void)
 	free(der);
 }
 
+/* Regression (found by fuzz_signature): a SignedData whose digest
+ * algorithms set names an unknown digest made libcrypto's CMS_verify()
+ * leak its copy of the content (LeakSanitizer reports it in the
+ * sanitizer build). The answer was and is "mismatch". */
+static void test_regress_unknown_digest(void)
+{
+	const char *src = getenv("SUP_SOURCE_DIR");
+	char *path = sk_asprintf("%s/tests/data/regress/leak-cms-verify-unknown-digest.der",
+				 src ? src : ".");
+	struct sk_sig_result r;
+	size_t len = 0;
+	unsigned char *der = (unsigned char *)tu_read_file(path, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(der);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(verify("keyring.pem", der, len, &r), -1);
+		CU_ASSERT_EQUAL(r.status, SK_SIG_MISMATCH);
+		sk_sig_result_release(&r);
+		CU_ASSERT_EQUAL(sk_signature_check_match(manifest, MLEN, der,
+							 len, &r),
+				-1);
+		sk_sig_result_release(&r);
+	}
+	free(der);
+	free(path);
+}
+
 /* A CMS that is not SignedData: a plain Data and a DigestedData. */
 static void test_malformed_not_signed_data(void)
 {
@@ -2284,6 +2311,7 @@ static CU_TestInfo verify_tests[] = {
 	{ "malformed: no certificates", test_malformed_nocerts },
 	{ "malformed: not SignedData", test_malformed_not_signed_data },
 	{ "malformed: unreadable signer key", test_malformed_unreadable_key },
+	{ "regression: unknown digest", test_regress_unknown_digest },
 	{ "unsigned", test_unsigned },
 	CU_TEST_INFO_NULL,
 };

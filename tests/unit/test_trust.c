@@ -895,7 +895,7 @@ static void test_supfile_accepted(void)
 	sig = sign("signer-ec256", m, &len);
 	path = make_sup("signed", m, sig, len);
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, 0, &d), 0);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, 0, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f.has_signature);
 	CU_ASSERT_TRUE(f.trusted);
@@ -916,7 +916,7 @@ static void test_supfile_accepted(void)
 
 	/* Without a trust policy the signature is only described. */
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, NULL, 0, &d), 0);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, NULL, 0, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f.verified);
 	CU_ASSERT_FALSE(f.trusted);
@@ -949,7 +949,7 @@ static void expect_refused(const struct sk_trust *t, const char *path,
 		sk_diag_init(&d);
 		CU_assertImplementation(
 			sk_supfile_open(&f, path, NULL, t,
-					read_on ? SK_SUPFILE_READ_ON : 0,
+					read_on ? SK_SUPFILE_READ_ON : 0, NULL,
 					&d) == -1,
 			line, "sk_supfile_open fails", __FILE__, "", CU_FALSE);
 		tu_assert_diag(&d, (const char *const[]){ want, NULL },
@@ -1068,7 +1068,7 @@ static void test_supfile_unsigned_allowed(void)
 	t.allow_unsigned = true;
 	sk_diag_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, SK_SUPFILE_QUIET,
-					&d), 0);
+					NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_FALSE(f.has_signature);
 	CU_ASSERT_EQUAL(f.sig_result.status, SK_SIG_UNSIGNED);
@@ -1104,7 +1104,7 @@ static void test_supfile_read_on_reports_all(void)
 	write_sup(path, e, 2);
 	sk_diag_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, SK_SUPFILE_READ_ON,
-					&d), -1);
+					NULL, &d), -1);
 	CU_ASSERT_EQUAL_FATAL(d.count, 2);
 	CU_ASSERT_NSTRING_EQUAL(d.items[0].msg, "'", 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.items[0].msg, "signer not trusted"));
@@ -1117,7 +1117,7 @@ static void test_supfile_read_on_reports_all(void)
 	sk_diag_release(&d);
 	/* Without READ_ON, only the signature. */
 	sk_diag_init(&d);
-	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, 0, &d), -1);
+	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, 0, NULL, &d), -1);
 	CU_ASSERT_EQUAL(d.count, 1);
 	sk_supfile_close(&f);
 	sk_diag_release(&d);
