@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "rootfd.h"
+#include "temps.h"
 #include "rootpath.h"
 #include "util.h"
 
@@ -43,6 +45,16 @@ struct sup_action_ctx {
 	long long deadline_ms;
 	struct alloc *allocs; /* arrays handed to the plugin */
 	int own_root_fd; /* opened here when the call brought none, or -1 */
+	/* The directories path_parent()/path_dir() handed out, by device
+	 * and inode, with their gateway paths: what temp_note() records. */
+	struct handed_dir *dirs;
+	size_t n_dirs;
+};
+
+struct handed_dir {
+	dev_t dev;
+	ino_t ino;
+	char *gw;
 };
 
 struct sup_payload {
@@ -512,39 +524,98 @@ static unsigned int rfd_flags(unsigned int flags)
 	       (flags & SUP_PATH_MKPARENTS ? SK_RFD_MKPARENTS : 0);
 }
 
-static int h_path_parent(struct sup_action_ctx *ctx, const char *gw,
-			 unsigned int flags, int *dirfd, char **name)
+/* Remember a directory handed out (for temp_note()); takes dir_gw. */
+static void hand_dir(struct sup_action_ctx *ctx, int fd, char *dir_gw)
 {
-	char *why = NULL;
+	struct handed_dir *g;
+	struct stat st;
+
+	if (!dir_gw || fstat(fd, &st) != 0) {
+		free(dir_gw);
+		return;
+	}
+	g = realloc(ctx->dirs, (ctx->n_dirs + 1) * sizeof(*g));
+	if (!g) {
+		free(dir_gw);
+		return;
+	}
+	ctx->dirs = g;
+	g[ctx->n_dirs].dev = st.st_dev;
+	g[ctx->n_dirs].ino = st.st_ino;
+	g[ctx->n_dirs].gw = dir_gw;
+	ctx->n_dirs++;
+}
+
+static int path_open(struct sup_action_ctx *ctx, const char *gw,
+		     unsigned int flags, bool want_dir, int *dirfd,
+		     char **name)
+{
+	char *why = NULL, *dir_gw = NULL;
 	int rfd = root_fd(ctx), r;
 
 	*dirfd = -1;
-	*name = NULL;
+	if (name)
+		*name = NULL;
 	if (rfd < 0) {
 		failf(ctx, "internal", "cannot open the root '%s': %s",
 		      ctx->call->root, strerror(errno));
 		return SUP_ERR;
 	}
-	r = sk_rootfd_parent(rfd, gw ? gw : "", rfd_flags(flags), dirfd, name,
-			     &why);
-	return r ? path_failed(ctx, gw, r, why) : SUP_OK;
+	r = sk_rootfd_open(rfd, gw ? gw : "", flags, want_dir, dirfd, name,
+			   &dir_gw, &why);
+	if (r)
+		return path_failed(ctx, gw, r, why);
+	hand_dir(ctx, *dirfd, dir_gw);
+	return SUP_OK;
+}
+
+static int h_path_parent(struct sup_action_ctx *ctx, const char *gw,
+			 unsigned int flags, int *dirfd, char **name)
+{
+	return path_open(ctx, gw, rfd_flags(flags), false, dirfd, name);
 }
 
 static int h_path_dir(struct sup_action_ctx *ctx, const char *gw,
 		      unsigned int flags, int *dirfd)
 {
-	char *why = NULL;
-	int rfd = root_fd(ctx), r;
+	return path_open(ctx, gw, rfd_flags(flags) & SK_RFD_MKPARENTS, true,
+			 dirfd, NULL);
+}
 
-	*dirfd = -1;
-	if (rfd < 0) {
-		failf(ctx, "internal", "cannot open the root '%s': %s",
-		      ctx->call->root, strerror(errno));
-		return SUP_ERR;
+static int h_temp_note(struct sup_action_ctx *ctx, int dirfd,
+		       const char *name)
+{
+	struct stat st;
+	int r;
+
+	if (!ctx->call->temps)
+		return SUP_ENOTSUP;
+	if (!name || !sk_temps_name_valid(name)) {
+		failf(ctx, "action_failed",
+		      "temp_note: '%s' is not a temporary name (.BASE.sup-XXXXXX)",
+		      name ? name : "(null)");
+		return SUP_EINVAL;
 	}
-	r = sk_rootfd_dir(rfd, gw ? gw : "",
-			  rfd_flags(flags) & SK_RFD_MKPARENTS, dirfd, &why);
-	return r ? path_failed(ctx, gw, r, why) : SUP_OK;
+	if (fstat(dirfd, &st) != 0)
+		goto not_handed;
+	for (size_t i = ctx->n_dirs; i-- > 0;) {
+		if (ctx->dirs[i].dev != st.st_dev ||
+		    ctx->dirs[i].ino != st.st_ino)
+			continue;
+		r = sk_temps_note(ctx->call->temps, ctx->dirs[i].gw, name);
+		if (r) {
+			failf(ctx, "internal",
+			      "cannot note temporary '%s' in '%s': %s", name,
+			      ctx->call->temps, strerror(-r));
+			return SUP_ERR;
+		}
+		return SUP_OK;
+	}
+not_handed:
+	failf(ctx, "action_failed",
+	      "temp_note: the directory of '%s' was not opened with path_parent() or path_dir()",
+	      name);
+	return SUP_EINVAL;
 }
 
 static const char *h_root_dir(struct sup_action_ctx *ctx)
@@ -651,6 +722,7 @@ static const struct sup_host_api host_api = {
 	.request_resume = h_request_resume,
 	.path_parent = h_path_parent,
 	.path_dir = h_path_dir,
+	.temp_note = h_temp_note,
 };
 
 static sup_action_fn phase_fn(const struct sk_call *call)
@@ -717,6 +789,11 @@ static void child_main(const struct sk_call *call, int fd, int ack_fd,
 		free(a->p);
 		free(a);
 	}
+	for (size_t i = 0; i < ctx.n_dirs; i++)
+		free(ctx.dirs[i].gw);
+	free(ctx.dirs);
+	if (ctx.own_root_fd >= 0)
+		close(ctx.own_root_fd);
 	_exit(0);
 }
 

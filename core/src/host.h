@@ -34,6 +34,9 @@ struct sk_call {
 	 * less: none (the child opens root by name). */
 	int root_fd;
 	const char *staging; /* NULL during check */
+	/* The journal of temporaries (temps.h), or NULL: temp_note() then
+	 * refuses (check). */
+	const char *temps;
 	unsigned long timeout_s;
 	/* Do not echo plugin log lines and later failures to stderr. They
 	 * are printed escaped (sk_show_text()). */

@@ -374,22 +374,31 @@ static int top_dir(struct walk *w, int *fd)
 	return 0;
 }
 
-int sk_rootfd_parent(int rootfd, const char *gw_path, unsigned int flags,
-		     int *dirfd, char **name, char **why)
+int sk_rootfd_open(int rootfd, const char *gw_path, unsigned int flags,
+		   bool want_dir, int *fd, char **name, char **dir_gw,
+		   char **why)
 {
 	struct walk w;
 	int r;
 
-	*dirfd = -1;
-	*name = NULL;
+	*fd = -1;
+	if (name)
+		*name = NULL;
+	if (dir_gw)
+		*dir_gw = NULL;
 	r = start(&w, rootfd, gw_path, flags, why);
-	if (!r && strspn(gw_path, "/.") == strlen(gw_path))
+	if (!r && !want_dir && strspn(gw_path, "/.") == strlen(gw_path))
 		r = fail(&w, EINVAL, "'%s' is the root directory", gw_path);
 	if (!r)
-		r = walk(&w, false, name);
+		r = walk(&w, want_dir, want_dir ? NULL : name);
 	if (!r)
-		r = top_dir(&w, dirfd);
-	if (r) {
+		r = top_dir(&w, fd);
+	if (!r && dir_gw && !(*dir_gw = strdup(w.lv[w.n - 1].gw))) {
+		close(*fd);
+		*fd = -1;
+		r = fail(&w, ENOMEM, "out of memory");
+	}
+	if (r && name) {
 		free(*name);
 		*name = NULL;
 	}
@@ -397,18 +406,16 @@ int sk_rootfd_parent(int rootfd, const char *gw_path, unsigned int flags,
 	return r;
 }
 
+int sk_rootfd_parent(int rootfd, const char *gw_path, unsigned int flags,
+		     int *dirfd, char **name, char **why)
+{
+	return sk_rootfd_open(rootfd, gw_path, flags, false, dirfd, name, NULL,
+			      why);
+}
+
 int sk_rootfd_dir(int rootfd, const char *gw_path, unsigned int flags,
 		  int *fd, char **why)
 {
-	struct walk w;
-	int r;
-
-	*fd = -1;
-	r = start(&w, rootfd, gw_path, flags, why);
-	if (!r)
-		r = walk(&w, true, NULL);
-	if (!r)
-		r = top_dir(&w, fd);
-	finish(&w);
-	return r;
+	return sk_rootfd_open(rootfd, gw_path, flags, true, fd, NULL, NULL,
+			      why);
 }

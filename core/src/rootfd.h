@@ -22,6 +22,8 @@
 #ifndef SK_ROOTFD_H
 #define SK_ROOTFD_H
 
+#include <stdbool.h>
+
 /* Flags of sk_rootfd_parent() and sk_rootfd_dir(). */
 /* Resolve a symbolic link that is the last component (its target's
  * directory and name are returned). */
@@ -48,5 +50,12 @@ int sk_rootfd_parent(int rootfd, const char *gw_path, unsigned int flags,
  * (O_RDONLY | O_DIRECTORY, close-on-exec), or -errno and *why as above. */
 int sk_rootfd_dir(int rootfd, const char *gw_path, unsigned int flags,
 		  int *fd, char **why);
+
+/* Either of the above (want_dir: sk_rootfd_dir(), name unused), and the
+ * gateway path of the directory opened, links resolved, in *dir_gw
+ * (malloc'd) unless dir_gw is NULL. */
+int sk_rootfd_open(int rootfd, const char *gw_path, unsigned int flags,
+		   bool want_dir, int *fd, char **name, char **dir_gw,
+		   char **why);
 
 #endif

@@ -18,6 +18,7 @@
 #include "host.h"
 #include "rootpath.h"
 #include "state.h"
+#include "temps.h"
 #include "supfile.h"
 #include "trust.h"
 #include "util.h"
@@ -111,16 +112,44 @@ static int take_lock(const char *state, const char *what)
 	return fd;
 }
 
+/* STATE_DIR/temps.jsonl: the temporaries plugins noted (temps.h). */
+static char *temps_path(const char *state)
+{
+	return sk_path_join(state, SK_TEMPS_NAME);
+}
+
+/* Remove (or, for an action that succeeded, forget) the temporaries
+ * noted in the journal. */
+static void settle_temps(int root_fd, const char *state, bool remove)
+{
+	char *path = temps_path(state);
+	int r = path ? sk_temps_settle(root_fd, path, remove) : -ENOMEM;
+
+	if (r)
+		fprintf(stderr, "sup: warning: cannot settle the temporaries noted in '%s': %s\n",
+			path ? path : SK_TEMPS_NAME, strerror(-r));
+	free(path);
+}
+
 /*
  * Under the installer lock no installer file is being written: remove
  * what killed installers left in the state and logs directories, that is
  * the temporaries of their durable writes and the staging directories of
- * interrupted plugin calls (each call gets a fresh one anyway).
+ * interrupted plugin calls (each call gets a fresh one anyway), and what
+ * plugins noted they left next to targets (an action that was running is
+ * not running now: anything it noted is garbage; it sweeps its own when
+ * it runs again).
  */
-static void tidy(const char *state, const char *logs)
+static void tidy(const char *root, const char *state, const char *logs)
 {
 	char *staging = sk_path_join(state, "staging");
+	int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = sk_state_sweep(state);
+
+	if (root_fd >= 0) {
+		settle_temps(root_fd, state, true);
+		close(root_fd);
+	}
 
 	if (r < 0)
 		fprintf(stderr, "sup: warning: cannot remove temporaries in '%s': %s\n",
@@ -249,7 +278,7 @@ static void record_rejection(const struct sk_env *e,
 	lock_fd = take_lock(state, "recording a rejected package");
 	if (lock_fd < 0)
 		goto out;
-	tidy(state, logs);
+	tidy(e->root, state, logs);
 	if (sk_state_load(state, &st, &why) != -ENOENT) {
 		fprintf(stderr, "sup: error: not recording the rejection: an install is pending ('sup install --resume')\n");
 		sk_install_state_release(&st);
@@ -338,13 +367,16 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 	const struct sk_action_type *t = r->types[i];
 	struct sk_call call;
 	char *staging = sk_asprintf("%s/staging/%s", r->state, a->id);
+	char *temps = temps_path(r->state);
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	if (!staging) {
+	if (!staging || !temps) {
 		res->code = strdup("internal");
 		res->message = strdup("out of memory");
 		sk_confirm_action_error(&r->c, i, "internal", "out of memory");
+		free(staging);
+		free(temps);
 		return;
 	}
 	/* A staging dir left by an earlier, interrupted run is stale. */
@@ -359,6 +391,7 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 		sk_confirm_action_error(&r->c, i, "internal",
 					msg ? msg : "staging");
 		free(staging);
+		free(temps);
 		return;
 	}
 
@@ -372,6 +405,7 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 	call.root = r->e->root;
 	call.root_fd = r->e->root_fd;
 	call.staging = staging;
+	call.temps = temps;
 	call.timeout_s = sk_action_timeout(a, &r->e->cfg);
 	call.quiet = r->o->quiet;
 	call.on_resume = on_resume;
@@ -396,8 +430,12 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 		sk_confirm_action_rollback(&r->c, i, &rb);
 		sk_call_result_release(&rb);
 	}
+	/* Failed (crashed, timed out): what it left next to its targets
+	 * goes. Succeeded: it put everything in place. */
+	settle_temps(r->e->root_fd, r->state, !res->ok);
 	sk_remove_tree(staging);
 	free(staging);
+	free(temps);
 }
 
 static void set_failure(struct run *r, const char *code, char *msg)
@@ -636,7 +674,7 @@ static int start_install(const struct sk_install_opts *o,
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
-	tidy(r.state, r.logs);
+	tidy(e->root, r.state, r.logs);
 	err = sk_state_load(r.state, &st, &why);
 	if (err != -ENOENT) {
 		fprintf(stderr, "sup: error: an unfinished install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
@@ -1004,7 +1042,7 @@ static int resume(const struct sk_install_opts *o)
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
-	tidy(r.state, r.logs);
+	tidy(root, r.state, r.logs);
 	err = sk_state_load(r.state, &st, &why);
 	if (err == -ENOENT) {
 		settle_no_state(r.state, r.logs, o->quiet);
@@ -1144,7 +1182,7 @@ static int abandon(const struct sk_install_opts *o)
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
-	tidy(state, logs);
+	tidy(root, state, logs);
 	err = sk_state_load(state, &st, &why);
 	if (err == -ENOENT) {
 		settle_no_state(state, logs, o->quiet);

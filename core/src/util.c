@@ -345,6 +345,14 @@ static int remove_at(int dirfd, const char *name, int depth)
 	return unlinkat(dirfd, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
 }
 
+int sk_remove_tree_at(int dirfd, const char *name)
+{
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return -EINVAL;
+	return remove_at(dirfd, name, 0);
+}
+
 int sk_remove_tree(const char *path)
 {
 	char *copy, *dir = NULL;

@@ -51,6 +51,8 @@ int sk_remove_tree(const char *path);
  * with a NUL after the data (not counted in *len). 0; -EFBIG when fd holds
  * more than max bytes; -ENOMEM; or another -errno from read. */
 int sk_read_all(int fd, size_t max, char **out, size_t *len);
+/* sk_remove_tree() of the entry name (one component) in dirfd. */
+int sk_remove_tree_at(int dirfd, const char *name);
 /* A full write loop that retries on EINTR; 0 or -errno. */
 int sk_write_all(int fd, const void *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */

@@ -52,6 +52,7 @@ struct cmd_spawn {
 	char *const *argv;
 	char *const *envp;
 	const char *cwd;
+	int cwd_fd; /* -1: chdir(cwd) */
 	pid_t parent;
 	int null_fd;
 	int out_w;
@@ -314,7 +315,7 @@ __attribute__((noreturn)) static void cmd_child(const struct cmd_spawn *sp)
 	struct cmd_child_err ce = { .stage = SPC_CMD_STAGE_SETUP };
 	struct sigaction sa;
 	sigset_t none;
-	int err_w = sp->err_w, in, out;
+	int err_w = sp->err_w, in, out, cwd_fd = -1;
 
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != sp->parent)
@@ -340,6 +341,11 @@ __attribute__((noreturn)) static void cmd_child(const struct cmd_spawn *sp)
 	out = fcntl(sp->out_w, F_DUPFD_CLOEXEC, 3);
 	if (in < 0 || out < 0)
 		goto fail;
+	if (sp->cwd_fd >= 0) {
+		cwd_fd = fcntl(sp->cwd_fd, F_DUPFD_CLOEXEC, 3);
+		if (cwd_fd < 0)
+			goto fail;
+	}
 	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
 	    dup2(out, STDERR_FILENO) < 0)
 		goto fail;
@@ -348,7 +354,7 @@ __attribute__((noreturn)) static void cmd_child(const struct cmd_spawn *sp)
 	cmd_cloexec_from_3();
 
 	ce.stage = SPC_CMD_STAGE_CHDIR;
-	if (chdir(sp->cwd) != 0)
+	if (cwd_fd >= 0 ? fchdir(cwd_fd) != 0 : chdir(sp->cwd) != 0)
 		goto fail;
 	ce.stage = SPC_CMD_STAGE_EXEC;
 	execve(sp->path, sp->argv, sp->envp);
@@ -586,7 +592,8 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 		const struct spc_cmd *cmd, struct spc_cmd_result *res)
 {
 	struct cmd_proc p = { .pid = -1, .out_fd = -1, .err_fd = -1 };
-	struct cmd_spawn sp = { .null_fd = -1, .out_w = -1, .err_w = -1 };
+	struct cmd_spawn sp = { .cwd_fd = -1, .null_fd = -1, .out_w = -1,
+				.err_w = -1 };
 	struct cmd_env env = { 0 };
 	struct cmd_sigstate sigst;
 	sigset_t wait_mask;
@@ -624,6 +631,8 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	}
 	sp.envp = env.envp;
 	sp.cwd = cmd->cwd ? cmd->cwd : "/";
+	if (cmd->has_cwd_fd)
+		sp.cwd_fd = cmd->cwd_fd;
 	buf = malloc(CMD_READ_BUF);
 	if (!buf) {
 		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, ENOMEM);

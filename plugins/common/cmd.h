@@ -53,6 +53,11 @@ struct spc_cmd {
 	const char *const *env;
 	/* Host directory to run in; NULL for "/". */
 	const char *cwd;
+	/* Run in this directory instead (fchdir() in the child): a
+	 * descriptor from host->path_dir(), which no swapped path component
+	 * can redirect. Only when has_cwd_fd; the caller closes it. */
+	bool has_cwd_fd;
+	int cwd_fd;
 	/* Milliseconds the command may run, < 0 for no limit of its own. The
 	 * action's time left (host->time_left_ms()) limits it as well. */
 	int64_t timeout_ms;

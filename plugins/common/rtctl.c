@@ -351,6 +351,8 @@ static int rt_load_pidfile(struct spc_rtctl *rt)
 	}
 	if (!rt_is_gateway_path(rt->pidfile))
 		return rt->host->fail(rt->ctx, 0, "[runtime] pidfile: '%s' is not an absolute gateway path without '..'", rt->pidfile);
+	if (!SUP_HOST_HAS(rt->host, path_parent))
+		return rt->host->fail(rt->ctx, 0, "[runtime] pidfile: this installer lacks path_parent (plugin ABI 1.1)");
 	if (rt->host->resolve_path(rt->ctx, rt->pidfile, SUP_PATH_FOLLOW_LAST,
 				   &rt->pidfile_host) != SUP_OK) {
 		rt->pidfile_host = NULL;
@@ -459,24 +461,70 @@ static long rt_parse_pid(const char *s)
 	return *s ? 0 : pid;
 }
 
-/* RT_YES: the pidfile holds a live pid; RT_NO: no pidfile, or its pid is
- * dead; RT_UNKNOWN: it cannot be read or holds no pid. */
-static void rt_probe_pidfile(const struct spc_rtctl *rt, struct rt_seen *s)
+/*
+ * Is the pidfile's directory there? Told by its path under the root only
+ * so that a missing one (a runtime directory removed at stop) means "no
+ * pidfile" instead of a failed walk, which host->path_parent() records as
+ * the action's failure. The pidfile itself is opened by descriptor.
+ */
+static bool rt_pidfile_dir_there(const struct spc_rtctl *rt)
+{
+	const char *slash = strrchr(rt->pidfile_host, '/');
+	struct stat st;
+	bool there;
+	char *dir;
+
+	if (!slash || slash == rt->pidfile_host)
+		return true;
+	dir = strndup(rt->pidfile_host, (size_t)(slash - rt->pidfile_host));
+	if (!dir)
+		return true;
+	if (stat(dir, &st) == 0)
+		there = S_ISDIR(st.st_mode);
+	else
+		there = errno != ENOENT && errno != ENOTDIR;
+	free(dir);
+	return there;
+}
+
+/*
+ * RT_YES: the pidfile holds a live pid; RT_NO: no pidfile, or its pid is
+ * dead; RT_UNKNOWN: it cannot be read or holds no pid. Its directory is
+ * walked from the root (host->path_parent(): links of other users and
+ * unsafe path transitions refused, and recorded, once: the walk is not
+ * tried again), the file opened in it without following a link or
+ * blocking on a fifo.
+ */
+static void rt_probe_pidfile(struct spc_rtctl *rt, struct rt_seen *s)
 {
 	char buf[RT_PIDFILE_MAX + 1];
 	struct stat st;
+	char *name = NULL;
 	ssize_t n;
 	long pid;
-	int fd;
+	int dfd, fd, err;
 
-	fd = open(rt->pidfile_host,
-		  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+	if (!rt->pidfile_refused && !rt_pidfile_dir_there(rt)) {
 		rt_seen_set(s, RT_NO, "no pidfile '%s'", rt->pidfile);
 		return;
 	}
-	if (fd < 0) {
-		rt_seen_set(s, RT_UNKNOWN, "cannot read pidfile '%s': %s", rt->pidfile, strerror(errno));
+	if (rt->pidfile_refused ||
+	    rt->host->path_parent(rt->ctx, rt->pidfile, SUP_PATH_FOLLOW_LAST,
+				  &dfd, &name) != SUP_OK) {
+		rt->pidfile_refused = true;
+		rt_seen_set(s, RT_UNKNOWN, "cannot reach pidfile '%s'", rt->pidfile);
+		return;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	err = fd < 0 ? errno : 0;
+	close(dfd);
+	rt->host->free(name);
+	if (err == ENOENT || err == ENOTDIR) {
+		rt_seen_set(s, RT_NO, "no pidfile '%s'", rt->pidfile);
+		return;
+	}
+	if (err) {
+		rt_seen_set(s, RT_UNKNOWN, "cannot read pidfile '%s': %s", rt->pidfile, strerror(err));
 		return;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -631,7 +679,7 @@ static void rt_probe_health_command(const struct spc_rtctl *rt,
 }
 
 /* The pid from the pidfile, for messages only. */
-static void rt_pid_from_pidfile(const struct spc_rtctl *rt,
+static void rt_pid_from_pidfile(struct spc_rtctl *rt,
 				struct rt_seen *s)
 {
 	struct rt_seen p = { 0 };
@@ -646,7 +694,7 @@ static void rt_pid_from_pidfile(const struct spc_rtctl *rt,
 
 /* Is the runtime healthy? cap (may be NULL) receives the health
  * command's output. */
-static void rt_look_healthy(const struct spc_rtctl *rt, int64_t deadline,
+static void rt_look_healthy(struct spc_rtctl *rt, int64_t deadline,
 			    struct rt_capture *cap, struct rt_seen *s)
 {
 	struct spc_cmd_result res;
@@ -684,7 +732,7 @@ static void rt_look_healthy(const struct spc_rtctl *rt, int64_t deadline,
 }
 
 /* Is the runtime down? RT_UNKNOWN counts as no. */
-static void rt_look_down(const struct spc_rtctl *rt, int64_t deadline,
+static void rt_look_down(struct spc_rtctl *rt, int64_t deadline,
 			 struct rt_seen *s)
 {
 	struct spc_cmd_result res;
@@ -844,6 +892,9 @@ int spc_rtctl_stop(struct spc_rtctl *rt)
 	budget = rt_budget(rt, rt->stop_timeout_ms, &capped);
 	deadline = start + budget;
 	rt_look_down(rt, deadline, &s);
+	/* Recorded: its path leads nowhere the runtime can be watched. */
+	if (rt->pidfile_refused)
+		goto out;
 	if (s.verdict == RT_YES) {
 		spc_say(rt->host, rt->ctx, "runtime already down (%s): nothing to stop", s.what ? s.what : "as seen");
 		ret = SUP_OK;
@@ -1028,6 +1079,9 @@ int spc_rtctl_start_as(struct spc_rtctl *rt, int64_t timeout_ms,
 	want = timeout_ms > 0 ? timeout_ms : rt->start_timeout_ms;
 	budget = rt_budget(rt, want, &capped);
 	rt_look_healthy(rt, rt_now_ms() + budget, cap, &s);
+	/* Recorded: its path leads nowhere the runtime can be watched. */
+	if (rt->pidfile_refused)
+		goto out;
 	if (s.verdict == RT_YES) {
 		rt_output_capture(rt, cap);
 		spc_say(rt->host, rt->ctx,

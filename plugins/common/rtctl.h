@@ -58,7 +58,13 @@ struct spc_rtctl {
 	const char *stop_command;   /* NULL with control = systemd */
 	const char *health_command; /* NULL unless health = command */
 	const char *pidfile;	    /* gateway path, or NULL */
-	char *pidfile_host;	    /* pidfile under the root (host->free) */
+	/* pidfile under the root (host->free): validated in check, and
+	 * tells a probe whether its directory is there at all; the file is
+	 * read through host->path_parent(). */
+	char *pidfile_host;
+	/* The walk to the pidfile was refused (recorded on the action): not
+	 * tried again, nothing started or stopped. */
+	bool pidfile_refused;
 	char *systemctl;	    /* host path of systemctl (free), or NULL */
 	int64_t start_timeout_ms;
 	int64_t stop_timeout_ms;

@@ -6,8 +6,12 @@
  * Commands run on the host system, NOT inside --root: argv[0] and the
  * "interpreter" parameter are host paths, and a bare name is looked up in
  * the PATH the command gets. Only "cwd" is a gateway path (mapped under the
- * root). A command learns the root it works on from SUP_ROOT, and also gets
- * SUP_ACTION_ID and SUP_STAGING_DIR.
+ * root): execute opens it by descriptor from the root (host->path_dir(),
+ * ABI 1.1: links of other users and unsafe path transitions refused) and
+ * the child enters it with fchdir(), so a component swapped for a link
+ * after the walk leads the command nowhere else. A command learns the root
+ * it works on from SUP_ROOT, and also gets SUP_ACTION_ID and
+ * SUP_STAGING_DIR.
  *
  * The command runs in a new process group with stdin from /dev/null and
  * stdout and stderr on one pipe whose chunks go to host->output() as they
@@ -52,7 +56,7 @@ struct exec_opts {
 	const char *const *env_values;
 	size_t env_count;
 	const char *cwd;  /* gateway path as given, or the root dir */
-	char *cwd_host;   /* host path, from host->resolve_path() or NULL */
+	const char *cwd_gw; /* gateway path as given, or "/" */
 	int64_t timeout_s; /* 0: only the installer's limit */
 };
 
@@ -113,16 +117,10 @@ static const char *exec_search_path(const struct exec_opts *o)
 	return path ? path : EXEC_DEFAULT_PATH;
 }
 
-static void exec_opts_release(const struct sup_host_api *host,
-			      struct exec_opts *o)
-{
-	host->free(o->cwd_host);
-	o->cwd_host = NULL;
-}
-
 /*
  * Read and validate env, cwd and timeout_s. Every problem is recorded;
- * returns SUP_OK or SUP_ERR. Release o with exec_opts_release() either way.
+ * returns SUP_OK or SUP_ERR. o borrows the host's strings: nothing to
+ * release.
  */
 static int exec_opts_get(const struct sup_host_api *host,
 			 struct sup_action_ctx *ctx, struct exec_opts *o)
@@ -151,13 +149,19 @@ static int exec_opts_get(const struct sup_host_api *host,
 
 	rc = host->param_string(ctx, "cwd", SUP_PARAM_OPTIONAL, &o->cwd);
 	if (rc == SUP_OK) {
+		char *cwd_host = NULL;
+
+		/* Validated as a string here (check writes nothing);
+		 * exec_run() walks it. */
+		o->cwd_gw = o->cwd;
 		if (host->resolve_path(ctx, o->cwd, SUP_PATH_FOLLOW_LAST,
-				       &o->cwd_host) != SUP_OK) {
-			o->cwd_host = NULL;
+				       &cwd_host) != SUP_OK)
 			ret = SUP_ERR;
-		}
+		else
+			host->free(cwd_host);
 	} else {
 		o->cwd = host->root_dir(ctx);
+		o->cwd_gw = "/";
 		if (rc != SUP_ENOENT)
 			ret = SUP_ERR;
 	}
@@ -384,7 +388,7 @@ static int exec_run(const struct exec_opts *o, const struct exec_job *job)
 	struct spc_cmd cmd = {
 		.path = job->path,
 		.argv = job->argv,
-		.cwd = o->cwd_host ? o->cwd_host : host->root_dir(ctx),
+		.has_cwd_fd = true,
 		.timeout_ms = o->timeout_s > 0 ? o->timeout_s * 1000 : -1,
 		.started = exec_started,
 		.started_data = (void *)job,
@@ -393,11 +397,18 @@ static int exec_run(const struct exec_opts *o, const struct exec_job *job)
 	struct spc_cmd_result res;
 	int err, ret;
 
+	if (!SUP_HOST_HAS(host, path_dir))
+		return host->fail(ctx, 0, "this installer lacks path_dir (plugin ABI 1.1)");
+	if (host->path_dir(ctx, o->cwd_gw, 0, &cmd.cwd_fd) != SUP_OK)
+		return SUP_ERR; /* recorded by the host: "path '...': ..." */
 	err = exec_env_build(o, &env);
-	if (err)
+	if (err) {
+		close(cmd.cwd_fd);
 		return host->fail(ctx, err, "cannot build the environment of %s '%s'", job->noun, job->name);
+	}
 	cmd.env = (const char *const *)env.entries;
 	spc_cmd_run(host, ctx, &cmd, &res);
+	close(cmd.cwd_fd);
 	exec_env_release(&env);
 	if (res.output_left_open)
 		host->log(ctx, SUP_LOG_WARNING, "%s '%s' exited but left processes that keep its output open; their output is not captured", job->noun, job->name);
@@ -420,7 +431,6 @@ static int exec_command_check(const struct sup_host_api *host,
 	    exec_program_get(host, ctx, &o, argv[0], &prog) != SUP_OK)
 		ret = SUP_ERR;
 	free(prog);
-	exec_opts_release(host, &o);
 	return ret;
 }
 
@@ -444,7 +454,6 @@ static int exec_command_execute(const struct sup_host_api *host,
 	ret = exec_run(&o, &job);
 out:
 	free(prog);
-	exec_opts_release(host, &o);
 	return ret;
 }
 
@@ -464,7 +473,6 @@ static int exec_script_check(const struct sup_host_api *host,
 		ret = SUP_ERR;
 	if (exec_script_name_get(host, ctx, &name, &base) != SUP_OK)
 		ret = SUP_ERR;
-	exec_opts_release(host, &o);
 	return ret;
 }
 
@@ -615,7 +623,6 @@ static int exec_script_execute(const struct sup_host_api *host,
 out:
 	free(argv);
 	free(path);
-	exec_opts_release(host, &o);
 	return ret;
 }
 

@@ -763,6 +763,8 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 		goto out;
 	}
 	x->made = true;
+	if (fsu_note_temp(host, ctx, x->dirfd, x->tmp))
+		goto out;
 	rc = SUP_OK;
 out:
 	return rc;

@@ -113,74 +113,8 @@ char *fsu_join(const char *dir, const char *name)
 	return out;
 }
 
-char *fsu_tmp_template(const char *dir, const char *base)
-{
-	size_t dlen = strlen(dir);
-	const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
-	char *out;
 
-	if (asprintf(&out, "%s%s.%.*s.sup-XXXXXX", dir, sep,
-		     FSU_TMP_BASE_MAX, base) < 0)
-		return NULL;
-	return out;
-}
 
-void fsu_sweep_stale(const struct sup_host_api *host,
-		     struct sup_action_ctx *ctx, const char *dir,
-		     const char *base)
-{
-	char *prefix = NULL;
-	struct dirent *de;
-	size_t plen;
-	DIR *dh;
-
-	if (asprintf(&prefix, ".%.*s.sup-", FSU_TMP_BASE_MAX, base) < 0)
-		return;
-	plen = strlen(prefix);
-	dh = opendir(dir);
-	if (!dh)
-		goto out;
-	while ((de = readdir(dh))) {
-		char *where = NULL;
-		struct stat st;
-		int err;
-
-		if (strncmp(de->d_name, prefix, plen) != 0 ||
-		    strlen(de->d_name) != plen + 6)
-			continue;
-		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
-		if (S_ISDIR(st.st_mode))
-			err = fsu_rmtree_at(dirfd(dh), de->d_name, true, &where);
-		else
-			err = unlinkat(dirfd(dh), de->d_name, 0) ? errno : 0;
-		if (err)
-			host->log(ctx, SUP_LOG_WARNING,
-				  "cannot remove leftover temporary '%s' in '%s': %s",
-				  de->d_name, dir, strerror(err));
-		else
-			host->log(ctx, SUP_LOG_WARNING,
-				  "removed leftover temporary '%s' in '%s' (from an interrupted run)",
-				  de->d_name, dir);
-		free(where);
-	}
-	closedir(dh);
-out:
-	free(prefix);
-}
-
-int fsu_fsync_dir(const char *dir)
-{
-	int fd, err = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (fsync(fd) != 0)
-		err = errno;
-	close(fd);
-	return err;
-}
 
 int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
 		  const char *newpath, unsigned int flags)
@@ -205,108 +139,9 @@ int fsu_rename_noreplace(int olddirfd, const char *oldpath,
 	return renameat(olddirfd, oldpath, newdirfd, newpath);
 }
 
-int fsu_symlink_tmp(const char *target, char *tmpl)
-{
-	static const char chars[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	size_t len = strlen(tmpl);
-	unsigned char rnd[6];
-	int tries, i;
 
-	if (len < 6)
-		return EINVAL;
-	for (tries = 0; tries < FSU_TMP_TRIES; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return errno ? errno : EIO;
-		for (i = 0; i < 6; i++)
-			tmpl[len - 6 + (size_t)i] =
-				chars[rnd[i] % (sizeof(chars) - 1)];
-		if (symlink(target, tmpl) == 0)
-			return 0;
-		if (errno != EEXIST)
-			return errno;
-	}
-	return EEXIST;
-}
 
-/* ---- parent directories ------------------------------------------- */
 
-/* Create one directory 0755 if missing; 0 or an errno value. */
-static int fsu_mkdir_one(const char *path)
-{
-	struct stat st;
-	char *dir, *base;
-	int err;
-
-	if (stat(path, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-	if (errno != ENOENT)
-		return errno;
-	if (mkdir(path, 0755) != 0) {
-		if (errno != EEXIST)
-			return errno;
-		if (stat(path, &st) != 0)
-			return errno;
-		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-	}
-	/* Exactly 0755 whatever the umask. */
-	if (chmod(path, 0755) != 0)
-		return errno;
-	err = fsu_split(path, &dir, &base);
-	if (err)
-		return err;
-	err = fsu_fsync_dir(dir);
-	free(dir);
-	free(base);
-	return err;
-}
-
-int fsu_mkdirs(const char *dir, char **failed)
-{
-	char *p;
-	size_t i, len;
-	int err = 0;
-
-	*failed = NULL;
-	p = strdup(dir);
-	if (!p)
-		return ENOMEM;
-	len = strlen(p);
-	for (i = 1; i <= len; i++) {
-		char save;
-
-		if (i < len && p[i] != '/')
-			continue;
-		if (p[i - 1] == '/')
-			continue;
-		save = p[i];
-		p[i] = '\0';
-		err = fsu_mkdir_one(p);
-		if (err) {
-			*failed = p;
-			return err;
-		}
-		p[i] = save;
-	}
-	free(p);
-	return 0;
-}
-
-int fsu_make_parents(const struct sup_host_api *host,
-		     struct sup_action_ctx *ctx, const char *dir,
-		     const char *gw_path)
-{
-	char *failed;
-	int err;
-
-	err = fsu_mkdirs(dir, &failed);
-	if (!err)
-		return SUP_OK;
-	host->fail(ctx, err, "cannot create directory '%s' for '%s'",
-		   failed ? failed : dir, gw_path);
-	free(failed);
-	return SUP_ERR;
-}
 
 /* ---- tree removal ------------------------------------------------- */
 
@@ -560,40 +395,6 @@ out:
 	return err;
 }
 
-void fsu_cleanup_tree(const struct sup_host_api *host,
-		      struct sup_action_ctx *ctx, const char *path)
-{
-	char *dir, *base, *where;
-	int dfd, err;
-
-	err = fsu_split(path, &dir, &base);
-	if (err) {
-		host->log(ctx, SUP_LOG_WARNING,
-			  "cannot remove temporary directory '%s': %s", path,
-			  strerror(err));
-		return;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		err = errno;
-	} else {
-		err = fsu_rmtree_at(dfd, base, true, &where);
-		if (err && where && where[0])
-			host->log(ctx, SUP_LOG_WARNING,
-				  "cannot remove '%s' in '%s': %s", where,
-				  path, strerror(err));
-		free(where);
-		if (!err)
-			err = fsync(dfd) == 0 ? 0 : errno;
-		close(dfd);
-	}
-	if (err)
-		host->log(ctx, SUP_LOG_WARNING,
-			  "cannot remove temporary directory '%s': %s", path,
-			  strerror(err));
-	free(dir);
-	free(base);
-}
 
 /* ---- by descriptor ------------------------------------------------ */
 
@@ -618,6 +419,25 @@ int fsu_open_parent(const struct sup_host_api *host,
 		return host->fail(ctx, ENOMEM, "cannot open '%s'", gw_path);
 	}
 	return SUP_OK;
+}
+
+int fsu_open_dir(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		 const char *gw_path, unsigned int flags, int *fd)
+{
+	*fd = -1;
+	if (!SUP_HOST_HAS(host, path_dir))
+		return host->fail(ctx, 0,
+				  "this installer lacks path_dir (plugin ABI 1.1)");
+	if (host->path_dir(ctx, gw_path, flags, fd) != SUP_OK) {
+		*fd = -1;
+		return SUP_ERR; /* recorded by the host */
+	}
+	return SUP_OK;
+}
+
+bool fsu_same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
 /* Fill the last six characters of name with random letters and digits. */
@@ -774,4 +594,16 @@ void fsu_cleanup_tree_at(const struct sup_host_api *host,
 		host->log(ctx, SUP_LOG_WARNING,
 			  "cannot sync the directory of '%s': %s", label,
 			  strerror(errno));
+}
+
+int fsu_note_temp(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		  int dirfd, const char *name)
+{
+	int rc;
+
+	if (!SUP_HOST_HAS(host, temp_note))
+		return SUP_OK;
+	rc = host->temp_note(ctx, dirfd, name);
+	/* SUP_ENOTSUP: a phase without a journal (check), nothing to do. */
+	return rc == SUP_OK || rc == SUP_ENOTSUP ? SUP_OK : SUP_ERR;
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <sup/plugin.h>
 
@@ -44,21 +45,6 @@ int fsu_split(const char *path, char **dir, char **base);
 /* "dir/name" without doubling the slash after "/". NULL on ENOMEM. */
 char *fsu_join(const char *dir, const char *name);
 
-/*
- * The template "dir/.<base>.sup-XXXXXX" for a temporary sibling of
- * dir/base, for mkstemp()/mkdtemp()/fsu_symlink_tmp(). NULL on ENOMEM.
- */
-char *fsu_tmp_template(const char *dir, const char *base);
-/*
- * Remove what an interrupted run (installer killed, power lost) left of
- * earlier temporaries for base in dir: entries named exactly as
- * fsu_tmp_template() names them (".<base>.sup-" and six characters).
- * Each removal is logged as a warning; failures are only logged.
- */
-void fsu_sweep_stale(const struct sup_host_api *host,
-		     struct sup_action_ctx *ctx, const char *dir,
-		     const char *base);
-
 /* ---- by descriptor: a directory from host->path_parent() ---------- */
 
 /*
@@ -71,7 +57,19 @@ int fsu_open_parent(const struct sup_host_api *host,
 		    unsigned int flags, int *dirfd, char **name);
 
 /*
- * A fresh temporary ".<base>.sup-XXXXXX" in dirfd (see fsu_tmp_template()):
+ * gw_path itself as a directory, walked from the root (host->path_dir(),
+ * ABI 1.1): SUP_OK with *fd (O_RDONLY | O_DIRECTORY, close it), or SUP_ERR
+ * recorded.
+ */
+int fsu_open_dir(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		 const char *gw_path, unsigned int flags, int *fd);
+
+/* True if a and b are the same file (device and inode). */
+bool fsu_same_stat(const struct stat *a, const struct stat *b);
+
+/*
+ * A fresh temporary ".<base>.sup-XXXXXX" in dirfd (base cut to fit NAME_MAX;
+ * XXXXXX random letters and digits):
  * a regular file created 0600 and open for writing (fsu_tmp_file_at()), a
  * directory 0700 open as O_RDONLY | O_DIRECTORY (fsu_tmp_dir_at()), or a
  * symbolic link to target (fsu_tmp_symlink_at()). *name is malloc'd.
@@ -82,19 +80,31 @@ int fsu_tmp_dir_at(int dirfd, const char *base, int *fd, char **name);
 int fsu_tmp_symlink_at(const char *target, int dirfd, const char *base,
 		       char **name);
 
-/* fsu_sweep_stale() in dirfd; where names the directory in messages. */
+/*
+ * Tell the host about a temporary just made in dirfd (host->temp_note(),
+ * ABI 1.1): it removes it if the action fails, times out, crashes or is
+ * abandoned. Does nothing on a host without the service. A failure to
+ * note is recorded: SUP_ERR.
+ */
+int fsu_note_temp(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		  int dirfd, const char *name);
+
+/*
+ * Remove what an interrupted run (installer killed, power lost) left of
+ * earlier temporaries for base in dirfd: entries named exactly as above.
+ * Each removal is logged as a warning; failures are only logged. where
+ * names the directory in messages.
+ */
 void fsu_sweep_stale_at(const struct sup_host_api *host,
 			struct sup_action_ctx *ctx, int dirfd,
 			const char *where, const char *base);
 
-/* fsu_cleanup_tree() of name in dirfd, then dirfd synced; label names it
+/* Remove the temporary tree name the plugin made in dirfd (forced, see
+ * fsu_rmtree_at()), then sync dirfd; label names it
  * in the warning. */
 void fsu_cleanup_tree_at(const struct sup_host_api *host,
 			 struct sup_action_ctx *ctx, int dirfd,
 			 const char *name, const char *label);
-
-/* fsync() a directory by path. */
-int fsu_fsync_dir(const char *dir);
 
 /* renameat2(), also with C libraries that lack the wrapper; -1 and errno. */
 int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
@@ -109,30 +119,6 @@ int fsu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd,
 			 const char *newpath);
 
 /*
- * Create a symbolic link to target at a fresh name made from tmpl, whose
- * trailing "XXXXXX" is replaced (see fsu_tmp_template()).
- */
-int fsu_symlink_tmp(const char *target, char *tmpl);
-
-/*
- * Create dir and its missing parents, each 0755 whatever the umask,
- * syncing every directory that got a new entry. dir comes from
- * host->resolve_path(): its existing part has no symbolic link left. On
- * failure *failed (malloc'd, may be NULL) names the directory that could
- * not be created.
- */
-int fsu_mkdirs(const char *dir, char **failed);
-
-/*
- * fsu_mkdirs() for the parent directory dir of the gateway path gw_path;
- * SUP_OK, or SUP_ERR with "cannot create directory '...' for 'gw_path'"
- * recorded.
- */
-int fsu_make_parents(const struct sup_host_api *host,
-		     struct sup_action_ctx *ctx, const char *dir,
-		     const char *gw_path);
-
-/*
  * Remove name in dirfd and everything below it, without following
  * symbolic links, holding one directory descriptor whatever the depth.
  * force: make directories writable first (for temporary trees the plugin
@@ -140,13 +126,6 @@ int fsu_make_parents(const struct sup_host_api *host,
  * names the failing path relative to name.
  */
 int fsu_rmtree_at(int dirfd, const char *name, bool force, char **where);
-
-/*
- * Remove a temporary tree the plugin made (forced, see fsu_rmtree_at())
- * and sync its parent. A failure is logged as a warning, never an error.
- */
-void fsu_cleanup_tree(const struct sup_host_api *host,
-		      struct sup_action_ctx *ctx, const char *path);
 
 /* Progress of a payload stream, reported to the host in whole percent. */
 struct fsu_progress {

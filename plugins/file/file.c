@@ -412,6 +412,8 @@ static int file_install_execute(const struct sup_host_api *host,
 			   "cannot create a temporary file for '%s'", a.path);
 		goto out;
 	}
+	if (fsu_note_temp(host, ctx, dfd, tmp))
+		goto out;
 	for (;;) {
 		int64_t n = host->payload_read(pl, buf, FSU_BUF_SIZE);
 
@@ -817,6 +819,8 @@ static int file_symlink_execute(const struct sup_host_api *host,
 			   "cannot create a temporary symlink for '%s'", a.path);
 		goto out;
 	}
+	if (fsu_note_temp(host, ctx, dfd, tmp))
+		goto out;
 	/* Atomic; rename itself refuses to replace a directory. */
 	if (renameat(dfd, tmp, dfd, name) != 0) {
 		host->fail(ctx, errno, "cannot create symlink '%s'", a.path);

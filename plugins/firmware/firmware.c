@@ -23,6 +23,14 @@
  * A re-run after an interruption is safe (the action is idempotent): see
  * the pending record (fw_pending_*) for how a run that stopped after the
  * link switch finds the previous release again.
+ *
+ * Gateway paths are walked, not trusted (ABI 1.1): execute() and
+ * rollback() open releases_dir, the directory of current_link and the
+ * directory of the release by descriptor from the root
+ * (host->path_dir(), path_parent(): links of other users and unsafe path
+ * transitions refused) and work relative to them with *at() calls, so a
+ * component swapped for a link afterwards leads nothing elsewhere.
+ * check() writes nothing and walks only what already exists.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -89,11 +97,24 @@ struct fw {
 	/* method = release */
 	char *releases_gw;	/* releases_dir, normalised (free) */
 	char *current_gw;	/* current_link, normalised (free) */
+	char *current_dir_gw;	/* its directory, for messages (free) */
 	char *release_gw;	/* releases_gw/version (free) */
 	char *target;		/* link text for the new release (free) */
-	char *releases;		/* host paths (host->free) */
-	char *current;		/* last component not followed */
-	char *release;
+	/*
+	 * Descriptors from the root (fw_open()), -1 when not open or, in
+	 * check(), not there yet. The release's directory is the one
+	 * extract.c unpacks into: releases_dir, unless releases_gw/version
+	 * is a link.
+	 */
+	int releases_fd;	/* releases_dir */
+	int link_dfd;		/* the directory of current_link */
+	char *link_name;	/* current_link in it (free) */
+	int release_dfd;	/* the directory of the release */
+	char *release_name;	/* the release in it (free) */
+	int stage_fd;		/* the staging directory */
+	/* check() only: releases_dir under the root, for the free space
+	 * before it exists (host->free) */
+	char *releases_host;
 };
 
 /* The link current_link, as found. */
@@ -299,31 +320,46 @@ static int fw_load_release(struct fw *fw)
 				  fw->current_gw);
 	fw->release_gw = fsu_join(fw->releases_gw, fw->version);
 	fw->target = fw_link_target(fw);
-	if (!fw->release_gw || !fw->target)
+	fw->current_dir_gw = strndup(fw->current_gw,
+				     (size_t)(strrchr(fw->current_gw, '/') -
+					      fw->current_gw));
+	if (!fw->release_gw || !fw->target || !fw->current_dir_gw)
 		return host->fail(ctx, ENOMEM, "cannot read [firmware]");
-	if (host->resolve_path(ctx, fw->releases_gw, SUP_PATH_FOLLOW_LAST,
-			       &fw->releases) != SUP_OK ||
-	    host->resolve_path(ctx, fw->release_gw, SUP_PATH_FOLLOW_LAST,
-			       &fw->release) != SUP_OK ||
-	    host->resolve_path(ctx, fw->current_gw, SUP_PATH_NOFOLLOW_LAST,
-			       &fw->current) != SUP_OK)
-		return SUP_ERR;
+	if (!fw->current_dir_gw[0]) {
+		free(fw->current_dir_gw);
+		fw->current_dir_gw = strdup("/");
+		if (!fw->current_dir_gw)
+			return host->fail(ctx, ENOMEM,
+					  "cannot read [firmware]");
+	}
 	return SUP_OK;
+}
+
+static void fw_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }
 
 static void fw_release(struct fw *fw)
 {
 	spc_rtctl_release(&fw->rt);
-	if (fw->host) {
-		fw->host->free(fw->releases);
-		fw->host->free(fw->current);
-		fw->host->free(fw->release);
-	}
+	if (fw->host)
+		fw->host->free(fw->releases_host);
+	fw_close(&fw->releases_fd);
+	fw_close(&fw->link_dfd);
+	fw_close(&fw->release_dfd);
+	fw_close(&fw->stage_fd);
 	free(fw->releases_gw);
 	free(fw->current_gw);
+	free(fw->current_dir_gw);
 	free(fw->release_gw);
 	free(fw->target);
+	free(fw->link_name);
+	free(fw->release_name);
 	memset(fw, 0, sizeof(*fw));
+	fw->releases_fd = fw->link_dfd = fw->release_dfd = fw->stage_fd = -1;
 }
 
 /*
@@ -339,6 +375,7 @@ static int fw_load(struct fw *fw, const struct sup_host_api *host,
 	int ret = SUP_OK, r;
 
 	memset(fw, 0, sizeof(*fw));
+	fw->releases_fd = fw->link_dfd = fw->release_dfd = fw->stage_fd = -1;
 	fw->host = host;
 	fw->ctx = ctx;
 	if (host->param_string(ctx, "version", SUP_PARAM_REQUIRED,
@@ -420,6 +457,124 @@ static int fw_load(struct fw *fw, const struct sup_host_api *host,
 	return ret;
 }
 
+/* ---- the directories, by descriptor -------------------------------- */
+
+/* check() only: may the directory at host path p be walked? A missing
+ * component means it is not there yet; anything else is left to the walk
+ * to report. */
+static bool fw_is_there(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+/* check() only: the path of releases_dir and of the directory of
+ * current_link under the root tell which of them exist to be walked. */
+static int fw_open_existing(struct fw *fw, bool *releases, bool *link_dir)
+{
+	const struct sup_host_api *host = fw->host;
+	struct sup_action_ctx *ctx = fw->ctx;
+	char *current = NULL, *dir = NULL, *base = NULL;
+	struct stat st;
+	int err;
+
+	*releases = *link_dir = false;
+	if (host->resolve_path(ctx, fw->releases_gw, SUP_PATH_FOLLOW_LAST,
+			       &fw->releases_host) != SUP_OK) {
+		fw->releases_host = NULL;
+		return SUP_ERR;
+	}
+	if (stat(fw->releases_host, &st) == 0 && !S_ISDIR(st.st_mode))
+		return host->fail(ctx, 0,
+				  "[firmware] releases_dir: '%s' is not a directory",
+				  fw->releases_gw);
+	*releases = fw_is_there(fw->releases_host);
+	if (host->resolve_path(ctx, fw->current_gw, SUP_PATH_NOFOLLOW_LAST,
+			       &current) != SUP_OK)
+		return SUP_ERR;
+	err = fsu_split(current, &dir, &base);
+	host->free(current);
+	if (err)
+		return host->fail(ctx, err, "cannot read the link '%s'",
+				  fw->current_gw);
+	*link_dir = fw_is_there(dir);
+	free(dir);
+	free(base);
+	return SUP_OK;
+}
+
+/*
+ * Open releases_dir and the directory of current_link from the root.
+ * create (execute, rollback): missing directories are made, 0755. Else
+ * (check, which writes nothing) one that is not there yet stays -1.
+ */
+static int fw_open(struct fw *fw, bool create)
+{
+	const struct sup_host_api *host = fw->host;
+	struct sup_action_ctx *ctx = fw->ctx;
+	unsigned int mk = create ? SUP_PATH_MKPARENTS : 0;
+	bool releases = true, link_dir = true;
+
+	if (!SUP_HOST_HAS(host, path_parent) || !SUP_HOST_HAS(host, path_dir))
+		return host->fail(ctx, 0,
+				  "this installer lacks path_parent and path_dir (plugin ABI 1.1)");
+	if (!create && fw_open_existing(fw, &releases, &link_dir))
+		return SUP_ERR;
+	if (releases && fsu_open_dir(host, ctx, fw->releases_gw, mk,
+				     &fw->releases_fd))
+		return SUP_ERR;
+	if (link_dir && fsu_open_parent(host, ctx, fw->current_gw,
+					SUP_PATH_NOFOLLOW_LAST | mk,
+					&fw->link_dfd, &fw->link_name))
+		return SUP_ERR;
+	return SUP_OK;
+}
+
+/* The directory that holds the release and its name there, as extract.c
+ * finds them (a link releases_dir/version is followed). */
+static int fw_open_release(struct fw *fw, unsigned int flags)
+{
+	if (fw->release_dfd >= 0)
+		return SUP_OK;
+	return fsu_open_parent(fw->host, fw->ctx, fw->release_gw,
+			       SUP_PATH_FOLLOW_LAST | flags, &fw->release_dfd,
+			       &fw->release_name);
+}
+
+/* The staging directory: the installer's own, private (0700). */
+static int fw_open_stage(struct fw *fw, const char *staging)
+{
+	fw->stage_fd = open(staging,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fw->stage_fd < 0)
+		return fw->host->fail(fw->ctx, errno,
+				      "cannot open the staging directory '%s'",
+				      staging);
+	return SUP_OK;
+}
+
+/*
+ * What gw leads to, every link on the way and at its end resolved by the
+ * walk's rules: *found and *st. SUP_ERR only when the walk failed
+ * (recorded): a link of another user, a missing directory on the way.
+ */
+static int fw_lookup(struct fw *fw, const char *gw, struct stat *st,
+		     bool *found)
+{
+	char *name;
+	int dfd;
+
+	*found = false;
+	if (fsu_open_parent(fw->host, fw->ctx, gw, SUP_PATH_FOLLOW_LAST, &dfd,
+			    &name))
+		return SUP_ERR;
+	*found = fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0;
+	close(dfd);
+	free(name);
+	return SUP_OK;
+}
+
 /* ---- the current link ---------------------------------------------- */
 
 static void fw_link_release(struct fw_link *l)
@@ -428,17 +583,21 @@ static void fw_link_release(struct fw_link *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The text of the symbolic link path into *out (free): 0, or an errno
- * value (EINVAL: not a symbolic link). */
-static int fw_readlink(const char *path, char **out)
+/* The text of the symbolic link name in dirfd into *out (free): 0, or an
+ * errno value (EINVAL: not a symbolic link; ENOENT also when dirfd is
+ * -1, a directory that is not there). */
+static int fw_readlink(int dirfd, const char *name, char **out)
 {
-	char *buf = malloc(PATH_MAX);
+	char *buf;
 	ssize_t n;
 
 	*out = NULL;
+	if (dirfd < 0)
+		return ENOENT;
+	buf = malloc(PATH_MAX);
 	if (!buf)
 		return ENOMEM;
-	n = readlink(path, buf, PATH_MAX);
+	n = readlinkat(dirfd, name, buf, PATH_MAX);
 	if (n <= 0 || n >= PATH_MAX) {
 		free(buf);
 		return n < 0 ? errno : ENAMETOOLONG;
@@ -454,7 +613,7 @@ static int fw_link_read(struct fw *fw, struct fw_link *l)
 	int err;
 
 	memset(l, 0, sizeof(*l));
-	err = fw_readlink(fw->current, &l->target);
+	err = fw_readlink(fw->link_dfd, fw->link_name, &l->target);
 	if (err == ENOENT)
 		return SUP_OK;
 	if (err == EINVAL)
@@ -471,14 +630,17 @@ static int fw_link_read(struct fw *fw, struct fw_link *l)
 
 /*
  * Does the link lead to the release being installed (*is_new)? By its
- * text, or by the directory it leads to: a relative link is followed as
- * it is (inside the root), an absolute one is a gateway path resolved
- * under the root. SUP_ERR only when that resolution fails (recorded).
+ * text, or else by the directory it leads to, compared by device and
+ * inode with the release: the link is resolved by the walk's rules
+ * (inside the root, links of other users refused), and only when the
+ * release exists at all. SUP_ERR only when that walk fails (recorded).
  */
 static int fw_link_is_new(struct fw *fw, const struct fw_link *l,
 			  bool *is_new)
 {
-	char *n, *resolved = NULL;
+	struct stat rel, cur;
+	bool found;
+	char *n;
 
 	*is_new = false;
 	if (!l->exists)
@@ -487,20 +649,21 @@ static int fw_link_is_new(struct fw *fw, const struct fw_link *l,
 	*is_new = n && (!strcmp(n, fw->target) ||
 			!strcmp(n, fw->release_gw));
 	free(n);
-	if (*is_new)
+	if (*is_new || fw->releases_fd < 0 ||
+	    fstatat(fw->releases_fd, fw->version, &rel,
+		    AT_SYMLINK_NOFOLLOW) != 0)
 		return SUP_OK;
-	if (l->target[0] != '/') {
-		*is_new = fsu_same_file(fw->current, fw->release);
-		return SUP_OK;
+	if (S_ISLNK(rel.st_mode)) {
+		if (fw_lookup(fw, fw->release_gw, &rel, &found))
+			return SUP_ERR;
+		if (!found)
+			return SUP_OK;
 	}
-	/* Not a gateway path: it cannot lead to a release of ours. */
-	if (fw_has_dotdot(l->target))
+	if (!S_ISDIR(rel.st_mode))
 		return SUP_OK;
-	if (fw->host->resolve_path(fw->ctx, l->target, SUP_PATH_FOLLOW_LAST,
-				   &resolved) != SUP_OK)
+	if (fw_lookup(fw, fw->current_gw, &cur, &found))
 		return SUP_ERR;
-	*is_new = fsu_same_file(resolved, fw->release);
-	fw->host->free(resolved);
+	*is_new = found && fsu_same_stat(&cur, &rel);
 	return SUP_OK;
 }
 
@@ -512,81 +675,63 @@ static int fw_link_switch(struct fw *fw, const char *target)
 {
 	const struct sup_host_api *host = fw->host;
 	struct sup_action_ctx *ctx = fw->ctx;
-	char *dir = NULL, *base = NULL, *tmp = NULL, *now = NULL;
+	char *tmp = NULL, *now = NULL;
 	bool linked = false;
 	int err, rc = SUP_ERR;
 
-	if (!fw_readlink(fw->current, &now) && !strcmp(now, target)) {
+	if (!fw_readlink(fw->link_dfd, fw->link_name, &now) &&
+	    !strcmp(now, target)) {
 		host->log(ctx, SUP_LOG_INFO, "'%s' already points to '%s'",
 			  fw->current_gw, target);
 		free(now);
 		return SUP_OK;
 	}
 	free(now);
-	err = fsu_split(fw->current, &dir, &base);
-	if (err) {
-		host->fail(ctx, err, "cannot switch '%s'", fw->current_gw);
-		goto out;
-	}
-	if (fsu_make_parents(host, ctx, dir, fw->current_gw))
-		goto out;
-	tmp = fsu_tmp_template(dir, base);
-	if (!tmp) {
-		host->fail(ctx, ENOMEM, "cannot switch '%s'", fw->current_gw);
-		goto out;
-	}
-	err = fsu_symlink_tmp(target, tmp);
+	fsu_sweep_stale_at(host, ctx, fw->link_dfd, fw->current_dir_gw,
+			   fw->link_name);
+	err = fsu_tmp_symlink_at(target, fw->link_dfd, fw->link_name, &tmp);
 	if (err) {
 		host->fail(ctx, err,
 			   "cannot create a temporary link in '%s' for '%s'",
-			   dir, fw->current_gw);
+			   fw->current_dir_gw, fw->current_gw);
 		goto out;
 	}
 	linked = true;
+	if (fsu_note_temp(host, ctx, fw->link_dfd, tmp))
+		goto out;
 	/* rename() refuses to put the link over a directory. */
-	if (rename(tmp, fw->current) != 0) {
+	if (renameat(fw->link_dfd, tmp, fw->link_dfd, fw->link_name) != 0) {
 		host->fail(ctx, errno, "cannot switch '%s' to '%s'",
 			   fw->current_gw, target);
 		goto out;
 	}
 	linked = false;
-	err = fsu_fsync_dir(dir);
-	if (err) {
-		host->fail(ctx, err,
+	if (fsync(fw->link_dfd) != 0) {
+		host->fail(ctx, errno,
 			   "cannot sync directory '%s' after switching '%s'",
-			   dir, fw->current_gw);
+			   fw->current_dir_gw, fw->current_gw);
 		goto out;
 	}
 	spc_say(fw->host, fw->ctx,
 		"switched '%s' to '%s'", fw->current_gw, target);
 	rc = SUP_OK;
 out:
-	if (linked && unlink(tmp) != 0 && errno != ENOENT)
+	if (linked && unlinkat(fw->link_dfd, tmp, 0) != 0 && errno != ENOENT)
 		host->log(ctx, SUP_LOG_WARNING,
-			  "cannot remove temporary link '%s': %s", tmp,
-			  strerror(errno));
+			  "cannot remove temporary link '%s' in '%s': %s", tmp,
+			  fw->current_dir_gw, strerror(errno));
 	free(tmp);
-	free(dir);
-	free(base);
 	return rc;
 }
 
 /* Remove current_link (rollback of a first install). */
 static int fw_link_remove(struct fw *fw)
 {
-	char *dir = NULL, *base = NULL;
-	int err;
-
-	if (unlink(fw->current) != 0 && errno != ENOENT)
+	if (unlinkat(fw->link_dfd, fw->link_name, 0) != 0 && errno != ENOENT)
 		return fw->host->fail(fw->ctx, errno, "cannot remove '%s'",
 				      fw->current_gw);
-	err = fsu_split(fw->current, &dir, &base);
-	if (!err)
-		err = fsu_fsync_dir(dir);
-	free(dir);
-	free(base);
-	if (err)
-		return fw->host->fail(fw->ctx, err,
+	if (fsync(fw->link_dfd) != 0)
+		return fw->host->fail(fw->ctx, errno,
 				      "cannot sync the directory of '%s'",
 				      fw->current_gw);
 	return SUP_OK;
@@ -594,27 +739,19 @@ static int fw_link_remove(struct fw *fw)
 
 /* ---- small durable records ----------------------------------------- */
 
-/* Write dir/name durably: temporary file, fsync, rename, fsync dir. what
- * and where (dir, or its gateway path) are for the message. */
-static int fw_record_write(struct fw *fw, const char *dir, const char *where,
+/* Write name in dirfd durably: temporary file, fsync, rename, fsync of
+ * the directory. where (the directory) and what are for the message. */
+static int fw_record_write(struct fw *fw, int dirfd, const char *where,
 			   const char *name, const char *data, size_t len,
 			   const char *what)
 {
-	char *tmp = fsu_tmp_template(dir, name), *path = fsu_join(dir, name);
-	int fd = -1, err = 0;
+	char *tmp = NULL;
+	int fd = -1, err;
 	size_t off = 0;
 
-	if (!tmp || !path) {
-		err = ENOMEM;
+	err = fsu_tmp_file_at(dirfd, name, &fd, &tmp);
+	if (err)
 		goto out;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
@@ -632,43 +769,52 @@ static int fw_record_write(struct fw *fw, const char *dir, const char *where,
 	}
 	err = close(fd) == 0 ? 0 : errno;
 	fd = -1;
-	if (!err && rename(tmp, path) != 0)
+	if (!err && renameat(dirfd, tmp, dirfd, name) != 0)
 		err = errno;
 	if (!err) {
 		free(tmp);
 		tmp = NULL;
-		err = fsu_fsync_dir(dir);
+		err = fsync(dirfd) == 0 ? 0 : errno;
 	}
 out:
 	if (fd >= 0)
 		close(fd);
 	if (tmp)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 	free(tmp);
-	free(path);
 	if (err)
 		return fw->host->fail(fw->ctx, err, "cannot record %s in '%s'",
 				      what, where);
 	return SUP_OK;
 }
 
-/* Read dir/name, at most FW_RECORD_MAX bytes, NUL-terminated into *out
- * (free). 0, ENOENT, EFBIG or another errno value. */
-static int fw_record_read(const char *dir, const char *name, char **out,
+/* Read name in dirfd (-1: a directory not there, ENOENT), a regular file
+ * of at most FW_RECORD_MAX bytes, NUL-terminated into *out (free). 0,
+ * ENOENT, EFBIG, EINVAL (not a regular file) or another errno value. */
+static int fw_record_read(int dirfd, const char *name, char **out,
 			  size_t *len)
 {
-	char *path = fsu_join(dir, name), *buf = NULL;
+	char *buf = NULL;
 	size_t got = 0;
+	struct stat st;
 	int fd, err = 0;
 
 	*out = NULL;
 	*len = 0;
-	if (!path)
-		return ENOMEM;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	free(path);
+	if (dirfd < 0)
+		return ENOENT;
+	fd = openat(dirfd, name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = EINVAL;
+		goto out;
+	}
 	buf = malloc(FW_RECORD_MAX + 2);
 	if (!buf) {
 		err = ENOMEM;
@@ -701,21 +847,18 @@ out:
 	return err;
 }
 
-static int fw_record_remove(struct fw *fw, const char *dir, const char *name)
+static int fw_record_remove(struct fw *fw, int dirfd, const char *where,
+			    const char *name)
 {
-	char *path = fsu_join(dir, name);
 	int err = 0;
 
-	if (!path)
-		err = ENOMEM;
-	else if (unlink(path) != 0)
+	if (unlinkat(dirfd, name, 0) != 0)
 		err = errno == ENOENT ? 0 : errno;
 	else
-		err = fsu_fsync_dir(dir);
-	free(path);
+		err = fsync(dirfd) == 0 ? 0 : errno;
 	if (err)
 		fw->host->log(fw->ctx, SUP_LOG_WARNING,
-			      "cannot remove '%s' in '%s': %s", name, dir,
+			      "cannot remove '%s' in '%s': %s", name, where,
 			      strerror(err));
 	return err ? SUP_ERR : SUP_OK;
 }
@@ -743,7 +886,9 @@ static int fw_pending_write(struct fw *fw, const struct fw_link *prev)
 		return fw->host->fail(fw->ctx, ENOMEM,
 				      "cannot record the update in '%s'",
 				      fw->releases_gw);
-	rc = fw_record_write(fw, fw->releases, fw->releases_gw, FW_PENDING,
+	fsu_sweep_stale_at(fw->host, fw->ctx, fw->releases_fd,
+			   fw->releases_gw, FW_PENDING);
+	rc = fw_record_write(fw, fw->releases_fd, fw->releases_gw, FW_PENDING,
 			     data, strlen(data), "the update in progress");
 	free(data);
 	return rc;
@@ -758,7 +903,7 @@ static bool fw_pending_read(struct fw *fw, struct fw_link *prev)
 	bool found = false;
 
 	memset(prev, 0, sizeof(*prev));
-	if (fw_record_read(fw->releases, FW_PENDING, &data, &len))
+	if (fw_record_read(fw->releases_fd, FW_PENDING, &data, &len))
 		return false;
 	if (strlen(data) != len || strncmp(data, "version=", 8) ||
 	    strncmp(data + 8, fw->version, vlen) ||
@@ -780,31 +925,40 @@ out:
 /* ---- space --------------------------------------------------------- */
 
 /*
- * Enough room on the file system of host path dir (or of its nearest
- * existing ancestor) for the payload plus min_free_mb? where names dir in
- * the message.
+ * Enough room for the payload plus min_free_mb on the file system of the
+ * directory fd, or (fd -1: check() before it exists) of host path dir or
+ * its nearest existing ancestor? where names it in the message.
  */
-static int fw_check_space(struct fw *fw, const char *dir, const char *where)
+static int fw_check_space(struct fw *fw, int fd, const char *dir,
+			  const char *where)
 {
 	uint64_t margin = fw->min_free_mb * FW_MIB, need, avail;
-	char *p = strdup(dir);
+	char *p = NULL;
 	struct statvfs sv;
 	int rc = SUP_ERR;
 
-	if (!p)
-		return fw->host->fail(fw->ctx, ENOMEM,
-				      "cannot get the free space in '%s'",
-				      where);
-	while (statvfs(p, &sv) != 0) {
-		char *slash = strrchr(p, '/');
+	if (fd >= 0) {
+		if (fstatvfs(fd, &sv) != 0)
+			return fw->host->fail(fw->ctx, errno,
+					      "cannot get the free space in '%s'",
+					      where);
+	} else {
+		p = strdup(dir);
+		if (!p)
+			return fw->host->fail(fw->ctx, ENOMEM,
+					      "cannot get the free space in '%s'",
+					      where);
+		while (statvfs(p, &sv) != 0) {
+			char *slash = strrchr(p, '/');
 
-		if (errno != ENOENT || !slash || !strcmp(p, "/")) {
-			fw->host->fail(fw->ctx, errno,
-				       "cannot get the free space in '%s'",
-				       where);
-			goto out;
+			if (errno != ENOENT || !slash || !strcmp(p, "/")) {
+				fw->host->fail(fw->ctx, errno,
+					       "cannot get the free space in '%s'",
+					       where);
+				goto out;
+			}
+			slash[slash == p ? 1 : 0] = '\0';
 		}
-		slash[slash == p ? 1 : 0] = '\0';
 	}
 	need = fw->psize > UINT64_MAX - margin ? UINT64_MAX :
 						 fw->psize + margin;
@@ -893,17 +1047,22 @@ static void fw_prune(struct fw *fw, const char *keep, const char *prev)
 	size_t count = 0, cap = 0, i;
 	int64_t kept = 1;
 	struct dirent *e;
-	DIR *d;
-	int dfd, err = 0;
+	DIR *d = NULL;
+	int dfd = fw->releases_fd, lfd, err = 0;
 
-	d = opendir(fw->releases);
+	/* A duplicate shares the offset of releases_fd: rewound below. */
+	lfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	if (lfd >= 0)
+		d = fdopendir(lfd);
 	if (!d) {
 		host->log(ctx, SUP_LOG_WARNING,
 			  "cannot list the releases in '%s': %s",
 			  fw->releases_gw, strerror(errno));
+		if (lfd >= 0)
+			close(lfd);
 		return;
 	}
-	dfd = dirfd(d);
+	rewinddir(d);
 	for (;;) {
 		struct stat st;
 		char **n;
@@ -982,6 +1141,7 @@ out:
 
 /* ---- method = release ---------------------------------------------- */
 
+/* After fw_open(): what is there, and room for the release. */
 static int fw_check_release(struct fw *fw)
 {
 	struct fw_link cur;
@@ -990,17 +1150,18 @@ static int fw_check_release(struct fw *fw)
 	bool is_new;
 	int rc = SUP_ERR;
 
-	if (stat(fw->releases, &st) == 0 && !S_ISDIR(st.st_mode))
-		return fw->host->fail(fw->ctx, 0,
-				      "[firmware] releases_dir: '%s' is not a directory",
-				      fw->releases_gw);
-	if (stat(fw->release, &st) == 0 && !S_ISDIR(st.st_mode))
+	/* A link there is followed by extract.c's walk, which decides. */
+	if (fw->releases_fd >= 0 &&
+	    fstatat(fw->releases_fd, fw->version, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
 		return fw->host->fail(fw->ctx, 0,
 				      "cannot install firmware %s: '%s' exists and is not a directory",
 				      fw->version, fw->release_gw);
 	if (fw_link_read(fw, &cur))
 		return SUP_ERR;
-	if (fw_check_space(fw, fw->releases, fw->releases_gw) ||
+	if (fw_check_space(fw, fw->releases_fd, fw->releases_host,
+			   fw->releases_gw) ||
 	    fw_link_is_new(fw, &cur, &is_new))
 		goto out;
 	if (!cur.exists) {
@@ -1077,25 +1238,45 @@ static int fw_find_previous(struct fw *fw, struct fw_link *prev,
 	return SUP_OK;
 }
 
-/* Put the release replaced by execute() back (an exchange), and remove
- * the new tree it held. */
+/* The aside tree's name in the release's directory, for messages. */
+static char *fw_aside_label(const struct fw *fw, const char *aside)
+{
+	return fsu_join(fw->releases_gw, aside);
+}
+
+/* Remove the aside tree (a failure is a warning). */
+static void fw_aside_remove(struct fw *fw, const char *aside)
+{
+	char *label = fw_aside_label(fw, aside);
+
+	fsu_cleanup_tree_at(fw->host, fw->ctx, fw->release_dfd, aside,
+			    label ? label : aside);
+	free(label);
+}
+
+/* Put the release replaced by execute() back (an exchange, in the
+ * release's directory: fw_open_release()), and remove the new tree it
+ * held. */
 static int fw_put_back(struct fw *fw, const char *aside)
 {
-	int err;
-
-	if (fsu_renameat2(AT_FDCWD, aside, AT_FDCWD, fw->release,
-			  RENAME_EXCHANGE) != 0)
+	if (fsu_renameat2(fw->release_dfd, aside, fw->release_dfd,
+			  fw->release_name, RENAME_EXCHANGE) != 0)
 		return fw->host->fail(fw->ctx, errno,
 				      "cannot put back the replaced release '%s'",
 				      fw->release_gw);
-	err = fsu_fsync_dir(fw->releases);
-	if (err)
-		return fw->host->fail(fw->ctx, err, "cannot sync '%s'",
+	if (fsync(fw->release_dfd) != 0)
+		return fw->host->fail(fw->ctx, errno, "cannot sync '%s'",
 				      fw->releases_gw);
 	spc_say(fw->host, fw->ctx,
 		"put back the replaced release '%s'", fw->release_gw);
-	fsu_cleanup_tree(fw->host, fw->ctx, aside);
+	fw_aside_remove(fw, aside);
 	return SUP_OK;
+}
+
+/* A name in a directory, not a path: the replaced release's record. */
+static bool fw_is_name(const char *n)
+{
+	return n[0] && !strchr(n, '/') && strcmp(n, ".") && strcmp(n, "..");
 }
 
 static int fw_execute_release(struct fw *fw)
@@ -1107,10 +1288,13 @@ static int fw_execute_release(struct fw *fw)
 	struct fw_link prev = { 0 };
 	char *aside = NULL, *subject = NULL, *prev_name = NULL;
 	bool is_new, resumed;
+	struct stat st;
 	int rc = SUP_ERR;
 
-	if (fw_check_release(fw) ||
-	    fw_find_previous(fw, &prev, &is_new, &resumed))
+	if (fw_open(fw, true) || fw_open_stage(fw, staging) ||
+	    fw_check_release(fw) ||
+	    fw_find_previous(fw, &prev, &is_new, &resumed) ||
+	    fw_open_release(fw, SUP_PATH_MKPARENTS))
 		goto out;
 	subject = fw_strf("firmware %s", fw->version);
 	if (prev.exists)
@@ -1136,7 +1320,7 @@ static int fw_execute_release(struct fw *fw)
 	/* <staging>/previous, written last, tells rollback() that the
 	 * runtime may have been stopped. */
 	if (fw_pending_write(fw, &prev) ||
-	    fw_record_write(fw, staging, staging, FW_PREVIOUS,
+	    fw_record_write(fw, fw->stage_fd, staging, FW_PREVIOUS,
 			    prev.exists ? prev.target : "",
 			    prev.exists ? strlen(prev.target) : 0,
 			    "the previous release") ||
@@ -1152,22 +1336,24 @@ static int fw_execute_release(struct fw *fw)
 		if (extract_commit(&x))
 			goto out;
 		fw_say_extracted(fw, &x);
-		if (!resumed) {
-			/* A name in the releases directory. */
-			char *old = extract_take_replaced(&x);
-
-			aside = old ? fsu_join(fw->releases, old) : NULL;
-			if (old && !aside) {
-				host->fail(ctx, ENOMEM,
-					   "cannot install firmware %s",
-					   fw->version);
-				free(old);
-				goto out;
-			}
-			free(old);
+		/* A name in the directory of the release, which
+		 * fw_open_release() walked to as extract_begin() did. */
+		if (!resumed)
+			aside = extract_take_replaced(&x);
+		if (aside &&
+		    (fstatat(fw->release_dfd, aside, &st,
+			     AT_SYMLINK_NOFOLLOW) != 0 ||
+		     !S_ISDIR(st.st_mode))) {
+			host->fail(ctx, 0,
+				   "cannot find the replaced release of firmware %s: '%s' changed during the update",
+				   fw->version, fw->releases_gw);
+			free(aside);
+			aside = NULL;
+			goto out;
 		}
-		if (aside && fw_record_write(fw, staging, staging, FW_REPLACED,
-					     aside, strlen(aside),
+		/* rollback() walks to the directory again. */
+		if (aside && fw_record_write(fw, fw->stage_fd, staging,
+					     FW_REPLACED, aside, strlen(aside),
 					     "the replaced release")) {
 			/* rollback() could not find it: undo it now. */
 			fw_put_back(fw, aside);
@@ -1178,9 +1364,9 @@ static int fw_execute_release(struct fw *fw)
 	    fw_runtime_start(fw, "", subject))
 		goto out;
 
-	fw_record_remove(fw, fw->releases, FW_PENDING);
+	fw_record_remove(fw, fw->releases_fd, fw->releases_gw, FW_PENDING);
 	if (aside)
-		fsu_cleanup_tree(host, ctx, aside);
+		fw_aside_remove(fw, aside);
 	spc_say(fw->host, fw->ctx,
 		"firmware %s is running (previous: %s)", fw->version,
 		prev_name ? prev_name : "none");
@@ -1207,7 +1393,9 @@ static int fw_rollback_release(struct fw *fw)
 	size_t len;
 	int err, rc = SUP_ERR;
 
-	err = fw_record_read(staging, FW_PREVIOUS, &prev, &len);
+	if (fw_open_stage(fw, staging))
+		return SUP_ERR;
+	err = fw_record_read(fw->stage_fd, FW_PREVIOUS, &prev, &len);
 	if (err == ENOENT) {
 		spc_say(fw->host, fw->ctx,
 			"nothing to roll back: firmware %s failed before the runtime was stopped",
@@ -1220,13 +1408,19 @@ static int fw_rollback_release(struct fw *fw)
 			   staging);
 		goto out;
 	}
-	err = fw_record_read(staging, FW_REPLACED, &aside, &len);
+	err = fw_record_read(fw->stage_fd, FW_REPLACED, &aside, &len);
+	if (!err && (strlen(aside) != len || !fw_is_name(aside)))
+		err = EINVAL;
 	if (err && err != ENOENT) {
 		host->fail(ctx, err,
 			   "cannot read the replaced release recorded in '%s'",
 			   staging);
 		goto out;
 	}
+	/* Walked from the root again, as in execute(), before the runtime
+	 * is touched. */
+	if (fw_open(fw, true) || (aside && fw_open_release(fw, 0)))
+		goto out;
 	/* Stop whatever runs before its files change under it. */
 	if (spc_rtctl_stop(&fw->rt) || (aside && fw_put_back(fw, aside)))
 		goto out;
@@ -1236,7 +1430,8 @@ static int fw_rollback_release(struct fw *fw)
 		spc_say(fw->host, fw->ctx,
 			"rolled back to no firmware: removed '%s', the runtime stays stopped",
 			fw->current_gw);
-		fw_record_remove(fw, fw->releases, FW_PENDING);
+		fw_record_remove(fw, fw->releases_fd, fw->releases_gw,
+				 FW_PENDING);
 		rc = SUP_OK;
 		goto out;
 	}
@@ -1250,7 +1445,7 @@ static int fw_rollback_release(struct fw *fw)
 	}
 	if (fw_link_switch(fw, prev) || fw_runtime_start(fw, lead, subject))
 		goto out;
-	fw_record_remove(fw, fw->releases, FW_PENDING);
+	fw_record_remove(fw, fw->releases_fd, fw->releases_gw, FW_PENDING);
 	spc_say(fw->host, fw->ctx, "rolled back to %s, healthy", name);
 	rc = SUP_OK;
 out:
@@ -1376,7 +1571,8 @@ static int fw_execute_flasher(struct fw *fw)
 	char *subject = NULL;
 	int rc = SUP_ERR;
 
-	if (fw_check_space(fw, staging, staging))
+	if (fw_open_stage(fw, staging) ||
+	    fw_check_space(fw, fw->stage_fd, staging, staging))
 		goto out;
 	image = fsu_join(staging, FW_IMAGE);
 	env_image = image ? fw_strf("SUP_FIRMWARE_IMAGE=%s", image) : NULL;
@@ -1394,7 +1590,7 @@ static int fw_execute_flasher(struct fw *fw)
 		fw->psize);
 	/* <staging>/stopping tells rollback() that the runtime may have
 	 * been stopped. */
-	if (fw_record_write(fw, staging, staging, FW_STOPPING, "", 0,
+	if (fw_record_write(fw, fw->stage_fd, staging, FW_STOPPING, "", 0,
 			    "the runtime stop") ||
 	    spc_rtctl_stop(&fw->rt) ||
 	    fw_run_flasher(fw, image, env_image, env_version) ||
@@ -1418,7 +1614,9 @@ static int fw_rollback_flasher(struct fw *fw)
 	size_t len;
 	int err, rc = SUP_ERR;
 
-	err = fw_record_read(staging, FW_STOPPING, &data, &len);
+	if (fw_open_stage(fw, staging))
+		return SUP_ERR;
+	err = fw_record_read(fw->stage_fd, FW_STOPPING, &data, &len);
 	free(data);
 	if (err == ENOENT) {
 		spc_say(fw->host, fw->ctx,
@@ -1454,7 +1652,8 @@ static int fw_check(const struct sup_host_api *host,
 
 	rc = fw_load(&fw, host, ctx);
 	if (rc == SUP_OK && fw.method == FW_METHOD_RELEASE)
-		rc = fw_check_release(&fw);
+		rc = fw_open(&fw, false) == SUP_OK ? fw_check_release(&fw) :
+						     SUP_ERR;
 	fw_release(&fw);
 	return rc;
 }

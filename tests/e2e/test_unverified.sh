@@ -171,4 +171,35 @@ assert_mode "$R/opt/app/bin/sgid" 2750
 assert_mode "$R/opt/app/data" 1777
 assert_same_file "$R/opt/app/data/big.bin" "$T/big.bin"
 
+# ---- temporaries of an action that did not finish ---------------------
+section "file.install killed mid-write, then abandoned: its temporary goes"
+pkg "$T/killed.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "killed", "version": "1"},
+  "actions": [{"id": "big", "type": "file.install",
+               "params": {"path": "/srv/big.bin"}, "payloads": ["big"]}]},
+ "entries": [{"name": "big", "file": "$T/big.bin"}]}
+EOF
+mkdir -p "$R/srv"
+"$SUP" install "$T/killed.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" -q \
+	>"$T/killed.out" 2>&1 &
+KPID=$!
+E2E_PIDS+=("$KPID")
+temp_seen() {
+	compgen -G "$R/srv/.big.bin.sup-??????" >/dev/null
+}
+if wait_until 20 temp_seen; then
+	kill -9 "$KPID"
+	wait "$KPID" 2>/dev/null
+	wait_unlocked "$R/var/lib/supkit"
+	assert_true "the killed install left its temporary" temp_seen
+	sup install --abandon --root "$R"
+	expect_exit 0 "abandon"
+	assert_stderr "removed temporary '.big.bin.sup-"
+	assert_false "no temporary left after --abandon" temp_seen
+	assert_missing "$R/srv/big.bin"
+	assert_missing "$R/var/lib/supkit/temps.jsonl"
+else
+	fail "the install never showed its temporary file"
+fi
+
 finish

@@ -267,6 +267,19 @@ struct sup_host_api {
 	 * above (every link on the way resolved); *dirfd as above. */
 	int (*path_dir)(struct sup_action_ctx *ctx, const char *gateway_path,
 			unsigned int flags, int *dirfd);
+	/*
+	 * Note a temporary entry made in dirfd (a descriptor from
+	 * path_parent() or path_dir() of this call) under name, which must
+	 * have the shape ".<base>.sup-XXXXXX" (XXXXXX: letters and digits):
+	 * a file being written, a tree being extracted. The host records it
+	 * durably before returning, and removes it if the action fails, times
+	 * out, crashes or is abandoned; when the action succeeds the note is
+	 * forgotten (rename the temporary into place, or remove it, before
+	 * returning). Execute and rollback; SUP_EINVAL for a bad name or a
+	 * descriptor the host did not hand out (recorded).
+	 */
+	int (*temp_note)(struct sup_action_ctx *ctx, int dirfd,
+			 const char *name);
 };
 
 /* True if the host provides member (added after ABI 1.0 or not). */
