@@ -473,6 +473,21 @@ confirmation() {
 	echo "$1/var/log/supkit/confirmation.json"
 }
 
+# mktar NAME ENTRIES: $T/NAME.tar, a plain archive (a payload) of the
+# mksup.py entries ENTRIES (a JSON list).
+mktar() {
+	mksup - -o "$T/$1.tar" <<EOF
+{ "kind": "tar", "entries": $2 }
+EOF
+}
+
+# inst NAME: install $T/NAME.sup into the root $R with the built plugins;
+# sets $C to the path of its confirmation.
+inst() {
+	C=$(confirmation "$R")
+	sup install "$T/$1.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+}
+
 # pki NAME: the path of NAME in the test PKI (a key, a certificate, a CRL,
 # a keyring: see tests/pki/mkpki.sh).
 pki() {

@@ -21,12 +21,6 @@ mkpkg() {
 EOF
 }
 
-# inst NAME: install $T/NAME.sup into $R; $C is the confirmation.
-inst() {
-	C=$(confirmation "$R")
-	sup install "$T/$1.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
-}
-
 # gone PATTERN: no process has PATTERN (unique to this run) in its
 # command line; waits up to 2 s for the kernel to reap what was killed.
 # Survivors are reported, then ended by their ids.

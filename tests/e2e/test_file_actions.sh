@@ -21,19 +21,6 @@ mkpkg() {
 EOF
 }
 
-# mktar NAME ENTRIES: $T/NAME.tar, a plain archive (a payload).
-mktar() {
-	mksup - -o "$T/$1.tar" <<EOF
-{ "kind": "tar", "entries": $2 }
-EOF
-}
-
-# inst NAME: install $T/NAME.sup into $R; $C is the confirmation.
-inst() {
-	C=$(confirmation "$R")
-	sup install "$T/$1.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
-}
-
 # The sandbox: the root (with the test keyring, as new_root makes it) and,
 # beside it, a directory that must stay as is.
 rm -rf "$SANDBOX"
