@@ -2,7 +2,12 @@
 # bench-rss.sh - peak memory and time of `sup install` for a 1 MiB and a
 # 1 GiB payload, against a plain-tool baseline measured in the same run.
 #
-#   scripts/bench-rss.sh [--big-mib N]     (default N = 1024)
+#   scripts/bench-rss.sh [--big-mib N] [--build DIR]
+#
+# N defaults to 1024. DIR is a build tree to measure (default: build/,
+# made or refreshed by scripts/setup.sh). Packages are signed with a
+# throw-away test PKI (tests/pki/mkpki.sh) and installed with its keyring.
+# Also prints how many shared libraries sup maps (ldd).
 #
 # Target (issue #2): peak RSS for the two payload sizes differs by less than
 # 2 MiB, i.e. payloads are streamed, never buffered. Exits 1 if not.
@@ -12,19 +17,36 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 big_mib=1024
-[ "${1:-}" = "--big-mib" ] && big_mib=$2
+build=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--big-mib) big_mib=${2:?--big-mib needs a number}; shift ;;
+	--build) build=${2:?--build needs a directory}; shift ;;
+	*) echo "bench: unknown option '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
 
-"$here/scripts/setup.sh" >/dev/null
+if [ -z "$build" ]; then
+	"$here/scripts/setup.sh" >/dev/null
+	build=$here/build
+fi
 if [ ! -x /usr/bin/time ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 fi
 command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 
-sup=$here/build/core/sup
-plugins=$here/build/plugins-out
+sup=$build/core/sup
+plugins=$build/plugins-out
+[ -x "$sup" ] || { echo "bench: no sup in '$build'" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/supkit-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+pki=$work/pki
+bash "$here/tests/pki/mkpki.sh" "$pki" >/dev/null
+sign=(--key "$pki/signer-ec256.key" --cert "$pki/signer-ec256.pem"
+	--chain "$pki/chain.pem")
+echo "shared libraries mapped by sup: $(ldd "$sup" | wc -l)"
 
 # measure NAME CMD... -> prints "NAME <max_rss_kib> <seconds>"
 measure() {
@@ -44,10 +66,12 @@ run_size() {
  "actions": [{"id": "blob", "type": "file.install",
    "params": {"path": "/data/blob.bin"}, "payloads": ["blob.bin"]}]}
 JSON
-	"$sup" pack -m "$d/manifest.json" -C "$d/payloads" -o "$d/bench.sup" 2>/dev/null
+	"$sup" pack -m "$d/manifest.json" -C "$d/payloads" -o "$d/bench.sup" \
+		"${sign[@]}" 2>/dev/null
 	sync
 	measure "baseline-$label" sh -c "openssl dgst -sha256 '$d/payloads/blob.bin' && cp '$d/payloads/blob.bin' '$d/copy.bin' && sync '$d/copy.bin'"
-	measure "sup-$label" "$sup" install "$d/bench.sup" --root "$d/root" --plugin-dir "$plugins" -q
+	measure "sup-$label" "$sup" install "$d/bench.sup" --root "$d/root" \
+		--plugin-dir "$plugins" --keyring "$pki/keyring.pem" -q
 	cmp "$d/payloads/blob.bin" "$d/root/data/blob.bin"
 	rm -f "$d/payloads/blob.bin" "$d/copy.bin" "$d/root/data/blob.bin"
 }

@@ -30,7 +30,7 @@ fi
 
 packages=(build-essential cmake pkg-config libltdl-dev libjson-c-dev
 	libarchive-dev libcurl4-openssl-dev libcunit1-dev libssl-dev
-	libinih-dev zlib1g-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
+	libinih-dev liburiparser-dev zlib1g-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
 	gzip tar procps time curl openssl faketime strace)
 # The fuzz job only: clang and its libFuzzer runtime.
 [ "$fuzz" = OFF ] || packages+=(clang-14 libclang-rt-14-dev)

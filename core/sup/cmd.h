@@ -5,9 +5,9 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-#include "diag.h"
-#include "trust.h"
+#include "base/config.h"
+#include "base/problems.h"
+#include "verify/trust.h"
 
 #define SUP_EXIT_USAGE 2
 
@@ -30,7 +30,7 @@ struct cmd_trust {
 
 /* 0, or -1 with the problems in d; ct must be closed either way. */
 int cmd_trust_open(struct cmd_trust *ct, const char *root, const char *config,
-		   const char *keyring, struct sk_diag *d);
+		   const char *keyring, struct sk_problems *d);
 void cmd_trust_close(struct cmd_trust *ct);
 
 struct sk_signer;

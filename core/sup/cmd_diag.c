@@ -6,7 +6,7 @@
 
 #include "bundle.h"
 #include "cmd.h"
-#include "runner.h"
+#include "install/runner.h"
 
 #define MAX_PLUGIN_DIRS 32
 
@@ -57,7 +57,7 @@ int cmd_diag(int argc, char **argv)
 	};
 	const char *dirs[MAX_PLUGIN_DIRS];
 	struct sk_bundle_opts o = { .plugin_dirs = dirs };
-	struct sk_diag d;
+	struct sk_problems d;
 	int c, ret = 0;
 
 	opterr = 0;
@@ -92,13 +92,13 @@ int cmd_diag(int argc, char **argv)
 	if (!o.output || !*o.output)
 		return cmd_usage_error("diag",
 				       "no output file: give -o FILE.tar.gz");
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (sk_bundle_write(&o, &d) != 0) {
-		sk_diag_print(&d, "sup");
+		sk_problems_print(&d, "sup");
 		ret = SK_EXIT_SYSTEM;
 	} else {
 		fprintf(stderr, "sup: wrote '%s'\n", o.output);
 	}
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ret;
 }

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/util.h"
 #include "cmd.h"
-#include "confirm.h"
-#include "keyring.h"
-#include "supfile.h"
-#include "util.h"
+#include "package/supfile.h"
+#include "record/confirm.h"
+#include "verify/keyring.h"
 
 static const char help[] =
 	"usage: sup inspect FILE.sup [OPTIONS]\n"
@@ -76,7 +76,7 @@ static void print_signature(const struct sk_supfile *f, const char *why)
 }
 
 static void print_text(const struct sk_supfile *f, const char *why,
-		       const struct sk_diag *d)
+		       const struct sk_problems *d)
 {
 	const struct sk_manifest *m = &f->manifest;
 	char shown[SK_SHOW_MAX];
@@ -127,7 +127,7 @@ static void print_text(const struct sk_supfile *f, const char *why,
 }
 
 static void print_json(const struct sk_supfile *f, const char *keyring,
-		       const char *why, const struct sk_diag *d)
+		       const char *why, const struct sk_problems *d)
 {
 	json_object *o = json_object_new_object(), *probs, *sig;
 
@@ -179,7 +179,7 @@ int cmd_inspect(int argc, char **argv)
 	struct cmd_trust ct;
 	struct sk_limits lim;
 	struct sk_supfile f;
-	struct sk_diag d, td;
+	struct sk_problems d, td;
 	bool json = false;
 	int c, ret;
 
@@ -201,17 +201,17 @@ int cmd_inspect(int argc, char **argv)
 		return cmd_usage_error("inspect", "expected one SUP file");
 
 	sk_limits_default(&lim);
-	sk_diag_init(&d);
-	sk_diag_init(&td);
+	sk_problems_init(&d);
+	sk_problems_init(&td);
 	/* A keyring, configuration or root asked for must load; without
 	 * any, the configured keyring is used when it is there, and its
 	 * absence only means "not checked" (inspect also runs on build
 	 * machines). */
 	cmd_trust_open(&ct, root, config, keyring,
 		       keyring || config || root ? &d : &td);
-	if (!ct.ok && !sk_diag_empty(&td))
+	if (!ct.ok && !sk_problems_empty(&td))
 		why = td.items[0].msg;
-	if (sk_diag_empty(&d))
+	if (sk_problems_empty(&d))
 		sk_supfile_open(&f, argv[optind], &lim, ct.ok ? &ct.trust : NULL,
 				SK_SUPFILE_READ_ON | SK_SUPFILE_QUIET |
 				SK_SUPFILE_NO_STREAMS, NULL, &d);
@@ -222,14 +222,16 @@ int cmd_inspect(int argc, char **argv)
 			   why, &d);
 	else if (f.fd >= 0 || f.manifest_ok)
 		print_text(&f, why, &d);
-	if (!sk_diag_empty(&d))
-		sk_diag_print(&d, "sup");
-	ret = f.payloads_ok && sk_diag_empty(&d) ? 0 : sk_diag_exit_code(&d);
+	if (!sk_problems_empty(&d))
+		sk_problems_print(&d, "sup");
+	ret = f.payloads_ok && sk_problems_empty(&d)
+		      ? 0
+		      : sk_problems_exit_code(&d);
 	if (ret == 0 && !f.payloads_ok)
 		ret = 6;
 	sk_supfile_close(&f);
 	cmd_trust_close(&ct);
-	sk_diag_release(&td);
-	sk_diag_release(&d);
+	sk_problems_release(&td);
+	sk_problems_release(&d);
 	return ret;
 }

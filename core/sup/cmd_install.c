@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
-#include "runner.h"
+#include "install/runner.h"
 
 /* More --plugin-dir options than this is not a real setup. */
 #define MAX_PLUGIN_DIRS 32

@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "pack.h"
-#include "signature.h"
+#include "package/pack.h"
+#include "verify/signature.h"
 
 static const char help[] =
 	"usage: sup pack -m MANIFEST -C PAYLOAD_DIR -o OUT.sup\n"
@@ -52,7 +52,7 @@ int cmd_pack(int argc, char **argv)
 	struct sk_pack_opts o = { .limits = &lim };
 	const char *key = NULL, *cert = NULL, *chain = NULL;
 	struct sk_signer *signer = NULL;
-	struct sk_diag d;
+	struct sk_problems d;
 	bool pss = false;
 	int c, ret;
 
@@ -84,10 +84,10 @@ int cmd_pack(int argc, char **argv)
 		return cmd_usage_error("pack", "--chain and --pss need --key and --cert");
 
 	sk_limits_default(&lim);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (key && !(signer = sk_signer_load(key, cert, chain, pss, &d))) {
-		sk_diag_print(&d, "sup");
-		ret = sk_diag_exit_code(&d);
+		sk_problems_print(&d, "sup");
+		ret = sk_problems_exit_code(&d);
 		goto out;
 	}
 	if (signer)
@@ -97,11 +97,11 @@ int cmd_pack(int argc, char **argv)
 		fprintf(stderr, "sup: wrote '%s'\n", o.output);
 		ret = 0;
 	} else {
-		sk_diag_print(&d, "sup");
-		ret = sk_diag_exit_code(&d);
+		sk_problems_print(&d, "sup");
+		ret = sk_problems_exit_code(&d);
 	}
 out:
 	sk_signer_free(signer);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ret;
 }

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "cmd.h"
-#include "preflight.h"
-#include "util.h"
+#include "install/env.h"
 
 #define MAX_PLUGIN_DIRS 32
 
@@ -98,7 +98,7 @@ int cmd_plugins(int argc, char **argv)
 	const char *root = NULL, *config = NULL, *product = NULL;
 	size_t n_dirs = 0;
 	bool json = false;
-	struct sk_diag d;
+	struct sk_problems d;
 	struct sk_env e;
 	int c, ret = 0;
 
@@ -126,16 +126,16 @@ int cmd_plugins(int argc, char **argv)
 	if (optind != argc)
 		return cmd_usage_error("plugins", "unexpected argument '%s'",
 				       argv[optind]);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (sk_env_open(&e, root, config, product, dirs, n_dirs, &d) != 0) {
-		sk_diag_print(&d, "sup");
-		ret = sk_diag_exit_code(&d);
+		sk_problems_print(&d, "sup");
+		ret = sk_problems_exit_code(&d);
 	}
 	if (json)
 		print_json(&e);
 	else
 		print_text(&e);
 	sk_env_close(&e);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ret;
 }

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "sign.h"
-#include "signature.h"
+#include "package/sign.h"
+#include "verify/signature.h"
 
 static const char help[] =
 	"usage: sup sign FILE.sup --key KEY.pem --cert CERT.pem [OPTIONS]\n"
@@ -40,26 +40,26 @@ static const char help[] =
 /* The whole signature file (at most SK_SIGNATURE_MAX_BYTES); d says why
  * not. */
 static void read_signature(const char *path, unsigned char **sig, size_t *len,
-			   struct sk_diag *d)
+			   struct sk_problems *d)
 {
 	FILE *fp = fopen(path, "rb");
 	unsigned char *buf = malloc(SK_SIGNATURE_MAX_BYTES + 1);
 	size_t n = 0;
 
 	if (!fp) {
-		sk_diag_add(d, SK_DIAG_SETUP, "signature '%s': %s", path,
-			    strerror(errno));
+		sk_problems_add(d, SK_PROBLEM_SETUP, "signature '%s': %s", path,
+				strerror(errno));
 		goto out;
 	}
 	if (!buf) {
-		sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 		goto out;
 	}
 	n = fread(buf, 1, SK_SIGNATURE_MAX_BYTES + 1, fp);
 	if (ferror(fp) || n == 0 || n > SK_SIGNATURE_MAX_BYTES) {
-		sk_diag_add(d, SK_DIAG_SETUP,
-			    "signature '%s' is not a file of 1 to %d bytes",
-			    path, SK_SIGNATURE_MAX_BYTES);
+		sk_problems_add(d, SK_PROBLEM_SETUP,
+				"signature '%s' is not a file of 1 to %d bytes",
+				path, SK_SIGNATURE_MAX_BYTES);
 		goto out;
 	}
 	*sig = buf;
@@ -89,7 +89,7 @@ int cmd_sign(int argc, char **argv)
 	unsigned char *sig = NULL;
 	size_t sig_len = 0;
 	struct sk_signer *s = NULL;
-	struct sk_diag d;
+	struct sk_problems d;
 	bool pss = false;
 	int c, ret;
 
@@ -121,7 +121,7 @@ int cmd_sign(int argc, char **argv)
 			"sign",
 			"--key and --cert (or --signature) are required");
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (sigfile)
 		read_signature(sigfile, &sig, &sig_len, &d);
 	else if ((s = sk_signer_load(key, cert, chain, pss, &d)))
@@ -141,11 +141,11 @@ int cmd_sign(int argc, char **argv)
 				out ? out : argv[optind], sigfile);
 		ret = 0;
 	} else {
-		sk_diag_print(&d, "sup");
-		ret = sk_diag_exit_code(&d);
+		sk_problems_print(&d, "sup");
+		ret = sk_problems_exit_code(&d);
 	}
 	sk_signer_free(s);
 	free(sig);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ret;
 }

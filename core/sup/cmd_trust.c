@@ -7,16 +7,16 @@
 #include <time.h>
 
 #include "cmd.h"
-#include "signature.h"
+#include "verify/signature.h"
 
 int cmd_trust_open(struct cmd_trust *ct, const char *root, const char *config,
-		   const char *keyring, struct sk_diag *d)
+		   const char *keyring, struct sk_problems *d)
 {
 	memset(ct, 0, sizeof(*ct));
 	ct->root = realpath(root ? root : "/", NULL);
 	if (!ct->root) {
-		sk_diag_add(d, SK_DIAG_SETUP, "root directory '%s': %s",
-			    root ? root : "/", strerror(errno));
+		sk_problems_add(d, SK_PROBLEM_SETUP, "root directory '%s': %s",
+				root ? root : "/", strerror(errno));
 		return -1;
 	}
 	if (sk_config_load(&ct->cfg, config, ct->root, NULL, d) != 0)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "runner.h"
-#include "supfile.h"
+#include "install/runner.h"
+#include "package/supfile.h"
 
 static const char help[] =
 	"usage: sup verify FILE.sup [OPTIONS]\n"
@@ -41,7 +41,7 @@ int cmd_verify(int argc, char **argv)
 	const char *keyring = NULL, *root = NULL, *config = NULL;
 	struct cmd_trust ct;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	bool quiet = false;
 	int c, ret;
 
@@ -64,14 +64,14 @@ int cmd_verify(int argc, char **argv)
 	if (optind != argc - 1)
 		return cmd_usage_error("verify", "expected one SUP file");
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (cmd_trust_open(&ct, root, config, keyring, &d) == 0)
 		sk_supfile_open(&f, argv[optind], NULL, &ct.trust,
 				SK_SUPFILE_NO_STREAMS |
 				(quiet ? SK_SUPFILE_QUIET : 0), NULL, &d);
 	else
 		sk_supfile_init(&f, argv[optind]);
-	if (sk_diag_empty(&d) && f.verified) {
+	if (sk_problems_empty(&d) && f.verified) {
 		const struct sk_sig_result *s = &f.sig_result;
 
 		if (!quiet && s->status == SK_SIG_OK)
@@ -87,12 +87,12 @@ int cmd_verify(int argc, char **argv)
 			       f.manifest.n_payloads == 1 ? "" : "s");
 		ret = 0;
 	} else {
-		sk_diag_print(&d, "sup");
-		ret = sk_diag_empty(&d) ? SK_EXIT_SYSTEM
-					: sk_diag_exit_code(&d);
+		sk_problems_print(&d, "sup");
+		ret = sk_problems_empty(&d) ? SK_EXIT_SYSTEM
+					    : sk_problems_exit_code(&d);
 	}
 	sk_supfile_close(&f);
 	cmd_trust_close(&ct);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ret;
 }

@@ -13,14 +13,15 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "base/util.h"
 #include "ctx.h"
 #include "fetch.h"
 #include "install.h"
 #include "job.h"
 #include "report.h"
 #include "slog.h"
-#include "tr50.h"
-#include "util.h"
+#include "spool.h"
+#include "tr50/tr50.h"
 
 #define UPDATE_METHOD "gateway.sup.update"
 /* How often a job waiting for sup looks again. */
@@ -196,7 +197,7 @@ static int take_update(struct supd_job *j, json_object *p, char **why)
 		*why = strdup("params.name (the package file) is missing or not a string");
 		return SUPD_ACK_BAD_REQUEST;
 	}
-	if (!supd_name_valid(name)) {
+	if (!supd_spool_name_valid(name)) {
 		*why = sk_asprintf("params.name '%s' is not a package file name (1-200 characters of A-Z a-z 0-9 . _ + -, not starting with '.')",
 				   sk_show(name, strlen(name), buf));
 		return SUPD_ACK_BAD_REQUEST;

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "inifile.h"
-#include "util.h"
+#include "base/inifile.h"
+#include "base/util.h"
 
 #define SUPD_DEFAULT_DOWNLOAD_DIR "/var/lib/supkit/downloads"
 #define SUPD_DEFAULT_STATE_DIR "/var/lib/supkit"
@@ -364,7 +364,7 @@ static void check_values(struct parse_state *ps)
 		    c->root);
 }
 
-int supd_conf_load(struct supd_conf *c, const char *path, struct sk_diag *d)
+int supd_conf_load(struct supd_conf *c, const char *path, struct sk_problems *d)
 {
 	struct parse_state ps = { .ini.d = d, .c = c };
 	struct stat st;
@@ -383,7 +383,7 @@ int supd_conf_load(struct supd_conf *c, const char *path, struct sk_diag *d)
 	check_values(&ps);
 	return ps.ini.errors ? -1 : 0;
 oom:
-	sk_diag_add(d, SK_DIAG_SYSTEM, "out of memory");
+	sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 	return -1;
 }
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "diag.h"
+#include "base/problems.h"
 
 #define SUPD_DEFAULT_CONF SUPKIT_SYSCONF_DIR "/supd.conf"
 
@@ -44,7 +44,8 @@ struct supd_conf {
  * holds app_token and is readable by its group or by others, and a file
  * that others may change. Returns 0 or -1.
  */
-int supd_conf_load(struct supd_conf *c, const char *path, struct sk_diag *d);
+int supd_conf_load(struct supd_conf *c, const char *path,
+		   struct sk_problems *d);
 void supd_conf_release(struct supd_conf *c);
 
 #endif

@@ -12,67 +12,22 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "report.h"
 #include "slog.h"
-#include "tr50.h"
-#include "util.h"
+#include "spool.h"
+#include "tr50/tr50.h"
 
-#define NAME_MAX_LEN 200
 /* Tries in a row that moved no byte before the download is given up. */
 #define NET_TRIES 10
 /* Complete downloads failing the size or crc32 check before giving up. */
 #define VERIFY_TRIES 3
 
-bool supd_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0 || len > NAME_MAX_LEN || name[0] == '.')
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' ||
-		      *p == '+' || *p == '-'))
-			return false;
-	return true;
-}
-
-int supd_fetch_paths(const struct supd_conf *c, const char *name,
-		     char **part, char **final)
-{
-	size_t len = strlen(name);
-	bool has_ext = len > 4 && strcmp(name + len - 4, ".sup") == 0;
-
-	*part = sk_asprintf("%s/%s.part", c->download_dir, name);
-	*final = sk_asprintf("%s/%s%s", c->download_dir, name,
-			     has_ext ? "" : ".sup");
-	if (*part && *final)
-		return 0;
-	free(*part);
-	free(*final);
-	*part = *final = NULL;
-	return -ENOMEM;
-}
-
-void supd_fetch_remove(const struct supd_ctx *ctx, const struct supd_job *j)
-{
-	char *part, *final;
-
-	if (!j->name || supd_fetch_paths(ctx->conf, j->name, &part, &final))
-		return;
-	if (unlink(part) != 0 && errno != ENOENT)
-		supd_warn("cannot remove '%s': %s", part, strerror(errno));
-	if (unlink(final) != 0 && errno != ENOENT)
-		supd_warn("cannot remove '%s': %s", final, strerror(errno));
-	free(part);
-	free(final);
-}
-
 int supd_fetch_start(struct supd_ctx *ctx, struct supd_job *j)
 {
 	/* Bytes of another package of the same name are no prefix of this
 	 * one. */
-	supd_fetch_remove(ctx, j);
+	supd_spool_remove(ctx, j);
 	j->phase = SUPD_PH_DOWNLOADING;
 	if (supd_job_commit(j))
 		return SUPD_STEP_RETRY;
@@ -237,7 +192,7 @@ int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 	uint64_t have;
 	int r;
 
-	if (supd_fetch_paths(ctx->conf, j->name, &part, &final))
+	if (supd_spool_paths(ctx->conf, j->name, &part, &final))
 		return SUPD_STEP_RETRY;
 	/* A new file id for every try: they are single-use and expire. */
 	r = sk_tr50_file_get(ctx->tr50, j->name, &f, &err);

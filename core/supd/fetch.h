@@ -12,17 +12,6 @@
 #include "ctx.h"
 #include "job.h"
 
-/* A package name supd accepts: 1-200 bytes of [A-Za-z0-9._+-], not
- * starting with '.'. It becomes a file name in download_dir. */
-bool supd_name_valid(const char *name);
-
-/* The partial and the complete download of j (malloc'd): NAME.part and
- * NAME (NAME.sup when NAME does not end in ".sup"). 0 or -ENOMEM. */
-int supd_fetch_paths(const struct supd_conf *c, const char *name,
-		     char **part, char **final);
-/* Remove both, if there. */
-void supd_fetch_remove(const struct supd_ctx *ctx, const struct supd_job *j);
-
 /* A job in phase received: clear what an earlier job of the same name
  * left, note the start, move to downloading. */
 int supd_fetch_start(struct supd_ctx *ctx, struct supd_job *j);

@@ -12,11 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fetch.h"
+#include "base/util.h"
 #include "record.h"
 #include "report.h"
 #include "slog.h"
-#include "util.h"
+#include "spool.h"
 
 /* Output of sup kept for messages and the log. */
 #define OUT_MAX (16 * 1024)
@@ -130,7 +130,7 @@ static int start(struct supd_ctx *ctx, struct supd_job *j)
 	int r = SUPD_STEP_RETRY;
 
 	argv = calloc(14 + 2 * c->n_plugin_dirs, sizeof(*argv));
-	if (!argv || supd_fetch_paths(c, j->name, &part, &final))
+	if (!argv || supd_spool_paths(c, j->name, &part, &final))
 		goto out;
 	add_arg(argv, &n, c->sup_path);
 	add_arg(argv, &n, "install");

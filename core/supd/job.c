@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
 #include "slog.h"
-#include "util.h"
 
 #define JOB_FORMAT 1
 /* Far bigger than any job file we write; bounds what a corrupt one

@@ -8,7 +8,7 @@
 
 #include "agent.h"
 #include "agentconf.h"
-#include "diag.h"
+#include "base/problems.h"
 
 static const char help[] =
 	"usage: supd [--config FILE] [--once]\n"
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 	};
 	const char *path = SUPD_DEFAULT_CONF;
 	struct supd_conf conf;
-	struct sk_diag d;
+	struct sk_problems d;
 	bool once = false;
 	int c, ret;
 
@@ -90,9 +90,9 @@ int main(int argc, char **argv)
 		return SUPD_EXIT_USAGE;
 	}
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (supd_conf_load(&conf, path, &d) != 0) {
-		sk_diag_print(&d, "supd");
+		sk_problems_print(&d, "supd");
 		fprintf(stderr, "supd: error: configuration '%s' refused; nothing was done\n",
 			path);
 		ret = SUPD_EXIT_CONFIG;
@@ -102,6 +102,6 @@ int main(int argc, char **argv)
 	ret = supd_agent_run(&conf, once, &stop);
 out:
 	supd_conf_release(&conf);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ret;
 }

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "confirm.h"
 #include "ctx.h"
+#include "record/audit.h"
+#include "record/confirm.h"
 
 /* 1024 actions with 4 KiB of output each, and room for the rest. */
 #define RECORD_MAX (64 * 1024 * 1024)

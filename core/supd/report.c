@@ -10,12 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
-#include "fetch.h"
+#include "base/util.h"
 #include "record.h"
+#include "record/audit.h"
 #include "slog.h"
-#include "tr50.h"
-#include "util.h"
+#include "spool.h"
+#include "tr50/tr50.h"
 
 /* Longest errorMessage sent. */
 #define MESSAGE_MAX 1024
@@ -75,7 +75,7 @@ int supd_finish(struct supd_ctx *ctx, struct supd_job *j, int code,
 	/* A detached installer reads the package until its record is
 	 * final (it may even continue after a reboot). */
 	if (j->name && !installer_may_read)
-		supd_fetch_remove(ctx, j);
+		supd_spool_remove(ctx, j);
 	if (code == SUPD_ACK_OK)
 		supd_info("job '%s': succeeded; reporting", j->id);
 	else

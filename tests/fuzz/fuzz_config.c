@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "diag.h"
+#include "base/config.h"
+#include "base/problems.h"
 #include "fuzzutil.h"
 
 static char *root, *conf_path, *profile_path;
@@ -62,15 +62,15 @@ static void check(const struct sk_config *c)
 static void load(const char *path, const char *product)
 {
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (sk_config_load(&c, path, root, product, &d) == 0)
 		check(&c);
-	else if (sk_diag_empty(&d))
+	else if (sk_problems_empty(&d))
 		abort(); /* refused without saying why */
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -19,10 +19,10 @@
 
 #include <json-c/json.h>
 
-#include "audit.h"
-#include "confirm.h"
 #include "fuzzutil.h"
 #include "record.h"
+#include "record/audit.h"
+#include "record/confirm.h"
 
 static char *confirm_path;
 

@@ -39,9 +39,9 @@
 
 #include <dirent.h>
 
+#include "base/rootfd.h"
 #include "extract.h"
 #include "fuzzutil.h"
-#include "rootfd.h"
 
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "fuzzutil.h"
-#include "rollback.h"
-#include "version.h"
+#include "verify/rollback.h"
 
 static char *state_dir, *record_path;
 

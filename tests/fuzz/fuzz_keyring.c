@@ -14,11 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include "base/problems.h"
 #include "fuzzutil.h"
-#include "keyring.h"
-#include "signature.h"
-
+#include "verify/keyring.h"
+#include "verify/signature.h"
 
 static char *ring_path, *crl_path;
 static char *manifest, *sig;
@@ -47,19 +46,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_part part[2];
 	struct sk_sig_result r;
 	struct sk_keyring *k;
-	struct sk_diag d;
+	struct sk_problems d;
 	size_t n;
 
 	n = fz_split(data, size, "", 1, part, 2);
 	fz_write(ring_path, part[0].data, part[0].len, 0600);
 	if (n > 1)
 		fz_write(crl_path, part[1].data, part[1].len, 0600);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	k = sk_keyring_load(ring_path, n > 1 ? crl_path : NULL, &d);
 	if (!k) {
-		if (sk_diag_empty(&d))
+		if (sk_problems_empty(&d))
 			abort(); /* refused without saying why */
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		return 0;
 	}
 	if (sk_keyring_count(k) == 0)
@@ -75,6 +74,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sk_signature_verify(k, manifest, manifest_len, sig, sig_len, &p, &r);
 	sk_sig_result_release(&r);
 	sk_keyring_free(k);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return 0;
 }

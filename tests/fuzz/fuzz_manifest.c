@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "jsonstrict.h"
-#include "manifest.h"
+#include "base/jsonstrict.h"
+#include "base/problems.h"
+#include "package/manifest.h"
 
 static void walk(const struct sk_manifest *m)
 {
@@ -34,19 +34,19 @@ static void parse(const uint8_t *data, size_t size,
 		  const struct sk_limits *lim, unsigned int flags)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (sk_manifest_parse(&m, (const char *)data, size, lim, flags,
 			      &d) == 0) {
-		if (!sk_diag_empty(&d))
+		if (!sk_problems_empty(&d))
 			abort(); /* valid, yet a problem was reported */
 		walk(&m);
-	} else if (sk_diag_empty(&d)) {
+	} else if (sk_problems_empty(&d)) {
 		abort(); /* refused without saying why */
 	}
 	sk_manifest_release(&m);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include "base/problems.h"
 #include "fuzzutil.h"
-#include "keyring.h"
-#include "signature.h"
+#include "verify/keyring.h"
+#include "verify/signature.h"
 
 /* 2026-12-05T00:00:00Z: inside the validity of the seed signers and of
  * the CRLs in tests/fuzz/data (they were made the day before). */
@@ -47,17 +47,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char *ring = private_copy("keyring.pem");
 	char *crl = private_copy("crl.pem");
-	struct sk_diag d;
+	struct sk_problems d;
 
 	(void)argc;
 	(void)argv;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	keyring = sk_keyring_load(ring, crl, &d);
 	if (!keyring) {
-		sk_diag_print(&d, "fuzz_signature");
+		sk_problems_print(&d, "fuzz_signature");
 		fz_die("cannot load the keyring");
 	}
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	manifest = fz_data("signed-manifest.json", &manifest_len);
 	clock_at = fz_data_clock();
 	free(ring);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzzutil.h"
-#include "state.h"
+#include "install/state.h"
 
 static char *state_dir, *state_path;
 

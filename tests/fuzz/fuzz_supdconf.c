@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "agentconf.h"
-#include "diag.h"
+#include "base/problems.h"
 #include "fuzzutil.h"
 
 static char *conf_path;
@@ -55,13 +55,13 @@ static int distinctive(const char *tok, const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct supd_conf c;
-	struct sk_diag d;
+	struct sk_problems d;
 	int r;
 
 	fz_write(conf_path, data, size, 0600);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	r = supd_conf_load(&c, conf_path, &d);
-	if (r != 0 && sk_diag_empty(&d))
+	if (r != 0 && sk_problems_empty(&d))
 		abort(); /* refused without saying why */
 	if (r == 0 && (!c.endpoint || !c.app_id || !c.app_token ||
 		       !c.thing_key || c.poll_interval_s < 1 ||
@@ -80,6 +80,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	supd_conf_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return 0;
 }

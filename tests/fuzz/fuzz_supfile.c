@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "diag.h"
+#include "base/config.h"
+#include "base/problems.h"
 #include "fuzzutil.h"
-#include "supfile.h"
-#include "trust.h"
+#include "package/supfile.h"
+#include "verify/trust.h"
 
 static struct sk_trust trust;
 static char *sup_path;
@@ -41,7 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = fz_tmpdir();
 	char *root = fz_join(tmp, "root"), *conf_path, *keyring, *state;
 	struct sk_config cfg;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *ring;
 	size_t n;
 
@@ -57,13 +57,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_write(keyring, ring, n, 0600);
 	free(ring);
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (sk_config_load(&cfg, conf_path, root, NULL, &d) ||
 	    sk_trust_open(&trust, &cfg, root, keyring, &d)) {
-		sk_diag_print(&d, "fuzz_supfile");
+		sk_problems_print(&d, "fuzz_supfile");
 		fz_die("cannot set up the trust policy");
 	}
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	sk_config_release(&cfg);
 	sup_path = fz_join(tmp, "package.sup");
 	free(root);
@@ -101,10 +101,10 @@ static void stream(const struct sk_supfile *f, size_t i)
 static void read_package(const struct sk_trust *t, unsigned int flags)
 {
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	int r;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	r = sk_supfile_open(&f, sup_path, NULL, t, flags, fz_tmpdir(), &d);
 	if (r == 0) {
 		if (!f.verified || !f.manifest_ok || !f.payloads_ok)
@@ -112,11 +112,11 @@ static void read_package(const struct sk_trust *t, unsigned int flags)
 		for (size_t i = 0; i < f.manifest.n_payloads &&
 				   !(flags & SK_SUPFILE_NO_STREAMS); i++)
 			stream(&f, i);
-	} else if (sk_diag_empty(&d)) {
+	} else if (sk_problems_empty(&d)) {
 		abort(); /* refused without saying why */
 	}
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -46,7 +46,7 @@
 #include <json-c/json.h>
 
 #include "fuzzutil.h"
-#include "tr50.h"
+#include "tr50/tr50.h"
 
 #define SEP "\n---\n"
 #define MAX_PARTS 8

@@ -16,9 +16,9 @@
 #include <CUnit/CUnit.h>
 #include <json-c/json.h>
 
-#include "audit.h"
+#include "base/util.h"
+#include "record/audit.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;
 

@@ -14,11 +14,11 @@
 
 #include <CUnit/CUnit.h>
 
-#include "config.h"
-#include "diag.h"
-#include "signature.h" /* enum sk_validity */
+#include "base/config.h"
+#include "base/problems.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
+#include "verify/signature.h" /* enum sk_validity */
 
 static char *tmp; /* canonical */
 
@@ -72,10 +72,10 @@ static char *at(const char *file, int line, const char *what)
 }
 
 /* Every problem is of class SETUP. */
-static void assert_all_setup(const struct sk_diag *d)
+static void assert_all_setup(const struct sk_problems *d)
 {
 	for (size_t i = 0; i < d->count; i++)
-		CU_ASSERT_EQUAL(d->items[i].cls, SK_DIAG_SETUP);
+		CU_ASSERT_EQUAL(d->items[i].cls, SK_PROBLEM_SETUP);
 }
 
 /*
@@ -88,18 +88,18 @@ static void expect_main_error(const char *name, const char *text, int line,
 	char *r = new_root(name);
 	char *conf = sk_asprintf("%s.conf", r);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, text), 0);
 	want = at(conf, line, what);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(conf);
 	free(r);
@@ -110,9 +110,8 @@ static void expect_main_error(const char *name, const char *text, int line,
  * "edge-gw" and profiles_dir /cfg; the profile holds text. Load it and
  * return the profile's host path in *profile.
  */
-static int load_profile(const char *name, const char *text,
-			struct sk_config *c, struct sk_diag *d,
-			char **profile)
+static int load_profile(const char *name, const char *text, struct sk_config *c,
+			struct sk_problems *d, char **profile)
 {
 	char *r = new_root(name);
 	char *conf = sk_asprintf("%s.conf", r);
@@ -123,7 +122,7 @@ static int load_profile(const char *name, const char *text,
 		"[gateway]\nproduct = edge-gw\n[paths]\nprofiles_dir = /cfg\n"),
 		0);
 	*profile = put(r, "/cfg/edge-gw.conf", text);
-	sk_diag_init(d);
+	sk_problems_init(d);
 	ret = sk_config_load(c, conf, r, NULL, d);
 	free(conf);
 	free(r);
@@ -139,7 +138,7 @@ static void test_config_writable_by_others(void)
 	char *r = new_root("config-perms");
 	char *conf = sk_asprintf("%s.conf", r), *want, *profile, *link;
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, "[trust]\nallow_unsigned = true\n"),
 			      0);
@@ -148,13 +147,13 @@ static void test_config_writable_by_others(void)
 		want = sk_asprintf("configuration '%s' may be changed by other users (mode %04o, owner %lu): it must be owned by root (or the user running sup) and writable by its owner only",
 				   conf, (unsigned)bad[i],
 				   (unsigned long)geteuid());
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 		CU_ASSERT_FALSE(c.trust.allow_unsigned);
 		TU_ASSERT_DIAG(&d, want);
 		assert_all_setup(&d);
 		sk_config_release(&c);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		free(want);
 	}
 	CU_ASSERT_EQUAL(chmod(conf, 0644), 0);
@@ -162,18 +161,18 @@ static void test_config_writable_by_others(void)
 	link = sk_asprintf("%s-link.conf", r);
 	CU_ASSERT_EQUAL_FATAL(symlink(conf, link), 0);
 	want = sk_asprintf("cannot read '%s': is a symbolic link", link);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, link, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	/* The product profile too. */
 	CU_ASSERT_EQUAL(load_profile("profile-perms",
 				     "[product]\nname = edge-gw\n", &c, &d,
 				     &profile), 0);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	CU_ASSERT_EQUAL_FATAL(chmod(profile, 0666), 0);
 	free(profile);
 	CU_ASSERT_EQUAL(load_profile("profile-perms",
@@ -182,7 +181,7 @@ static void test_config_writable_by_others(void)
 	CU_ASSERT(d.count == 1 &&
 		  strstr(d.items[0].msg, "may be changed by other users"));
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(profile);
 	free(link);
 	free(conf);
@@ -195,7 +194,7 @@ static void expect_profile_error(const char *name, const char *text,
 				 int line, const char *what)
 {
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *profile, *want;
 
 	CU_ASSERT_EQUAL(load_profile(name, text, &c, &d, &profile), -1);
@@ -203,7 +202,7 @@ static void expect_profile_error(const char *name, const char *text,
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(profile);
 }
@@ -224,9 +223,9 @@ static void test_defaults(void)
 {
 	char *r = new_root("defaults");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	assert_defaults(&c);
@@ -241,7 +240,7 @@ static void test_defaults(void)
 	sk_config_release(&c);
 	/* Released twice is harmless: release zeroes the struct. */
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(r);
 }
 
@@ -250,9 +249,9 @@ static void test_defaults_product(void)
 {
 	char *r = new_root("defaults-product");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, "edge-gw", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	assert_defaults(&c);
@@ -261,7 +260,7 @@ static void test_defaults_product(void)
 	CU_ASSERT_STRING_EQUAL(c.product, "edge-gw");
 	CU_ASSERT_PTR_NULL(c.enabled);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(r);
 }
 
@@ -273,9 +272,9 @@ static void test_defaults_product_profile(void)
 			    "[product]\nname = edge-gw\nplugins = file\n"
 			    "[plugin.file]\nmode = strict\n");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, "edge-gw", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NULL(c.path);
@@ -286,7 +285,7 @@ static void test_defaults_product_profile(void)
 	CU_ASSERT_STRING_EQUAL(sk_config_plugin_key(&c, "file", "mode"),
 			       "strict");
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(profile);
 	free(r);
 }
@@ -300,15 +299,15 @@ static void test_bad_product_option(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct sk_config c;
-		struct sk_diag d;
+		struct sk_problems d;
 		char *want = sk_asprintf("product '%s' is not a valid product name",
 					 bad[i]);
 
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, bad[i], &d), -1);
 		TU_ASSERT_DIAG(&d, want);
 		sk_config_release(&c);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		free(want);
 	}
 	free(r);
@@ -350,9 +349,9 @@ static void test_full(void)
 	char *conf = put(tmp, "full.conf", full_conf);
 	char *profile = put(r, "/cfg/products/edge-gw.conf", full_profile);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_STRING_EQUAL(c.path, conf);
@@ -387,7 +386,7 @@ static void test_full(void)
 	CU_ASSERT_PTR_NULL(sk_config_plugin_key(&c, "exec", "mode"));
 	CU_ASSERT_PTR_NULL(sk_config_plugin_key(&c, "fixture", "missing"));
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(profile);
 	free(conf);
 	free(r);
@@ -404,10 +403,10 @@ static void test_profiles_dir_link(void)
 			    "[product]\nname = edge-gw\n");
 	char *link = tu_path(r, "cfg");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL_FATAL(symlink("/real", link), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.profile_path);
@@ -415,7 +414,7 @@ static void test_profiles_dir_link(void)
 	/* Without "plugins" every plugin found is enabled. */
 	CU_ASSERT_PTR_NULL(c.enabled);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(link);
 	free(profile);
 	free(conf);
@@ -430,9 +429,9 @@ static void test_product_override(void)
 	char *p2 = put(r, "/cfg/products/other.conf",
 		       "[product]\nname = other\nplugins = exec\n");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, "other", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_STRING_EQUAL(c.product, "other");
@@ -445,7 +444,7 @@ static void test_product_override(void)
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/data/logs");
 	CU_ASSERT_EQUAL(c.default_timeout_s, 120);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(p1);
 	free(p2);
 	free(conf);
@@ -463,13 +462,13 @@ static void test_product_override_checked(void)
 	char *want = at(conf, 2,
 			"product 'bad/name' is not a valid product name");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, "other", &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(p);
 	free(conf);
@@ -484,9 +483,9 @@ static void test_default_config_under_root(void)
 			 "[paths]\nlogs_dir = /from/default\n"
 			 "[install]\ndefault_timeout_s = 86400\n");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.path);
@@ -497,7 +496,7 @@ static void test_default_config_under_root(void)
 	CU_ASSERT_PTR_NULL(c.product);
 	CU_ASSERT_PTR_NULL(c.profile_path);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(conf);
 	free(r);
 }
@@ -513,14 +512,14 @@ static void test_default_config_needs_profile(void)
 				 "/products/edge-gw.conf': No such file or directory",
 				 r);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(conf);
 	free(r);
@@ -534,13 +533,13 @@ static void test_config_missing(void)
 	char *want = sk_asprintf("cannot read '%s': No such file or directory",
 				 conf);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(conf);
 	free(r);
@@ -555,14 +554,14 @@ static void test_missing_profile(void)
 	char *want = sk_asprintf("no profile for product 'edge-gw': cannot read '%s/cfg/edge-gw.conf': No such file or directory",
 				 r);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(conf);
 	free(r);
@@ -577,13 +576,13 @@ static void test_missing_profile_override(void)
 	char *want = sk_asprintf("no profile for product 'x1': cannot read '%s/cfg/x1.conf': No such file or directory",
 				 r);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, "x1", &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(conf);
 	free(r);
@@ -596,9 +595,9 @@ static void test_config_without_product(void)
 	char *conf = put(tmp, "no-product.conf",
 			 "[paths]\nstate_dir = /st\n");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NULL(c.product);
@@ -606,7 +605,7 @@ static void test_config_without_product(void)
 	CU_ASSERT_PTR_NULL(c.enabled);
 	CU_ASSERT_STRING_EQUAL(c.state_dir, "/st");
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(conf);
 	free(r);
 }
@@ -668,13 +667,13 @@ static void test_syntax_error_with_others(void)
 	char *w1 = at(conf, 2, "logs_dir: not an absolute path");
 	char *w2 = at(conf, 3, "syntax error or unusable line");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, w1, w2);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(w1);
 	free(w2);
 	free(conf);
@@ -732,19 +731,19 @@ static void test_bad_timeout(void)
 		char name[32];
 		char *r, *conf, *text;
 		struct sk_config c;
-		struct sk_diag d;
+		struct sk_problems d;
 
 		snprintf(name, sizeof(name), "good-timeout-%zu", i);
 		r = new_root(name);
 		text = sk_asprintf("[install]\ndefault_timeout_s = %s\n",
 				   good[i].text);
 		conf = put(r, "/sup.conf", text);
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
 		TU_ASSERT_DIAG_EMPTY(&d);
 		CU_ASSERT_EQUAL(c.default_timeout_s, good[i].want);
 		sk_config_release(&c);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		free(text);
 		free(conf);
 		free(r);
@@ -765,7 +764,7 @@ static void test_bad_product_name(void)
 static void test_bad_plugins_list(void)
 {
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *profile, *w1, *w2;
 
 	CU_ASSERT_EQUAL(load_profile("bad-plugin-names",
@@ -777,7 +776,7 @@ static void test_bad_plugins_list(void)
 	w2 = at(profile, 3, "plugins: '../x' is not a valid plugin name");
 	TU_ASSERT_DIAG(&d, w1, w2);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(w1);
 	free(w2);
 	free(profile);
@@ -794,7 +793,7 @@ static void test_bad_plugins_list(void)
 static void test_empty_plugins(void)
 {
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *profile;
 
 	CU_ASSERT_EQUAL(load_profile("empty-plugins",
@@ -805,7 +804,7 @@ static void test_empty_plugins(void)
 	CU_ASSERT_PTR_NOT_NULL(c.enabled);
 	CU_ASSERT_EQUAL(c.n_enabled, 0);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(profile);
 }
 
@@ -819,7 +818,7 @@ static void test_profile_other_product(void)
 static void test_profile_name_missing(void)
 {
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *profile, *want;
 
 	CU_ASSERT_EQUAL(load_profile("name-missing",
@@ -830,7 +829,7 @@ static void test_profile_name_missing(void)
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(profile);
 }
@@ -864,7 +863,7 @@ static void test_several_problems(void)
 			 "default_timeout_s = 0\n");
 	char *w[5];
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	w[0] = at(conf, 2, "product 'no/good' is not a valid product name");
 	w[1] = at(conf, 4, "logs_dir: not an absolute path");
@@ -872,12 +871,12 @@ static void test_several_problems(void)
 	w[3] = at(conf, 6, "plugin_dirs: 'rel' is not an absolute path");
 	w[4] = at(conf, 8,
 		  "default_timeout_s: '0' is not a number of seconds from 1 to 86400");
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, w[0], w[1], w[2], w[3], w[4]);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	for (size_t i = 0; i < 5; i++)
 		free(w[i]);
 	free(conf);
@@ -895,15 +894,15 @@ static void test_syntax_details(void)
 			 "logs_dir   =   /with/spaces   ; inline comment\n"
 			 "state_dir: /colon\n");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/with/spaces");
 	CU_ASSERT_STRING_EQUAL(c.state_dir, "/colon");
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(conf);
 	free(r);
 }
@@ -918,7 +917,7 @@ static void test_long_comment(void)
 	char *r = new_root("long-comment");
 	char *text, *conf;
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char pad[200];
 	int ret;
 
@@ -928,7 +927,7 @@ static void test_long_comment(void)
 	text = sk_asprintf("[paths]\n# %s logs_dir = /tmp/evil\n", pad + 2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	conf = put(tmp, "long-comment.conf", text);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	ret = sk_config_load(&c, conf, r, NULL, &d);
 	/* Never a setting out of a comment. */
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/var/log/supkit");
@@ -942,7 +941,7 @@ static void test_long_comment(void)
 		TU_ASSERT_DIAG_EMPTY(&d);
 	}
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(conf);
 	free(text);
 	free(r);
@@ -953,7 +952,7 @@ static void test_long_line_numbers(void)
 	char *r = new_root("long-line");
 	char *text, *conf, *want;
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char pad[260];
 
 	memset(pad, 'a', sizeof(pad) - 1);
@@ -961,7 +960,7 @@ static void test_long_line_numbers(void)
 	text = sk_asprintf("[paths]\nlogs_dir = /%s\nnope = 1\n", pad);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	conf = put(tmp, "long-line.conf", text);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	/* Neither the cut value nor a setting from the tail. */
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/var/log/supkit");
@@ -974,7 +973,7 @@ static void test_long_line_numbers(void)
 	CU_ASSERT_STRING_EQUAL(d.items[d.count - 1].msg, want);
 	free(want);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(conf);
 	free(text);
 	free(r);
@@ -987,14 +986,14 @@ static void load_main(const char *name, const char *text, struct sk_config *c)
 {
 	char *r = new_root(name);
 	char *conf = sk_asprintf("%s.conf", r);
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, text), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(conf);
 	free(r);
 }
@@ -1013,13 +1012,13 @@ static void test_trust_defaults(void)
 {
 	char *r = new_root("trust-defaults");
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
 	assert_trust_defaults(&c.trust);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	/* A config without [trust] keeps the defaults too. */
 	load_main("trust-none", "[paths]\nlogs_dir = /x\n", &c);
 	assert_trust_defaults(&c.trust);
@@ -1179,7 +1178,7 @@ static void test_trust_several_problems(void)
 	char *r = new_root("trust-several");
 	char *conf = sk_asprintf("%s.conf", r);
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *w1, *w2, *w3;
 
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf,
@@ -1192,12 +1191,12 @@ static void test_trust_several_problems(void)
 	w1 = at(conf, 2, "keyring: not an absolute path");
 	w2 = at(conf, 3, "allow_unsigned: 'maybe' is not true or false");
 	w3 = at(conf, 5, "validity: 'later' is not auto, clock or off");
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, w1, w2, w3);
 	assert_all_setup(&d);
 	sk_config_release(&c);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(w1);
 	free(w2);
 	free(w3);

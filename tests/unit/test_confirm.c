@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "confirm.h"
+#include "record/confirm.h"
 #include "testutil.h"
 
 static void load_bad(const char *text, const char *why_want)

@@ -20,15 +20,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "config.h"
-#include "diag.h"
-#include "hash.h"
-#include "host.h"
-#include "loader.h"
-#include "manifest.h"
-#include "supfile.h"
+#include "base/config.h"
+#include "base/hash.h"
+#include "base/problems.h"
+#include "base/util.h"
+#include "install/host.h"
+#include "install/loader.h"
+#include "package/manifest.h"
+#include "package/supfile.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;     /* canonical temporary directory */
 static char *root;    /* tmp/root: --root */
@@ -183,17 +183,17 @@ static int open_sup(struct sk_supfile *f, const char *name,
 {
 	char *path = tu_path(tmp, name);
 	char *m = manifest_text(actions);
-	struct sk_diag d;
+	struct sk_problems d;
 	int ret = -1;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (!m || write_sup(path, m, "data.bin", data, DATA_LEN))
 		goto out;
 	ret = sk_supfile_open(f, path, &lim, NULL, 0, NULL, &d);
 	if (ret)
-		sk_diag_print(&d, "test_host");
+		sk_problems_print(&d, "test_host");
 out:
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(m);
 	free(path);
 	return ret;
@@ -205,7 +205,7 @@ static int suite_init(void)
 {
 	const char *fixtures = getenv("SUP_FIXTURE_DIR");
 	char *t, *so, *noisy = NULL, *conf, *profile, *out, *link;
-	struct sk_diag d;
+	struct sk_problems d;
 	int ret = -1;
 
 	if (!fixtures || fixtures[0] != '/') {
@@ -229,7 +229,7 @@ static int suite_init(void)
 	so = sk_path_join(fixtures, "good/fixture.so");
 	noisy = sk_path_join(fixtures, "noisy/noisy.so");
 	data = malloc(DATA_LEN);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	if (!so || !noisy || !data || sk_mkdir_p(out, 0755) ||
 	    sk_mkdir_p(staging, 0700) || symlink("/out", link))
 		goto out;
@@ -258,9 +258,9 @@ static int suite_init(void)
 		goto out;
 	ret = 0;
 out:
-	if (!sk_diag_empty(&d))
-		sk_diag_print(&d, "test_host");
-	sk_diag_release(&d);
+	if (!sk_problems_empty(&d))
+		sk_problems_print(&d, "test_host");
+	sk_problems_release(&d);
 	free(so);
 	free(noisy);
 	free(conf);

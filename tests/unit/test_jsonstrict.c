@@ -10,9 +10,9 @@
 #include <CUnit/CUnit.h>
 #include <json-c/json.h>
 
-#include "jsonstrict.h"
+#include "base/jsonstrict.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 #define DEPTH 32
 

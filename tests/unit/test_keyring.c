@@ -16,11 +16,11 @@
 
 #include <CUnit/CUnit.h>
 
-#include "diag.h"
-#include "keyring.h"
-#include "signature.h"
+#include "base/problems.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
+#include "verify/keyring.h"
+#include "verify/signature.h"
 
 static char *pki, *tmp;
 static unsigned int counter;
@@ -107,13 +107,13 @@ static char *file_with(const char *text)
 static struct sk_keyring *load_ok(const char *keyring, const char *crl)
 {
 	struct sk_keyring *k;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	k = sk_keyring_load(keyring, crl, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return k;
 }
 
@@ -122,20 +122,20 @@ static void expect_fail(const char *keyring, const char *crl,
 			const char *msg, unsigned int line)
 {
 	struct sk_keyring *k;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	k = sk_keyring_load(keyring, crl, &d);
 	CU_assertImplementation(k == NULL, line, "sk_keyring_load refuses",
 				__FILE__, "", CU_FALSE);
 	tu_assert_diag(&d, (const char *const[]){ msg, NULL }, __FILE__, line);
 	CU_assertImplementation(d.count == 1 &&
-					d.items[0].cls == SK_DIAG_SETUP,
+					d.items[0].cls == SK_PROBLEM_SETUP,
 				line, "class SETUP", __FILE__, "", CU_FALSE);
-	CU_assertImplementation(sk_diag_exit_code(&d) == 5, line, "exit 5",
+	CU_assertImplementation(sk_problems_exit_code(&d) == 5, line, "exit 5",
 				__FILE__, "", CU_FALSE);
 	sk_keyring_free(k);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 #define EXPECT_FAIL(keyring, crl, msg)                                       \
 	expect_fail((keyring), (crl), (msg), __LINE__)
@@ -259,17 +259,17 @@ static void test_sticky_directory(void)
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		struct sk_keyring *k;
-		struct sk_diag dg;
+		struct sk_problems dg;
 
 		CU_ASSERT_EQUAL_FATAL(chmod(d, modes[i]), 0);
-		sk_diag_init(&dg);
+		sk_problems_init(&dg);
 		k = sk_keyring_load(path, NULL, &dg);
 		CU_ASSERT_EQUAL(chmod(d, 0755), 0);
 		TU_ASSERT_DIAG_EMPTY(&dg);
 		CU_ASSERT_PTR_NOT_NULL(k);
 		CU_ASSERT(k && sk_keyring_count(k) == 1);
 		sk_keyring_free(k);
-		sk_diag_release(&dg);
+		sk_problems_release(&dg);
 	}
 	free(path);
 	free(a);

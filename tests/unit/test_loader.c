@@ -18,10 +18,10 @@
 
 #include <CUnit/CUnit.h>
 
-#include "diag.h"
-#include "loader.h"
+#include "base/problems.h"
+#include "base/util.h"
+#include "install/loader.h"
 #include "testutil.h"
-#include "util.h"
 
 /* --- helpers --------------------------------------------------------- */
 
@@ -39,7 +39,7 @@ static char *fixture(const char *sub)
 
 /* True if one problem in d contains every non-NULL needle; otherwise
  * prints the problems, so a failed assertion shows what was said. */
-static bool diag_has(const struct sk_diag *d, const char *a, const char *b,
+static bool diag_has(const struct sk_problems *d, const char *a, const char *b,
 		     const char *c)
 {
 	for (size_t i = 0; i < d->count; i++) {
@@ -57,10 +57,10 @@ static bool diag_has(const struct sk_diag *d, const char *a, const char *b,
 	return false;
 }
 
-static bool diag_all_setup(const struct sk_diag *d)
+static bool diag_all_setup(const struct sk_problems *d)
 {
 	for (size_t i = 0; i < d->count; i++)
-		if (d->items[i].cls != SK_DIAG_SETUP)
+		if (d->items[i].cls != SK_PROBLEM_SETUP)
 			return false;
 	return d->count > 0;
 }
@@ -121,9 +121,9 @@ static void expect_refused(const char *path, const char *named,
 			   const char *reason)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
 	CU_ASSERT_EQUAL(r.n_plugins, 0);
@@ -131,7 +131,7 @@ static void expect_refused(const char *path, const char *named,
 	CU_ASSERT(diag_all_setup(&d));
 	CU_ASSERT(diag_has(&d, named, reason, NULL));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 /* The refusal of fixture <case>/<file>, with reason. */
@@ -162,14 +162,14 @@ static void test_good_loads(void)
 	const size_t n = sizeof(types) / sizeof(types[0]);
 	const struct sk_action_type *t;
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *path = fixture("good/fixture.so");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 1);
 	CU_ASSERT_STRING_EQUAL(r.plugins[0].path, path);
 	CU_ASSERT_PTR_NOT_NULL(r.plugins[0].handle);
@@ -207,7 +207,7 @@ static void test_good_loads(void)
 	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "file.install"));
 
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(path);
 }
 
@@ -216,18 +216,18 @@ static void test_good_loads(void)
 static void test_types_follow_plugins(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *a = fixture("duplicate/dupa.so");
 	char *g = fixture("good/fixture.so");
 	const struct sk_action_type *t;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, a, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, g, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 2);
 	t = sk_registry_find(&r, "dupa.same");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
@@ -237,7 +237,7 @@ static void test_types_follow_plugins(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_STRING_EQUAL(t->plugin->desc->name, "fixture");
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(a);
 	free(g);
 }
@@ -245,7 +245,7 @@ static void test_types_follow_plugins(void)
 static void test_same_file_twice(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *path = fixture("good/fixture.so");
 	char *msg;
 
@@ -253,7 +253,7 @@ static void test_same_file_twice(void)
 	msg = sk_asprintf("cannot load plugin '%s': plugin 'fixture' is already loaded from '%s'",
 			  path, path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
@@ -261,7 +261,7 @@ static void test_same_file_twice(void)
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
 	CU_ASSERT_EQUAL(r.n_types, 12);
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(msg);
 	free(path);
 }
@@ -354,7 +354,7 @@ static void test_missing_file(void)
 static void test_foreign_type(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *a = fixture("duplicate/dupa.so");
 	char *b = fixture("duplicate/dupb.so");
 	char *msg;
@@ -367,10 +367,10 @@ static void test_foreign_type(void)
 	expect_refused(b, msg, NULL);
 
 	/* After dupa: refused for the same reason, dupa keeps its type. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, a, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, b, &d), -1);
 	CU_ASSERT(diag_all_setup(&d));
 	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
@@ -381,10 +381,10 @@ static void test_foreign_type(void)
 	CU_ASSERT_STRING_EQUAL(sk_registry_find(&r, "dupa.same")->plugin->path,
 			       a);
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 
 	/* Before dupa: dupb cannot take dupa's type by loading first. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, b, &d), -1);
 	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
@@ -394,7 +394,7 @@ static void test_foreign_type(void)
 	CU_ASSERT_STRING_EQUAL(sk_registry_find(&r, "dupa.same")->plugin->path,
 			       a);
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(msg);
 	free(a);
 	free(b);
@@ -405,7 +405,7 @@ static void test_foreign_type(void)
 static void test_foreign_type_dir(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *dir = fixture("duplicate");
 	char *b = fixture("duplicate/dupb.so");
 	const char *dirs[1];
@@ -413,7 +413,7 @@ static void test_foreign_type_dir(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	dirs[0] = dir;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, NULL, 0, &d), -1);
 	CU_ASSERT(diag_has(&d, b, "action type 'dupa.same' does not start with the plugin's name and a dot ('dupb.')",
@@ -421,7 +421,7 @@ static void test_foreign_type_dir(void)
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
 	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "dupa.same"));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(dir);
 	free(b);
 }
@@ -459,12 +459,12 @@ static void test_unresolved_symbol(void)
 static void test_trial_load_leaves_nothing(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *path = fixture("good/fixture.so");
 	void *h;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), 0);
 	h = dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
@@ -473,7 +473,7 @@ static void test_trial_load_leaves_nothing(void)
 		dlclose(h);
 	sk_registry_release(&r);
 	CU_ASSERT_PTR_NULL(dlopen(path, RTLD_LAZY | RTLD_NOLOAD));
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(path);
 }
 
@@ -494,16 +494,16 @@ static void test_relative_path(void)
 static void test_copy_loads(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *so, *dir = good_copy(0644, &so);
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, so, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.ok"));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	tu_rm_rf(dir);
 	free(so);
 	free(dir);
@@ -641,7 +641,7 @@ static void test_symlink_dir(void)
 static void test_dirs_all(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *good = fixture("good");
 	const char *dirs[2];
 
@@ -649,14 +649,14 @@ static void test_dirs_all(void)
 	/* A directory that does not exist is skipped. */
 	dirs[0] = "/nonexistent/supkit-test-plugins";
 	dirs[1] = good;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2, NULL, 0, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
 	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.write"));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(good);
 }
 
@@ -664,7 +664,7 @@ static void test_dirs_all(void)
 static void test_dirs_bad_plugin(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *good = fixture("good");
 	char *bad = fixture("wrong-abi-major");
 	char *so = fixture("wrong-abi-major/wrongmajor.so");
@@ -675,13 +675,13 @@ static void test_dirs_bad_plugin(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(so);
 	dirs[0] = good;
 	dirs[1] = bad;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2, NULL, 0, &d), -1);
 	CU_ASSERT(diag_has(&d, so, "wrong ABI major 2, this host speaks 1",
 			   NULL));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(good);
 	free(bad);
 	free(so);
@@ -690,10 +690,10 @@ static void test_dirs_bad_plugin(void)
 static void test_dirs_relative(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	const char *dirs[1] = { "plugins" };
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, NULL, 0, &d), -1);
 	CU_ASSERT(diag_has(&d,
@@ -701,7 +701,7 @@ static void test_dirs_relative(void)
 			   NULL, NULL));
 	CU_ASSERT_EQUAL(r.n_plugins, 0);
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 /* Only the enabled plugin is loaded, though the directory has two (the
@@ -709,7 +709,7 @@ static void test_dirs_relative(void)
 static void test_enabled_only(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *dup = fixture("duplicate");
 	const char *dirs[1];
 	const char *enabled[1] = { "dupa" };
@@ -717,10 +717,10 @@ static void test_enabled_only(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dup);
 	dirs[0] = dup;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, enabled, 1, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 1);
 	CU_ASSERT_STRING_EQUAL(r.plugins[0].desc->name, "dupa");
 	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "dupb.only"));
@@ -728,7 +728,7 @@ static void test_enabled_only(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_STRING_EQUAL(t->plugin->desc->name, "dupa");
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(dup);
 }
 
@@ -736,7 +736,7 @@ static void test_enabled_only(void)
 static void test_enabled_across_dirs(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *dup = fixture("duplicate");
 	char *good = fixture("good");
 	const char *dirs[2];
@@ -746,16 +746,16 @@ static void test_enabled_across_dirs(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
 	dirs[0] = dup;
 	dirs[1] = good;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2, enabled, 2, &d), 0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL(r.n_plugins, 2);
 	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.ok"));
 	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "dupa.only"));
 	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "dupb.only"));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(dup);
 	free(good);
 }
@@ -763,14 +763,14 @@ static void test_enabled_across_dirs(void)
 static void test_enabled_missing(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *good = fixture("good");
 	const char *dirs[1];
 	const char *enabled[2] = { "fixture", "nosuch" };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
 	dirs[0] = good;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, enabled, 2, &d), -1);
 	CU_ASSERT(diag_all_setup(&d));
@@ -778,7 +778,7 @@ static void test_enabled_missing(void)
 			   "plugin 'nosuch' is enabled but no 'nosuch.so' was found in the plugin directories",
 			   NULL, NULL));
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(good);
 }
 
@@ -786,21 +786,21 @@ static void test_enabled_missing(void)
 static void test_enabled_bad_name(void)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *good = fixture("good");
 	const char *dirs[1];
 	const char *enabled[1] = { "../good/fixture" };
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
 	dirs[0] = good;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 1, enabled, 1, &d), -1);
 	CU_ASSERT(diag_has(&d, "enabled plugin '../good/fixture' is not a valid plugin name",
 			   NULL, NULL));
 	CU_ASSERT_EQUAL(r.n_plugins, 0);
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(good);
 }
 
@@ -809,7 +809,7 @@ static void test_enabled_bad_name(void)
 static void first_dir_wins(bool use_enabled)
 {
 	struct sk_registry r;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *good = fixture("good");
 	char *so, *dir = good_copy(0644, &so);
 	const char *dirs[2];
@@ -818,19 +818,19 @@ static void first_dir_wins(bool use_enabled)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
 	dirs[0] = dir;
 	dirs[1] = good;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
 	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 2,
 					      use_enabled ? enabled : NULL,
 					      use_enabled ? 1 : 0, &d),
 			0);
-	CU_ASSERT(sk_diag_empty(&d));
+	CU_ASSERT(sk_problems_empty(&d));
 	CU_ASSERT_EQUAL_FATAL(r.n_plugins, 1);
 	CU_ASSERT_STRING_EQUAL(r.plugins[0].path, so);
 	CU_ASSERT_STRING_EQUAL(sk_registry_find(&r, "fixture.ok")->plugin->path,
 			       so);
 	sk_registry_release(&r);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	tu_rm_rf(dir);
 	free(so);
 	free(dir);

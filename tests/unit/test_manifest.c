@@ -7,8 +7,8 @@
 #include <CUnit/CUnit.h>
 #include <json-c/json.h>
 
-#include "diag.h"
-#include "manifest.h"
+#include "base/problems.h"
+#include "package/manifest.h"
 #include "testutil.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -24,35 +24,35 @@ static struct sk_limits lim;
 
 static int parse_lim(const char *text, size_t len, const struct sk_limits *l,
 		     unsigned int flags, struct sk_manifest *m,
-		     struct sk_diag *d)
+		     struct sk_problems *d)
 {
-	sk_diag_init(d);
+	sk_problems_init(d);
 	return sk_manifest_parse(m, text, len, l, flags, d);
 }
 
-static int parse(const char *text, struct sk_manifest *m, struct sk_diag *d)
+static int parse(const char *text, struct sk_manifest *m, struct sk_problems *d)
 {
 	sk_limits_default(&lim);
 	return parse_lim(text, strlen(text), &lim, 0, m, d);
 }
 
-static void done(struct sk_manifest *m, struct sk_diag *d)
+static void done(struct sk_manifest *m, struct sk_problems *d)
 {
 	sk_manifest_release(m);
-	sk_diag_release(d);
+	sk_problems_release(d);
 }
 
 /* text must fail with exactly the one message msg. */
 static void expect_one(const char *text, const char *msg, unsigned int line)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	int ret = parse(text, &m, &d);
 
 	CU_assertImplementation(ret == -1, line, "parse fails", __FILE__, "",
 				CU_FALSE);
 	tu_assert_diag(&d, (const char *const[]){ msg, NULL }, __FILE__, line);
-	CU_assertImplementation(sk_diag_exit_code(&d) == 3, line,
+	CU_assertImplementation(sk_problems_exit_code(&d) == 3, line,
 				"exit code 3", __FILE__, "", CU_FALSE);
 	done(&m, &d);
 }
@@ -61,7 +61,7 @@ static void expect_one(const char *text, const char *msg, unsigned int line)
 static void expect_ok(const char *text, unsigned int line)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	int ret = parse(text, &m, &d);
 
 	CU_assertImplementation(ret == 0, line, "parse succeeds", __FILE__, "",
@@ -76,7 +76,7 @@ static void expect_ok(const char *text, unsigned int line)
 static void test_minimal(void)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL(parse(HEAD "\"payloads\":{},\"actions\":[{\"id\":\"a\","
 				   "\"type\":\"exec.command\"}]}",
@@ -103,7 +103,7 @@ static void test_minimal(void)
 	/* No products: every product type, even an unknown one. */
 	CU_ASSERT_TRUE(sk_manifest_product_matches(&m, "gw-100"));
 	CU_ASSERT_TRUE(sk_manifest_product_matches(&m, NULL));
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 0);
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 0);
 	done(&m, &d);
 }
 
@@ -136,7 +136,7 @@ static void test_full(void)
 		"}\n";
 	struct sk_manifest m;
 	struct json_object *argv;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL_FATAL(parse(text, &m, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
@@ -190,7 +190,7 @@ static void test_full(void)
 static void test_products_star(void)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL_FATAL(
 		parse(DOC_WITH("\"compatibility\":{\"products\":[\"x\",\"*\"]},"),
@@ -204,7 +204,7 @@ static void test_products_star(void)
 static void test_min_installer(void)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL_FATAL(
 		parse(DOC_WITH("\"compatibility\":{\"min_installer\":\"10.20\"},"),
@@ -262,7 +262,7 @@ static void test_valid_variants(void)
 static void test_json_text(void)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	static const char nul_after[] = "{}\0";
 
 	EXPECT_ONE("", "manifest.json: unexpected end of JSON text");
@@ -292,7 +292,7 @@ static void test_json_text(void)
 static void test_size_limit(void)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *text;
 	size_t len;
 
@@ -688,7 +688,7 @@ static void test_action_payloads(void)
 static void test_many_problems(void)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL(
 		parse("{\"sup_format\":1,\"package\":{\"name\":\"\"},"
@@ -720,7 +720,7 @@ static void test_many_problems(void)
 		"manifest.json: actions[1].timeout_s: must be an integer from 1 "
 		"to 86400",
 		"manifest.json: payloads.unused: not used by any action");
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 3);
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 3);
 	done(&m, &d);
 }
 
@@ -729,7 +729,7 @@ static void test_problem_cap(void)
 {
 	size_t i, cap = 8192, len;
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *text = malloc(cap);
 
 	CU_ASSERT_FATAL(text != NULL);
@@ -806,7 +806,7 @@ static void test_payload_limits(void)
 		"\"payloads\":[\"c\"]},{\"id\":\"z\",\"type\":\"x.y\","
 		"\"payloads\":[\"d\"]}]}";
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	sk_limits_default(&lim);
 	lim.max_payloads = 2;
@@ -840,7 +840,7 @@ static void test_custom_limits(void)
 		"\"actions\":[{\"id\":\"abcd\",\"type\":\"x.y\","
 		"\"payloads\":[\"a\"],\"timeout_s\":61}]}";
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *msg;
 
 	sk_limits_default(&lim);
@@ -882,7 +882,7 @@ static void test_pack_input(void)
 		"\"" H64 "\"}},\"actions\":[{\"id\":\"a\",\"type\":\"x.y\","
 		"\"payloads\":[\"x\",\"y\",\"z\"]}]}";
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	sk_limits_default(&lim);
 	CU_ASSERT_EQUAL_FATAL(parse_lim(text, strlen(text), &lim,
@@ -1106,7 +1106,7 @@ static void security_version_is(const char *v, unsigned long long want,
 				unsigned int line)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *text;
 	int ret;
 

@@ -14,16 +14,16 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "diag.h"
-#include "hash.h"
-#include "keyring.h"
-#include "manifest.h"
-#include "pack.h"
-#include "signature.h"
-#include "supfile.h"
+#include "base/hash.h"
+#include "base/problems.h"
+#include "base/util.h"
+#include "package/manifest.h"
+#include "package/pack.h"
+#include "package/supfile.h"
 #include "testutil.h"
-#include "trust.h"
-#include "util.h"
+#include "verify/keyring.h"
+#include "verify/signature.h"
+#include "verify/trust.h"
 
 #define SHA_FIRMWARE \
 	"179c23f41ee27a7474df0662f97023168ddcf837989573fcddd5941adca62a68"
@@ -106,7 +106,7 @@ static char *workdir(const char *name, const char *text)
 }
 
 static int pack_in(const char *dir, const char *payload_dir, const char *out,
-		   struct sk_diag *d)
+		   struct sk_problems *d)
 {
 	char *m = tu_path(dir, "manifest.json");
 	struct sk_pack_opts o = {
@@ -117,7 +117,7 @@ static int pack_in(const char *dir, const char *payload_dir, const char *out,
 	};
 	int ret;
 
-	sk_diag_init(d);
+	sk_problems_init(d);
 	ret = sk_pack(&o, d);
 	free(m);
 	return ret;
@@ -205,13 +205,13 @@ static void test_pack_layout(void)
 	struct sk_manifest m;
 	struct sk_sha256 *h;
 	struct entry e[8];
-	struct sk_diag d;
+	struct sk_problems d;
 	struct stat st;
 	int n;
 
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	CU_ASSERT_EQUAL_FATAL(stat(out, &st), 0);
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0644);
 	/* Only the output was added: no temp file is left. */
@@ -308,7 +308,7 @@ static void test_pack_layout(void)
 	}
 
 	/* And it reads back as a valid manifest with those values. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_manifest_parse(&m, (char *)e[0].data,
 						e[0].size, NULL, 0, &d),
 			      0);
@@ -318,7 +318,7 @@ static void test_pack_layout(void)
 	CU_ASSERT_EQUAL(m.payloads[2].size, BIG_LEN);
 	CU_ASSERT_STRING_EQUAL(m.payloads[2].sha256, big_sha);
 	sk_manifest_release(&m);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free_entries(e, n);
 	free(out);
 	free(dir);
@@ -329,12 +329,12 @@ static void test_pack_ustar(void)
 {
 	char *dir = workdir("ustar", manifest_text);
 	char *out = tu_path(dir, "x.sup");
-	struct sk_diag d;
+	struct sk_problems d;
 	unsigned char *raw;
 	size_t len;
 
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	raw = (unsigned char *)tu_read_file(out, &len);
 	CU_ASSERT_FATAL(raw != NULL && len > 1024);
 	CU_ASSERT(len % 512 == 0);
@@ -364,16 +364,16 @@ static void test_pack_deterministic(void)
 	char *a, *b;
 	size_t alen, blen;
 	struct entry e[8];
-	struct sk_diag d;
+	struct sk_problems d;
 	int n;
 
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out1, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	/* Payload file times and the clock do not matter. */
 	CU_ASSERT_EQUAL(utimensat(AT_FDCWD, fw, times, 0), 0);
 	sleep(1);
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out2, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	a = tu_read_file(out1, &alen);
 	b = tu_read_file(out2, &blen);
 	CU_ASSERT_FATAL(a && b);
@@ -384,9 +384,9 @@ static void test_pack_deterministic(void)
 	/* SOURCE_DATE_EPOCH sets every mtime, again reproducibly. */
 	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out3, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out4, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	unsetenv("SOURCE_DATE_EPOCH");
 	n = read_sup(out3, e, 8);
 	CU_ASSERT_EQUAL_FATAL(n, 4);
@@ -404,7 +404,7 @@ static void test_pack_deterministic(void)
 	/* An invalid SOURCE_DATE_EPOCH falls back to 0. */
 	setenv("SOURCE_DATE_EPOCH", "soon", 1);
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out3, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	unsetenv("SOURCE_DATE_EPOCH");
 	a = tu_read_file(out1, &alen);
 	b = tu_read_file(out3, &blen);
@@ -436,7 +436,7 @@ static void test_pack_long_name(void)
 	size_t alen, blen;
 	pid_t pid;
 	struct entry e[4];
-	struct sk_diag d;
+	struct sk_problems d;
 	int n;
 
 	memset(name, 'd', 120);
@@ -456,7 +456,7 @@ static void test_pack_long_name(void)
 	out1 = tu_path(dir, "1.sup");
 	out2 = tu_path(dir, "2.sup");
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out1, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	n = read_sup(out1, e, 4);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(e[1].name, name);
@@ -469,11 +469,11 @@ static void test_pack_long_name(void)
 	pid = fork();
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
-		struct sk_diag cd;
+		struct sk_problems cd;
 		int ret = pack_in(dir, pdir, out2, &cd);
 
 		/* Tidy, so that leak checkers stay quiet in the child. */
-		sk_diag_release(&cd);
+		sk_problems_release(&cd);
 		free(file);
 		free(out1);
 		free(out2);
@@ -503,7 +503,7 @@ static void expect_refusal(const char *name, const char *text,
 			   unsigned int line)
 {
 	char *dir = workdir(name, text), *out = tu_path(dir, "out.sup");
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_assertImplementation(pack_in(dir, payload_dir, out, &d) == -1,
 				line, "pack fails", __FILE__, "", CU_FALSE);
@@ -512,7 +512,7 @@ static void expect_refusal(const char *name, const char *text,
 	CU_assertImplementation(tu_count_entries(dir) == 1, line,
 				"no output and no temp file", __FILE__, "",
 				CU_FALSE);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(out);
 	free(dir);
 }
@@ -599,7 +599,7 @@ static void test_pack_declared(void)
 {
 	char *dir, *out;
 	struct entry e[4];
-	struct sk_diag d;
+	struct sk_problems d;
 	int n;
 
 	EXPECT_REFUSAL("wrongsha", DECLARED("9", SHA_ZERO), pdir,
@@ -613,7 +613,7 @@ static void test_pack_declared(void)
 	dir = workdir("declared", DECLARED("9", SHA_FIRMWARE));
 	out = tu_path(dir, "ok.sup");
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	n = read_sup(out, e, 4);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr((char *)e[0].data,
@@ -633,7 +633,7 @@ static void test_pack_bad_manifest(void)
 {
 	char *m = tu_path(tmp, "nothere.json"), *msg;
 	struct sk_pack_opts o = { m, pdir, "/nonexistent/out.sup", NULL, NULL };
-	struct sk_diag d;
+	struct sk_problems d;
 
 	/* Manifest problems come from the manifest checks. */
 	EXPECT_REFUSAL("badtype",
@@ -650,15 +650,15 @@ static void test_pack_bad_manifest(void)
 		       pdir,
 		       "manifest.json: payloads.fw.bin: not used by any action");
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_pack(&o, &d), -1);
 	if (asprintf(&msg, "cannot open manifest '%s': No such file or "
 			   "directory",
 		     m) < 0)
 		abort();
 	TU_ASSERT_DIAG(&d, msg);
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 6);
-	sk_diag_release(&d);
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 6);
+	sk_problems_release(&d);
 	free(msg);
 	free(m);
 }
@@ -668,7 +668,7 @@ static void test_pack_bad_paths(void)
 	char *dir = workdir("paths", ONE_PAYLOAD("fw.bin"));
 	char *out = tu_path(dir, "nodir/out.sup"), *nop = tu_path(dir, "nop");
 	char *msg, *outdir = tu_path(dir, "nodir");
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL(pack_in(dir, pdir, out, &d), -1);
 	if (asprintf(&msg, "cannot create a temporary file in '%s': No such "
@@ -676,7 +676,7 @@ static void test_pack_bad_paths(void)
 		     outdir) < 0)
 		abort();
 	TU_ASSERT_DIAG(&d, msg);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(msg);
 
 	CU_ASSERT_EQUAL(pack_in(dir, nop, out, &d), -1);
@@ -685,7 +685,7 @@ static void test_pack_bad_paths(void)
 		     nop) < 0)
 		abort();
 	TU_ASSERT_DIAG(&d, msg);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(msg);
 	free(out);
 	free(outdir);
@@ -698,12 +698,12 @@ static void test_pack_keeps_old_output(void)
 {
 	char *dir = workdir("keep", ONE_PAYLOAD("gone.bin"));
 	char *out = tu_path(dir, "out.sup"), *got;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(out, "old"), 0);
 	CU_ASSERT_EQUAL(pack_in(dir, pdir, out, &d), -1);
 	CU_ASSERT_EQUAL(d.count, 1);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	got = tu_read_file(out, NULL);
 	CU_ASSERT_STRING_EQUAL(got, "old");
 	CU_ASSERT_EQUAL(tu_count_entries(dir), 2);
@@ -721,14 +721,14 @@ static void test_pack_revalidates(void)
 	struct sk_limits lim;
 	struct sk_pack_opts o = { m, pdir, out, &lim, NULL };
 	struct entry e[2];
-	struct sk_diag d;
+	struct sk_problems d;
 	size_t full;
 	char *msg;
 	int n;
 
 	/* The filled manifest's size, from a normal pack. */
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	n = read_sup(out, e, 2);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	full = e[0].size;
@@ -738,14 +738,14 @@ static void test_pack_revalidates(void)
 	sk_limits_default(&lim);
 	lim.manifest_bytes = full - 1;
 	CU_ASSERT(strlen(ONE_PAYLOAD("fw.bin")) < lim.manifest_bytes);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_pack(&o, &d), -1);
 	if (asprintf(&msg, "manifest.json: %zu bytes, the limit is %zu", full,
 		     full - 1) < 0)
 		abort();
 	TU_ASSERT_DIAG(&d, msg);
 	CU_ASSERT_FALSE(tu_exists(out));
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(msg);
 	free(m);
 	free(out);
@@ -760,11 +760,11 @@ static void test_pack_no_payloads(void)
 				     "[{\"id\":\"a\",\"type\":\"exec.command\"}]}");
 	char *out = tu_path(dir, "o.sup");
 	struct entry e[2];
-	struct sk_diag d;
+	struct sk_problems d;
 	int n;
 
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, out, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	n = read_sup(out, e, 2);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_STRING_EQUAL(e[0].data, "{\n"
@@ -804,13 +804,13 @@ static struct sk_signer *signer_paths(const char *key, const char *cert,
 				      const char *chain)
 {
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, chain, false, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return s;
 }
 
@@ -830,7 +830,7 @@ static struct sk_signer *signer(const char *name, bool chain)
 }
 
 static int pack_signed(const char *dir, const char *out,
-		       const struct sk_signer *s, struct sk_diag *d)
+		       const struct sk_signer *s, struct sk_problems *d)
 {
 	char *m = tu_path(dir, "manifest.json");
 	struct sk_pack_opts o = {
@@ -842,7 +842,7 @@ static int pack_signed(const char *dir, const char *out,
 	};
 	int ret;
 
-	sk_diag_init(d);
+	sk_problems_init(d);
 	ret = sk_pack(&o, d);
 	free(m);
 	return ret;
@@ -852,14 +852,14 @@ static int pack_signed(const char *dir, const char *out,
 static void trust_of(struct sk_trust *t, const char *name)
 {
 	char *k = pki_path(name);
-	struct sk_diag d;
+	struct sk_problems d;
 
 	memset(t, 0, sizeof(*t));
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	t->keyring = sk_keyring_load(k, NULL, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t->keyring);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	t->params.validity = SK_VALIDITY_AUTO;
 	t->params.clock = time(NULL);
 	t->params.floor = (time_t)SUPKIT_BUILD_EPOCH;
@@ -881,14 +881,14 @@ static void test_pack_signed(void)
 	struct sk_sig_result r;
 	struct sk_supfile f;
 	struct sk_trust t;
-	struct sk_diag d;
+	struct sk_problems d;
 	int n, nu;
 
 	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, out, s, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	CU_ASSERT_EQUAL_FATAL(pack_in(dir, pdir, plain, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	/* The output, nothing else (no temp file left). */
 	CU_ASSERT_EQUAL(tu_count_entries(dir), 3);
 
@@ -918,7 +918,7 @@ static void test_pack_signed(void)
 	sk_sig_result_release(&r);
 
 	/* The reader takes it as a trusted, verified package. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f.has_signature);
@@ -926,17 +926,17 @@ static void test_pack_signed(void)
 	CU_ASSERT_TRUE(f.verified);
 	CU_ASSERT_EQUAL(f.sig_result.status, SK_SIG_OK);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	/* Not by a keyring of other anchors. */
 	sk_keyring_free(t.keyring);
 	trust_of(&t, "keyring-both.pem");
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, out, NULL, &t, 0, NULL, &d), -1);
 	CU_ASSERT_EQUAL(d.count, 1);
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_EQUAL(f.sig_result.status, SK_SIG_UNTRUSTED);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	sk_keyring_free(t.keyring);
 
 	free_entries(e, n);
@@ -960,15 +960,15 @@ static void test_pack_signed_deterministic(void)
 	size_t la, lb;
 	struct entry e[8];
 	struct sk_sig_result r;
-	struct sk_diag d;
+	struct sk_problems d;
 	int n;
 
 	snprintf(sde, sizeof(sde), "%lld", (long long)nb + 86400);
 	setenv("SOURCE_DATE_EPOCH", sde, 1);
 	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, a, s, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, b, s, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	da = tu_read_file(a, &la);
 	db = tu_read_file(b, &lb);
 	CU_ASSERT_FATAL(da && db);
@@ -987,7 +987,7 @@ static void test_pack_signed_deterministic(void)
 	/* SOURCE_DATE_EPOCH before notBefore: notBefore. */
 	setenv("SOURCE_DATE_EPOCH", "0", 1);
 	CU_ASSERT_EQUAL_FATAL(pack_signed(dir, a, s, &d), 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	n = read_sup(a, e, 8);
 	CU_ASSERT_EQUAL_FATAL(n, 5);
 	assert_header(&e[1], 0);
@@ -1014,7 +1014,7 @@ static void test_pack_sign_failure(void)
 	char *cert = pki_path("signer-ec256.pem");
 	char *cmd, *got;
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 	const char *prefix;
 
 	/* One certificate of 70 kB: its nsComment. */
@@ -1027,7 +1027,7 @@ static void test_pack_sign_failure(void)
 
 	CU_ASSERT_EQUAL(pack_signed(dir, out, s, &d), -1);
 	CU_ASSERT_EQUAL_FATAL(d.count, 1);
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_SETUP);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_SETUP);
 	cmd = sk_asprintf("cannot sign '%s': signature of ", out);
 	CU_ASSERT_NSTRING_EQUAL(d.items[0].msg, cmd, strlen(cmd));
 	prefix = " bytes exceeds the 65536-byte limit (too many chain certificates?)";
@@ -1036,14 +1036,14 @@ static void test_pack_sign_failure(void)
 				 strlen(prefix),
 			 prefix) == 0);
 	free(cmd);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	CU_ASSERT_FALSE(tu_exists(out));
 	/* manifest.json and fat.pem only. */
 	CU_ASSERT_EQUAL(tu_count_entries(dir), 2);
 
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(old, "old"), 0);
 	CU_ASSERT_EQUAL(pack_signed(dir, old, s, &d), -1);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	got = tu_read_file(old, NULL);
 	CU_ASSERT_STRING_EQUAL(got, "old");
 	CU_ASSERT_EQUAL(tu_count_entries(dir), 3);

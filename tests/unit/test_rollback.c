@@ -11,8 +11,8 @@
 
 #include <CUnit/CUnit.h>
 
-#include "rollback.h"
 #include "testutil.h"
+#include "verify/rollback.h"
 
 static char *tmp;
 

@@ -10,9 +10,9 @@
 
 #include <CUnit/CUnit.h>
 
-#include "rootfd.h"
+#include "base/rootfd.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;   /* the test's directory */
 static char *root;  /* tmp/root: the gateway root */

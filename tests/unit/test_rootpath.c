@@ -18,9 +18,9 @@
 
 #include <CUnit/CUnit.h>
 
-#include "rootpath.h"
+#include "base/rootpath.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;  /* canonical temporary directory */
 static char *root; /* tmp/root: the --root of most tests */

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "manifest.h"
+#include "base/problems.h"
+#include "package/manifest.h"
 #include "testutil.h"
 
 static void test_verdicts(void)
@@ -28,7 +28,7 @@ static void test_verdicts(void)
 		bool want_ok = strncmp(de->d_name, "valid-", 6) == 0;
 		bool want_bad = strncmp(de->d_name, "invalid-", 8) == 0;
 		struct sk_manifest m;
-		struct sk_diag d;
+		struct sk_problems d;
 		char *path, *text;
 		size_t len;
 		int r;
@@ -38,7 +38,7 @@ static void test_verdicts(void)
 		path = tu_path(dir, de->d_name);
 		text = tu_read_file(path, &len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		r = sk_manifest_parse(&m, text, len, NULL, 0, &d);
 		if (want_ok && r != 0)
 			fprintf(stderr, "%s: rejected: %s\n", de->d_name,
@@ -46,11 +46,11 @@ static void test_verdicts(void)
 		if (want_bad && r == 0)
 			fprintf(stderr, "%s: accepted\n", de->d_name);
 		CU_ASSERT_EQUAL(r, want_ok ? 0 : -1);
-		CU_ASSERT_EQUAL(sk_diag_empty(&d), want_ok);
+		CU_ASSERT_EQUAL(sk_problems_empty(&d), want_ok);
 		valid += want_ok;
 		invalid += want_bad;
 		sk_manifest_release(&m);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		free(text);
 		free(path);
 	}

@@ -29,11 +29,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "diag.h"
-#include "keyring.h"
-#include "signature.h"
+#include "base/problems.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
+#include "verify/keyring.h"
+#include "verify/signature.h"
 
 #define DAY 86400
 
@@ -200,13 +200,13 @@ static struct sk_signer *load_signer(const char *name, bool chain, bool pss)
 	char *cert = sk_asprintf("%s/%s.pem", pki, name);
 	char *ch = chain ? P("chain.pem") : NULL;
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, ch, pss, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(key);
 	free(cert);
 	free(ch);
@@ -254,13 +254,13 @@ static struct sk_keyring *keyring(const char *name, const char *crl)
 {
 	char *k = P(name), *c = crl ? P(crl) : NULL;
 	struct sk_keyring *kr;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	kr = sk_keyring_load(k, c, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(kr);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(k);
 	free(c);
 	return kr;
@@ -606,7 +606,7 @@ static void test_ok_rsa_pss_key(void)
 	struct sk_sig_result r;
 	struct sk_keyring *k;
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 	unsigned char *der;
 	size_t len;
 	int dig, sig, n;
@@ -619,7 +619,7 @@ static void test_ok_rsa_pss_key(void)
 	/* The certificate is valid from the second it was made: the clock
 	 * is read after that. */
 	p = params_now();
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, NULL, false, &d);
 	k = sk_keyring_load(cert, NULL, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
@@ -636,7 +636,7 @@ static void test_ok_rsa_pss_key(void)
 	free(der);
 	sk_keyring_free(k);
 	sk_signer_free(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(key);
 	free(cert);
 }
@@ -1016,7 +1016,7 @@ static void test_weak_p521(void)
 				 key);
 	struct sk_sig_result r;
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 	unsigned char *der;
 	size_t len;
 
@@ -1027,11 +1027,11 @@ static void test_weak_p521(void)
 	       "signer key not accepted: 'CN=supkit test P-521' (ECDSA P-521): only the ECDSA curves P-256 and P-384 are accepted");
 	sk_sig_result_release(&r);
 	free(der);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, NULL, false, &d);
 	CU_ASSERT_PTR_NULL(s);
 	TU_ASSERT_DIAG(&d, want);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(key);
 	free(cert);
@@ -1048,16 +1048,16 @@ static void test_server_eku(void)
 	unsigned char *der;
 	size_t len;
 
-	struct sk_diag d;
+	struct sk_problems d;
 	char *key = P("server.key"), *cert = P("server.pem"), *want;
 
 	/* sup pack and sup sign refuse it up front... */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_PTR_NULL(sk_signer_load(key, cert, NULL, false, &d));
 	want = sk_asprintf("certificate '%s' ('CN=supkit test server') may not sign code: its extended key usage lacks codeSigning: gateways would refuse what it signs",
 			   cert);
 	TU_ASSERT_DIAG(&d, want);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(key);
 	free(cert);
@@ -1174,7 +1174,7 @@ static void test_hostile_subject(void)
 				 prefix);
 	struct sk_keyring *k;
 	struct sk_sig_result r;
-	struct sk_diag d;
+	struct sk_problems d;
 	unsigned char *der;
 	size_t len;
 
@@ -1193,7 +1193,7 @@ static void test_hostile_subject(void)
 		CU_ASSERT(*c >= 0x20 && *c <= 0x7e);
 	sk_sig_result_release(&r);
 	/* As its own anchor it is fine. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	k = sk_keyring_load(cert, NULL, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
@@ -1206,7 +1206,7 @@ static void test_hostile_subject(void)
 			0);
 	sk_sig_result_release(&r);
 	sk_keyring_free(k);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(der);
 	free(args);
 	free(cert);
@@ -1712,13 +1712,13 @@ static void test_time_future_cert_signing_time(void)
 	struct sk_signer *s;
 	struct sk_keyring *k;
 	struct sk_sig_result r;
-	struct sk_diag d;
+	struct sk_problems d;
 	unsigned char *der;
 	size_t len;
 
 	make_cert(prefix, "supkit test future signer", "P-256",
 		  now + 30 * DAY, now + 60 * DAY, 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, NULL, false, &d);
 	k = sk_keyring_load(cert, NULL, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
@@ -1749,7 +1749,7 @@ static void test_time_future_cert_signing_time(void)
 	free(der);
 	sk_keyring_free(k);
 	sk_signer_free(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(key);
 	free(cert);
 	free(prefix);
@@ -1850,18 +1850,18 @@ static void expect_load_fails(const char *key, const char *cert,
 			      unsigned int line)
 {
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, chain, pss, &d);
 	CU_assertImplementation(s == NULL, line, "sk_signer_load refuses",
 				__FILE__, "", CU_FALSE);
 	tu_assert_diag(&d, (const char *const[]){ msg, NULL }, __FILE__, line);
 	CU_assertImplementation(d.count == 1 &&
-					d.items[0].cls == SK_DIAG_SETUP,
+					d.items[0].cls == SK_PROBLEM_SETUP,
 				line, "class SETUP", __FILE__, "", CU_FALSE);
 	sk_signer_free(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 #define LOAD_FAILS(k, c, ch, pss, msg)                                       \
 	expect_load_fails((k), (c), (ch), (pss), (msg), __LINE__)
@@ -1956,12 +1956,12 @@ static void test_signer_chain_with_leaf(void)
 	unsigned char *der = NULL;
 	struct sk_sig_result r;
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *err = NULL;
 	size_t len = 0;
 
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(full, both), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, leaf, full, false, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -1978,7 +1978,7 @@ static void test_signer_chain_with_leaf(void)
 	free(der);
 	free(err);
 	sk_signer_free(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(both);
 	free(a);
 	free(b);
@@ -1996,13 +1996,13 @@ static void test_sign_too_large(void)
 	char *key = P("signer-ec256.key"), *cert = P("signer-ec256.pem");
 	unsigned char *der = (unsigned char *)"x";
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *err = NULL;
 	size_t len = 7;
 
 	make_cert(prefix, "supkit test fat certificate", "P-256",
 		  time(NULL) - DAY, time(NULL) + DAY, 70000);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, chain, false, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -2015,7 +2015,7 @@ static void test_sign_too_large(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, " bytes exceeds the 65536-byte limit (too many chain certificates?)"));
 	free(err);
 	sk_signer_free(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(key);
 	free(cert);
 	free(chain);

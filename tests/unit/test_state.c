@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confirm.h"
-#include "state.h"
+#include "base/util.h"
+#include "install/state.h"
+#include "record/confirm.h"
 #include "testutil.h"
-#include "util.h"
 
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

@@ -26,12 +26,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "diag.h"
-#include "hash.h"
-#include "manifest.h"
-#include "supfile.h"
+#include "base/hash.h"
+#include "base/problems.h"
+#include "base/util.h"
+#include "package/manifest.h"
+#include "package/supfile.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;
 static struct sk_limits lim_default;
@@ -241,7 +241,7 @@ static void expect_bad(const char *path, bool manifest_ok,
 		       const char *const *msgs)
 {
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *want[8] = { 0 };
 	size_t n = 0;
 
@@ -252,7 +252,7 @@ static void expect_bad(const char *path, bool manifest_ok,
 		want[i] = sk_asprintf("%s: %s", path, msgs[i]);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(want[i]);
 	}
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					open_flags, NULL, &d), -1);
 	CU_ASSERT_FALSE(f.verified);
@@ -260,9 +260,9 @@ static void expect_bad(const char *path, bool manifest_ok,
 	CU_ASSERT_STRING_EQUAL(f.sha256, "");
 	tu_assert_diag(&d, (const char *const *)want, __FILE__, __LINE__);
 	for (size_t i = 0; i < d.count; i++)
-		CU_ASSERT_EQUAL(d.items[i].cls, SK_DIAG_PACKAGE);
+		CU_ASSERT_EQUAL(d.items[i].cls, SK_PROBLEM_PACKAGE);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	for (size_t i = 0; i < n; i++)
 		free(want[i]);
 }
@@ -272,10 +272,10 @@ static void expect_good(const char *path, struct sk_supfile *f)
 {
 	char hex[65];
 	unsigned long long size = 0;
-	struct sk_diag d;
+	struct sk_problems d;
 	struct stat st;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_supfile_open(f, path, &lim_default, NULL,
 					      open_flags, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
@@ -287,7 +287,7 @@ static void expect_good(const char *path, struct sk_supfile *f)
 	CU_ASSERT_EQUAL(f->file_size, (unsigned long long)st.st_size);
 	CU_ASSERT_EQUAL(size, f->file_size);
 	CU_ASSERT_STRING_EQUAL(f->path, path);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 /* The usual two-payload package, in the right order. */
@@ -320,9 +320,9 @@ static void test_stream_lenient_header(void)
 				 src ? src : ".");
 	unsigned char buf[4096];
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					      SK_SUPFILE_NO_SIG, NULL, &d),
 			      0);
@@ -347,7 +347,7 @@ static void test_stream_lenient_header(void)
 		sk_payload_stream_close(st);
 	}
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(path);
 }
 
@@ -456,7 +456,7 @@ static void test_signature_second(void)
 	};
 	struct sk_supfile f;
 
-	struct sk_diag d;
+	struct sk_problems d;
 
 	write_sup(path, F_NONE, e, 4);
 	open_flags = SK_SUPFILE_NO_SIG;
@@ -467,7 +467,7 @@ static void test_signature_second(void)
 	sk_supfile_close(&f);
 	/* Looked at, bytes that are not a signature make the package
 	 * malformed: nothing after them is parsed. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					0, NULL, &d),
 			-1);
@@ -477,7 +477,7 @@ static void test_signature_second(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(d.items[0].msg,
 					      "signature is not a DER CMS structure"));
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(m);
 	free(path);
 }
@@ -491,20 +491,20 @@ static void test_cannot_open(void)
 				 path);
 	char *want_dir = sk_asprintf("'%s' is not a regular file", tmp);
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					0, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
-	sk_diag_init(&d);
+	sk_problems_release(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, tmp, &lim_default, NULL,
 					0, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want_dir);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(want_dir);
 	free(path);
@@ -513,13 +513,13 @@ static void test_cannot_open(void)
 	path = sup_path("fifo.sup");
 	want = sk_asprintf("'%s' is not a regular file", path);
 	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					0, NULL, &d),
 			-1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	unlink(path);
 	free(want);
 	free(path);
@@ -616,7 +616,7 @@ static void test_manifest_too_big(void)
 	};
 	struct sk_limits lim;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(padded);
@@ -640,11 +640,11 @@ static void test_manifest_too_big(void)
 	write_sup(path, F_NONE, e, 3);
 	want = sk_asprintf("%s: manifest.json is %zu bytes, the limit is 100",
 			   path, mlen);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim, NULL, 0, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(want);
 	free(padded);
 	free(m);
@@ -658,19 +658,19 @@ static void test_manifest_invalid(void)
 		file_ent("manifest.json", "{\"sup_format\": 1,", 17),
 	};
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	write_sup(path, F_NONE, e, 1);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					0, NULL, &d), -1);
 	CU_ASSERT_FALSE(f.manifest_ok);
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_FATAL(d.count >= 1);
 	CU_ASSERT_NSTRING_EQUAL(d.items[0].msg, "manifest.json: ", 15);
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_PACKAGE);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_PACKAGE);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(path);
 }
 
@@ -877,17 +877,17 @@ static void test_signature_elsewhere(void)
 		file_ent("dir/b.txt", B, LB),
 	};
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	open_flags = SK_SUPFILE_NO_SIG;
 	write_sup(path, F_NONE, third, 4);
 	EXPECT_BAD(path, true,
 		   "manifest.sig is archive entry 3; it may only be entry 2");
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	sk_supfile_open(&f, path, &lim_default, NULL, 0, NULL, &d);
 	CU_ASSERT_FALSE(f.has_signature);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	write_sup(path, F_NONE, last, 4);
 	EXPECT_BAD(path, true,
 		   "manifest.sig is archive entry 4; it may only be entry 2");
@@ -976,7 +976,7 @@ static void test_truncated(void)
 	char *path = good_ab("truncated.sup", F_NONE);
 	off_t at = 0;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *prefix;
 	size_t flen;
 	char *all = tu_read_file(path, &flen);
@@ -992,16 +992,16 @@ static void test_truncated(void)
 	CU_ASSERT_FATAL(at > 0);
 	CU_ASSERT_EQUAL_FATAL(truncate(path, at + 10), 0);
 	prefix = sk_asprintf("%s: payload 'a.bin': ", path);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					0, NULL, &d), -1);
 	CU_ASSERT_TRUE(f.manifest_ok);
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_FATAL(d.count >= 1);
 	CU_ASSERT_NSTRING_EQUAL(d.items[0].msg, prefix, strlen(prefix));
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_PACKAGE);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_PACKAGE);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(prefix);
 	free(path);
 }
@@ -1101,7 +1101,7 @@ static void test_stream_not_available(void)
 	char *bad = sup_path("unavailable-bad.sup");
 	struct sk_payload_stream *s = NULL;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *err = NULL;
 
 	expect_good(path, &f);
@@ -1122,7 +1122,7 @@ static void test_stream_not_available(void)
 		write_sup(bad, F_NONE, e, 2);
 		free(m);
 	}
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, bad, &lim_default, NULL,
 					0, NULL, &d), -1);
 	CU_ASSERT_EQUAL(sk_payload_stream_open(&f, 0, &s, &err), -1);
@@ -1130,7 +1130,7 @@ static void test_stream_not_available(void)
 	CU_ASSERT_STRING_EQUAL(err, "payload 0 is not available");
 	free(err);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(bad);
 	free(path);
 }
@@ -1471,12 +1471,12 @@ static void test_one_pass(void)
 		char name[32], *path;
 		unsigned long long verify_read, worst = 0, all = 0;
 		struct sk_supfile f;
-		struct sk_diag d;
+		struct sk_problems d;
 
 		snprintf(name, sizeof(name), "pass-%zu.sup", k);
 		path = sup_path(name);
 		write_many(path, flts[k], PASS_N, PASS_LEN, data);
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		watch(path);
 		CU_ASSERT_EQUAL_FATAL(sk_supfile_open(&f, path, &lim_default,
 						      NULL, 0, spool, &d), 0);
@@ -1505,7 +1505,7 @@ static void test_one_pass(void)
 		/* The copy has no name: nothing to clean up, ever. */
 		CU_ASSERT_EQUAL(tu_count_entries(spool), 0);
 		sk_supfile_close(&f);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		free(path);
 	}
 	for (size_t i = 0; i < PASS_N; i++)
@@ -1534,7 +1534,7 @@ static void test_spool_where(void)
 	char *prefix, *old_tmpdir = getenv("TMPDIR");
 	char target[PATH_MAX];
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	struct stat st;
 
 	old_tmpdir = old_tmpdir ? strdup(old_tmpdir) : NULL;
@@ -1544,7 +1544,7 @@ static void test_spool_where(void)
 	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
 	CU_ASSERT_EQUAL_FATAL(mkdir(tmpdir, 0755), 0);
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_supfile_open(&f, path, &lim_default, NULL, 0,
 					      dir, &d), 0);
 	CU_ASSERT_TRUE(f.spooled);
@@ -1589,7 +1589,7 @@ static void test_spool_where(void)
 	CU_ASSERT_TRUE(f.payloads_ok);
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_EQUAL_FATAL(d.count, 1);
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_SYSTEM);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_SYSTEM);
 	{
 		char *want = sk_asprintf("cannot decompress '%s': cannot create a temporary file in '%s': Not a directory",
 					 path, later);
@@ -1598,7 +1598,7 @@ static void test_spool_where(void)
 		free(want);
 	}
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(old_tmpdir);
 	free(prefix);
 	free(later);
@@ -1633,11 +1633,11 @@ static void test_spool_not_for_verify(void)
 	char *dir = sup_path("verify-only"), target[PATH_MAX], *want;
 	struct sk_payload_stream *s = NULL;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *err = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_supfile_open(&f, path, &lim_default, NULL,
 					      SK_SUPFILE_NO_STREAMS, dir, &d),
 			      0);
@@ -1654,7 +1654,7 @@ static void test_spool_not_for_verify(void)
 	free(want);
 	free(err);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(dir);
 	free(path);
 }
@@ -1672,7 +1672,7 @@ static void test_spool_write_fails(void)
 	char hex[65], *dcl, *m;
 	struct rlimit old, small;
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	void (*old_xfsz)(int);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(data);
@@ -1695,7 +1695,7 @@ static void test_spool_write_fails(void)
 	small.rlim_cur = 100 * 1024;
 	old_xfsz = signal(SIGXFSZ, SIG_IGN);
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &small), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL, 0, dir,
 					&d), -1);
 	setrlimit(RLIMIT_FSIZE, &old);
@@ -1704,15 +1704,15 @@ static void test_spool_write_fails(void)
 	CU_ASSERT_FALSE(f.verified);
 	CU_ASSERT_FALSE(f.spooled);
 	CU_ASSERT_EQUAL_FATAL(d.count, 1);
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_SYSTEM);
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 6);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_SYSTEM);
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 6);
 	want = sk_asprintf("cannot decompress '%s' into '%s': File too large",
 			   path, dir);
 	CU_ASSERT_STRING_EQUAL(d.items[0].msg, want);
 	free(want);
 	CU_ASSERT_EQUAL(tu_count_entries(dir), 0);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 
 	/* A package with a problem of its own: that problem, alone. */
 	data[10] ^= 1;
@@ -1726,16 +1726,16 @@ static void test_spool_write_fails(void)
 	}
 	old_xfsz = signal(SIGXFSZ, SIG_IGN);
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &small), 0);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL, 0, dir,
 					&d), -1);
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, old_xfsz);
 	CU_ASSERT_EQUAL_FATAL(d.count, 1);
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_PACKAGE);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_PACKAGE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d.items[0].msg, "sha256 mismatch"));
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(dcl);
 	free(m);
 	free(data);
@@ -1749,7 +1749,7 @@ static void test_spool_write_fails(void)
 static int no_room_child(const char *pkg, const char *mnt)
 {
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *want;
 	int ok;
 
@@ -1771,9 +1771,9 @@ static int no_room_child(const char *pkg, const char *mnt)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", mnt, "tmpfs", 0, "size=128k,mode=0700") != 0)
 		return 77;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	ok = sk_supfile_open(&f, pkg, &lim_default, NULL, 0, mnt, &d) == -1 &&
-	     d.count == 1 && d.items[0].cls == SK_DIAG_SYSTEM;
+	     d.count == 1 && d.items[0].cls == SK_PROBLEM_SYSTEM;
 	want = sk_asprintf("not enough space in '%s' to decompress '%s': its payloads need ",
 			   mnt, pkg);
 	ok = ok && want && strncmp(d.items[0].msg, want, strlen(want)) == 0 &&
@@ -1784,7 +1784,7 @@ static int no_room_child(const char *pkg, const char *mnt)
 			fprintf(stderr, "no_room_child: %s\n", d.items[i].msg);
 	free(want);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	return ok ? 0 : 1;
 }
 
@@ -1900,7 +1900,7 @@ static void test_compressed_truncated(void)
 		};
 		char name[32], *path;
 		struct sk_supfile f;
-		struct sk_diag d;
+		struct sk_problems d;
 		struct stat st;
 
 		snprintf(name, sizeof(name), "cut-%zu.sup", k);
@@ -1908,15 +1908,15 @@ static void test_compressed_truncated(void)
 		write_sup(path, flts[k], e, 2);
 		CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
 		CU_ASSERT_EQUAL_FATAL(truncate(path, st.st_size / 2), 0);
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		CU_ASSERT_EQUAL(sk_supfile_open(&f, path, &lim_default, NULL,
 						0, tmp, &d), -1);
 		CU_ASSERT_FALSE(f.spooled);
 		CU_ASSERT_FATAL(d.count >= 1);
 		for (size_t i = 0; i < d.count; i++)
-			CU_ASSERT_EQUAL(d.items[i].cls, SK_DIAG_PACKAGE);
+			CU_ASSERT_EQUAL(d.items[i].cls, SK_PROBLEM_PACKAGE);
 		sk_supfile_close(&f);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 		free(path);
 	}
 	free(dcl);

@@ -8,9 +8,9 @@
 
 #include <CUnit/CUnit.h>
 
-#include "temps.h"
+#include "base/util.h"
+#include "install/temps.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp, *root, *journal;
 static int rootfd = -1;

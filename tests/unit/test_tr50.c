@@ -21,9 +21,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "hash.h"
+#include "base/hash.h"
 #include "testutil.h"
-#include "tr50.h"
+#include "tr50/tr50.h"
 
 #define TOKEN "s3cret-app-token"
 #define FILE_SIZE 300000

@@ -21,17 +21,17 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "config.h"
-#include "diag.h"
-#include "hash.h"
-#include "keyring.h"
-#include "manifest.h"
-#include "rollback.h"
-#include "signature.h"
-#include "supfile.h"
+#include "base/config.h"
+#include "base/hash.h"
+#include "base/problems.h"
+#include "base/util.h"
+#include "package/manifest.h"
+#include "package/supfile.h"
 #include "testutil.h"
-#include "trust.h"
-#include "util.h"
+#include "verify/keyring.h"
+#include "verify/rollback.h"
+#include "verify/signature.h"
+#include "verify/trust.h"
 
 #define BUILD_FLOOR ((time_t)SUPKIT_BUILD_EPOCH)
 
@@ -140,12 +140,12 @@ static void put_installed(const char *root, const char *json)
 /* The config of root: its sup.conf when there is one, else defaults. */
 static void config(const char *root, struct sk_config *c)
 {
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL_FATAL(sk_config_load(c, NULL, root, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 /* Open the trust policy of root (override: a host keyring or NULL);
@@ -154,29 +154,29 @@ static void open_ok(struct sk_trust *t, const char *root,
 		    const char *override)
 {
 	struct sk_config c;
-	struct sk_diag d;
+	struct sk_problems d;
 	int ret;
 
 	config(root, &c);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	ret = sk_trust_open(t, &c, root, override, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_EQUAL_FATAL(ret, 0);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	sk_config_release(&c);
 }
 
 /* sk_trust_open must fail with exactly msg, of class cls. */
 static void open_fails(const char *root, const char *override,
-		       enum sk_diag_class cls, const char *msg,
+		       enum sk_problem_class cls, const char *msg,
 		       unsigned int line)
 {
 	struct sk_config c;
 	struct sk_trust t;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	config(root, &c);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_assertImplementation(sk_trust_open(&t, &c, root, override, &d) ==
 					-1,
 				line, "sk_trust_open fails", __FILE__, "",
@@ -187,7 +187,7 @@ static void open_fails(const char *root, const char *override,
 	sk_trust_close(&t);
 	CU_assertImplementation(t.keyring == NULL && t.state_dir == NULL,
 				line, "closed", __FILE__, "", CU_FALSE);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	sk_config_release(&c);
 }
 #define OPEN_FAILSF(root, override, cls, ...)                                \
@@ -342,7 +342,7 @@ static void test_open_keyring_link(void)
 	CU_ASSERT_EQUAL_FATAL(sk_mkdir_p(parent, 0755), 0);
 	/* An absolute link, to be resolved inside the root. */
 	CU_ASSERT_EQUAL_FATAL(symlink("/data/keys/keyring.pem", link), 0);
-	OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
+	OPEN_FAILSF(root, NULL, SK_PROBLEM_SETUP,
 		    "keyring '%s': is a symbolic link", link);
 	/* The configuration directory as a link: followed. */
 	CU_ASSERT_EQUAL_FATAL(unlink(link), 0);
@@ -364,13 +364,13 @@ static void test_open_missing_keyring(void)
 	char *over = tu_path(tmp, "no-such-keyring.pem");
 	char *conf = sk_asprintf("%s/sup.conf", SUPKIT_SYSCONF_DIR);
 
-	OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
+	OPEN_FAILSF(root, NULL, SK_PROBLEM_SETUP,
 		    "keyring '%s': No such file or directory", kr);
-	OPEN_FAILSF(root, over, SK_DIAG_SETUP,
+	OPEN_FAILSF(root, over, SK_PROBLEM_SETUP,
 		    "keyring '%s': No such file or directory", over);
 	/* An empty keyring is no keyring. */
 	put(root, SK_DEFAULT_KEYRING, "");
-	OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
+	OPEN_FAILSF(root, NULL, SK_PROBLEM_SETUP,
 		    "keyring '%s' holds no PEM CERTIFICATE", kr);
 	/* A configured CRL that is missing. */
 	install_pki(root, "keyring.pem", SK_DEFAULT_KEYRING);
@@ -378,7 +378,7 @@ static void test_open_missing_keyring(void)
 	{
 		char *crl = in_root(root, "/etc/crl.pem");
 
-		OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
+		OPEN_FAILSF(root, NULL, SK_PROBLEM_SETUP,
 			    "CRL file '%s': No such file or directory", crl);
 		free(crl);
 	}
@@ -394,17 +394,20 @@ static void test_open_damaged_installed(void)
 	char *sd = in_root(root, SK_DEFAULT_STATE_DIR);
 
 	put_installed(root, "{\"format\": 2, \"time_floor\": 0, \"packages\": {}}");
-	OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
-		    "cannot read '%s/installed.json': installed.json: unknown format (this installer reads format 1): anti-rollback and the time floor need it (restore it, or remove it to start over)",
-		    sd);
+	OPEN_FAILSF(
+		root, NULL, SK_PROBLEM_SETUP,
+		"cannot read '%s/installed.json': installed.json: unknown format (this installer reads format 1): anti-rollback and the time floor need it (restore it, or remove it to start over)",
+		sd);
 	put_installed(root, "{\"format\": 1, \"time_floor\": 0, \"packa");
-	OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
-		    "cannot read '%s/installed.json': installed.json is not valid JSON (or is truncated): anti-rollback and the time floor need it (restore it, or remove it to start over)",
-		    sd);
+	OPEN_FAILSF(
+		root, NULL, SK_PROBLEM_SETUP,
+		"cannot read '%s/installed.json': installed.json is not valid JSON (or is truncated): anti-rollback and the time floor need it (restore it, or remove it to start over)",
+		sd);
 	put_installed(root, "");
-	OPEN_FAILSF(root, NULL, SK_DIAG_SETUP,
-		    "cannot read '%s/installed.json': installed.json is not valid JSON (or is truncated): anti-rollback and the time floor need it (restore it, or remove it to start over)",
-		    sd);
+	OPEN_FAILSF(
+		root, NULL, SK_PROBLEM_SETUP,
+		"cannot read '%s/installed.json': installed.json is not valid JSON (or is truncated): anti-rollback and the time floor need it (restore it, or remove it to start over)",
+		sd);
 	free(sd);
 	free(root);
 }
@@ -441,7 +444,7 @@ struct accepts_call {
 	const struct sk_trust *t;
 	const struct sk_sig_result *r;
 	bool quiet;
-	struct sk_diag *d;
+	struct sk_problems *d;
 	bool ret;
 };
 
@@ -472,7 +475,7 @@ static void test_accepts(void)
 	char *kr = in_root(root, SK_DEFAULT_KEYRING);
 	struct sk_sig_result r;
 	struct sk_trust t;
-	struct sk_diag d;
+	struct sk_problems d;
 	struct accepts_call c = { .t = &t, .r = &r, .d = &d };
 	char *err, *want;
 
@@ -483,13 +486,13 @@ static void test_accepts(void)
 	r.status = SK_SIG_OK;
 	for (int u = 0; u < 2; u++) {
 		t.allow_unsigned = u;
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		err = with_stderr(call_accepts, &c);
 		CU_ASSERT_TRUE(c.ret);
 		TU_ASSERT_DIAG_EMPTY(&d);
 		CU_ASSERT_STRING_EQUAL(err, "");
 		free(err);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 	}
 
 	/* Unsigned, by default: refused. */
@@ -498,21 +501,21 @@ static void test_accepts(void)
 	r.reason = "the package is unsigned";
 	want = sk_asprintf("'/x/p.sup': unsigned: packages must be signed by a key of the keyring '%s' ([trust] allow_unsigned is false)",
 			   kr);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	err = with_stderr(call_accepts, &c);
 	CU_ASSERT_FALSE(c.ret);
 	TU_ASSERT_DIAG(&d, want);
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_PACKAGE);
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 3);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_PACKAGE);
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 3);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	free(err);
 	free(want);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 
 	/* Unsigned, allow_unsigned: accepted with a warning (unless
 	 * quiet). */
 	t.allow_unsigned = true;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	err = with_stderr(call_accepts, &c);
 	CU_ASSERT_TRUE(c.ret);
 	TU_ASSERT_DIAG_EMPTY(&d);
@@ -525,7 +528,7 @@ static void test_accepts(void)
 	CU_ASSERT_STRING_EQUAL(err, "");
 	free(err);
 	c.quiet = false;
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 
 	/* A signature that is there and fails: refused, allow_unsigned or
 	 * not. */
@@ -538,15 +541,15 @@ static void test_accepts(void)
 					   refused[i].reason ?
 						   refused[i].reason :
 						   sk_sig_status_name(refused[i].st));
-			sk_diag_init(&d);
+			sk_problems_init(&d);
 			err = with_stderr(call_accepts, &c);
 			CU_ASSERT_FALSE(c.ret);
 			TU_ASSERT_DIAG(&d, want);
-			CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_PACKAGE);
+			CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_PACKAGE);
 			CU_ASSERT_STRING_EQUAL(err, "");
 			free(err);
 			free(want);
-			sk_diag_release(&d);
+			sk_problems_release(&d);
 		}
 	}
 	r.reason = NULL;
@@ -570,28 +573,27 @@ static void check_version(const struct sk_trust *t, const char *name,
 			  bool flag, const char *msg, unsigned int line)
 {
 	struct sk_manifest m;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	memset(&m, 0, sizeof(m));
 	m.name = name;
 	m.version = version;
 	m.security_version = sv;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	sk_trust_check_version(t, &m, flag, &d);
 	if (msg) {
 		tu_assert_diag(&d, (const char *const[]){ msg, NULL }, __FILE__,
 			       line);
-		CU_assertImplementation(d.count == 1 &&
-						d.items[0].cls == SK_DIAG_TARGET,
-					line, "class TARGET", __FILE__, "",
-					CU_FALSE);
-		CU_assertImplementation(sk_diag_exit_code(&d) == 4, line,
+		CU_assertImplementation(
+			d.count == 1 && d.items[0].cls == SK_PROBLEM_TARGET,
+			line, "class TARGET", __FILE__, "", CU_FALSE);
+		CU_assertImplementation(sk_problems_exit_code(&d) == 4, line,
 					"exit 4", __FILE__, "", CU_FALSE);
 	} else {
 		tu_assert_diag(&d, (const char *const[]){ NULL }, __FILE__,
 			       line);
 	}
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 #define VERSION_OK(t, n, v, sv, flag)                                        \
 	check_version((t), (n), (v), (sv), (flag), NULL, __LINE__)
@@ -847,9 +849,9 @@ static unsigned char *sign(const char *name, const char *text, size_t *len)
 	char *chain = P("chain.pem"), *err = NULL;
 	unsigned char *der = NULL;
 	struct sk_signer *s;
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	s = sk_signer_load(key, cert, chain, false, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
@@ -857,7 +859,7 @@ static unsigned char *sign(const char *name, const char *text, size_t *len)
 					     time(NULL), &der, len, &err),
 			      0);
 	sk_signer_free(s);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	free(key);
 	free(cert);
 	free(chain);
@@ -889,12 +891,12 @@ static void test_supfile_accepted(void)
 	size_t len;
 	struct sk_supfile f;
 	struct sk_trust t;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	open_ok(&t, root, NULL);
 	sig = sign("signer-ec256", m, &len);
 	path = make_sup("signed", m, sig, len);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, 0, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f.has_signature);
@@ -912,10 +914,10 @@ static void test_supfile_accepted(void)
 	CU_ASSERT_STRING_EQUAL(f.manifest.version, "2.0");
 	CU_ASSERT_EQUAL(strlen(f.sha256), 64);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 
 	/* Without a trust policy the signature is only described. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, NULL, 0, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(f.verified);
@@ -925,7 +927,7 @@ static void test_supfile_accepted(void)
 	CU_ASSERT_STRING_EQUAL(f.sig_result.signer.subject,
 			       "CN=supkit test signer EC256");
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 
 	sk_trust_close(&t);
 	free(sig);
@@ -941,12 +943,12 @@ static void expect_refused(const struct sk_trust *t, const char *path,
 			   unsigned int line)
 {
 	struct sk_supfile f;
-	struct sk_diag d;
+	struct sk_problems d;
 	char *want = sk_asprintf("'%s': %s", path, msg);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
 	for (int read_on = 0; read_on < 2; read_on++) {
-		sk_diag_init(&d);
+		sk_problems_init(&d);
 		CU_assertImplementation(
 			sk_supfile_open(&f, path, NULL, t,
 					read_on ? SK_SUPFILE_READ_ON : 0, NULL,
@@ -954,10 +956,9 @@ static void expect_refused(const struct sk_trust *t, const char *path,
 			line, "sk_supfile_open fails", __FILE__, "", CU_FALSE);
 		tu_assert_diag(&d, (const char *const[]){ want, NULL },
 			       __FILE__, line);
-		CU_assertImplementation(d.count >= 1 &&
-						d.items[0].cls == SK_DIAG_PACKAGE,
-					line, "class PACKAGE", __FILE__, "",
-					CU_FALSE);
+		CU_assertImplementation(
+			d.count >= 1 && d.items[0].cls == SK_PROBLEM_PACKAGE,
+			line, "class PACKAGE", __FILE__, "", CU_FALSE);
 		CU_assertImplementation(f.sig_result.status == st, line,
 					"signature status", __FILE__, "",
 					CU_FALSE);
@@ -981,7 +982,7 @@ static void expect_refused(const struct sk_trust *t, const char *path,
 				line, "parsed with READ_ON", __FILE__, "",
 				CU_FALSE);
 		sk_supfile_close(&f);
-		sk_diag_release(&d);
+		sk_problems_release(&d);
 	}
 	free(want);
 }
@@ -1062,11 +1063,11 @@ static void test_supfile_unsigned_allowed(void)
 	char *m = manifest_of("2.0"), *path = make_sup("dev", m, NULL, 0);
 	struct sk_supfile f;
 	struct sk_trust t;
-	struct sk_diag d;
+	struct sk_problems d;
 
 	open_ok(&t, root, NULL);
 	t.allow_unsigned = true;
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, SK_SUPFILE_QUIET,
 					NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
@@ -1076,7 +1077,7 @@ static void test_supfile_unsigned_allowed(void)
 	CU_ASSERT_TRUE(f.manifest_ok);
 	CU_ASSERT_TRUE(f.verified);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	sk_trust_close(&t);
 	free(path);
 	free(m);
@@ -1093,7 +1094,7 @@ static void test_supfile_read_on_reports_all(void)
 	size_t len;
 	struct sk_supfile f;
 	struct sk_trust t;
-	struct sk_diag d;
+	struct sk_problems d;
 	struct ent e[2];
 
 	open_ok(&t, root, NULL);
@@ -1102,7 +1103,7 @@ static void test_supfile_read_on_reports_all(void)
 	e[0] = (struct ent){ "manifest.json", m, strlen(m) };
 	e[1] = (struct ent){ "manifest.sig", sig, len };
 	write_sup(path, e, 2);
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, SK_SUPFILE_READ_ON,
 					NULL, &d), -1);
 	CU_ASSERT_EQUAL_FATAL(d.count, 2);
@@ -1114,13 +1115,13 @@ static void test_supfile_read_on_reports_all(void)
 	CU_ASSERT_FALSE(f.payloads_ok);
 	CU_ASSERT_FALSE(f.verified);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	/* Without READ_ON, only the signature. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	CU_ASSERT_EQUAL(sk_supfile_open(&f, path, NULL, &t, 0, NULL, &d), -1);
 	CU_ASSERT_EQUAL(d.count, 1);
 	sk_supfile_close(&f);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 	sk_trust_close(&t);
 	free(sig);
 	free(path);

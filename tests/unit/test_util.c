@@ -13,10 +13,10 @@
 
 #include <CUnit/CUnit.h>
 
-#include "diag.h"
-#include "hash.h"
+#include "base/hash.h"
+#include "base/problems.h"
+#include "base/util.h"
 #include "testutil.h"
-#include "util.h"
 
 static char *tmp;
 
@@ -331,75 +331,75 @@ static void test_write_all(void)
 
 static void test_diag_list(void)
 {
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
-	CU_ASSERT_TRUE(sk_diag_empty(&d));
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 0);
-	sk_diag_add(&d, SK_DIAG_SYSTEM, "cannot open '%s': %s", "/x",
-		    "No such file or directory");
-	sk_diag_add(&d, SK_DIAG_SETUP, "plugin %d", 7);
-	CU_ASSERT_FALSE(sk_diag_empty(&d));
+	sk_problems_init(&d);
+	CU_ASSERT_TRUE(sk_problems_empty(&d));
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 0);
+	sk_problems_add(&d, SK_PROBLEM_SYSTEM, "cannot open '%s': %s", "/x",
+			"No such file or directory");
+	sk_problems_add(&d, SK_PROBLEM_SETUP, "plugin %d", 7);
+	CU_ASSERT_FALSE(sk_problems_empty(&d));
 	TU_ASSERT_DIAG(&d, "cannot open '/x': No such file or directory",
 		       "plugin 7");
-	CU_ASSERT_EQUAL(d.items[0].cls, SK_DIAG_SYSTEM);
-	CU_ASSERT_EQUAL(d.items[1].cls, SK_DIAG_SETUP);
-	sk_diag_release(&d);
+	CU_ASSERT_EQUAL(d.items[0].cls, SK_PROBLEM_SYSTEM);
+	CU_ASSERT_EQUAL(d.items[1].cls, SK_PROBLEM_SETUP);
+	sk_problems_release(&d);
 	CU_ASSERT_EQUAL(d.count, 0);
 	CU_ASSERT_PTR_NULL(d.items);
 
 	/* Many items: the list grows. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	for (int i = 0; i < 1000; i++)
-		sk_diag_add(&d, SK_DIAG_PACKAGE, "p%d", i);
+		sk_problems_add(&d, SK_PROBLEM_PACKAGE, "p%d", i);
 	CU_ASSERT_EQUAL(d.count, 1000);
 	CU_ASSERT_STRING_EQUAL(d.items[999].msg, "p999");
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 static void test_diag_exit_code(void)
 {
-	struct sk_diag d;
+	struct sk_problems d;
 
-	sk_diag_init(&d);
-	sk_diag_add(&d, SK_DIAG_SYSTEM, "s");
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 6);
-	sk_diag_add(&d, SK_DIAG_SETUP, "c");
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 5);
-	sk_diag_add(&d, SK_DIAG_TARGET, "t");
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 4);
-	sk_diag_add(&d, SK_DIAG_PACKAGE, "p");
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 3);
-	sk_diag_release(&d);
+	sk_problems_init(&d);
+	sk_problems_add(&d, SK_PROBLEM_SYSTEM, "s");
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 6);
+	sk_problems_add(&d, SK_PROBLEM_SETUP, "c");
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 5);
+	sk_problems_add(&d, SK_PROBLEM_TARGET, "t");
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 4);
+	sk_problems_add(&d, SK_PROBLEM_PACKAGE, "p");
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 3);
+	sk_problems_release(&d);
 
 	/* A lost message counts as a system error, and only as that. */
-	sk_diag_init(&d);
+	sk_problems_init(&d);
 	d.oom = true;
-	CU_ASSERT_FALSE(sk_diag_empty(&d));
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 6);
-	sk_diag_add(&d, SK_DIAG_TARGET, "t");
-	CU_ASSERT_EQUAL(sk_diag_exit_code(&d), 4);
-	sk_diag_release(&d);
+	CU_ASSERT_FALSE(sk_problems_empty(&d));
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 6);
+	sk_problems_add(&d, SK_PROBLEM_TARGET, "t");
+	CU_ASSERT_EQUAL(sk_problems_exit_code(&d), 4);
+	sk_problems_release(&d);
 }
 
 static void test_diag_print(void)
 {
 	char *path = tu_path(tmp, "stderr.txt"), *got;
-	struct sk_diag d;
+	struct sk_problems d;
 	int saved, fd;
 
-	sk_diag_init(&d);
-	sk_diag_add(&d, SK_DIAG_PACKAGE, "manifest.json: %s", "bad");
-	sk_diag_add(&d, SK_DIAG_TARGET, "product 'x' is not supported");
+	sk_problems_init(&d);
+	sk_problems_add(&d, SK_PROBLEM_PACKAGE, "manifest.json: %s", "bad");
+	sk_problems_add(&d, SK_PROBLEM_TARGET, "product 'x' is not supported");
 	fflush(stderr);
 	saved = dup(2);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
 	dup2(fd, 2);
 	close(fd);
-	sk_diag_print(&d, "sup");
+	sk_problems_print(&d, "sup");
 	d.oom = true;
-	sk_diag_print(&d, "supd");
+	sk_problems_print(&d, "supd");
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -413,7 +413,7 @@ static void test_diag_print(void)
 		     "recorded\n");
 	free(got);
 	free(path);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 /* A problem quoting hostile text is printed escaped; the item keeps the
@@ -421,19 +421,19 @@ static void test_diag_print(void)
 static void test_diag_print_escaped(void)
 {
 	char *path = tu_path(tmp, "stderr-esc.txt"), *got;
-	struct sk_diag d;
+	struct sk_problems d;
 	int saved, fd;
 
-	sk_diag_init(&d);
-	sk_diag_add(&d, SK_DIAG_TARGET, "action 'a': check failed: %s",
-		    "bad '\x1b[2J\x1b]0;x\x07' \xc2\x9b caf\xc3\xa9\n\xff");
+	sk_problems_init(&d);
+	sk_problems_add(&d, SK_PROBLEM_TARGET, "action 'a': check failed: %s",
+			"bad '\x1b[2J\x1b]0;x\x07' \xc2\x9b caf\xc3\xa9\n\xff");
 	fflush(stderr);
 	saved = dup(2);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
 	dup2(fd, 2);
 	close(fd);
-	sk_diag_print(&d, "sup");
+	sk_problems_print(&d, "sup");
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -446,7 +446,7 @@ static void test_diag_print_escaped(void)
 		"action 'a': check failed: bad '\x1b[2J\x1b]0;x\x07' \xc2\x9b caf\xc3\xa9\n\xff");
 	free(got);
 	free(path);
-	sk_diag_release(&d);
+	sk_problems_release(&d);
 }
 
 /* --- text for a terminal --- */

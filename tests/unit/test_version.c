@@ -5,8 +5,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "base/version.h"
 #include "testutil.h"
-#include "version.h"
 
 struct pair {
 	const char *a, *b;

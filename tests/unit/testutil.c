@@ -15,7 +15,7 @@
 
 #include <CUnit/Basic.h>
 
-#include "diag.h"
+#include "base/problems.h"
 
 int tu_init(void)
 {
@@ -218,7 +218,7 @@ static void report(bool ok, unsigned int line, const char *file,
 	free(text);
 }
 
-void tu_assert_diag(const struct sk_diag *d, const char *const *msgs,
+void tu_assert_diag(const struct sk_problems *d, const char *const *msgs,
 		    const char *file, unsigned int line)
 {
 	size_t i, n = 0;

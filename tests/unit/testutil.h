@@ -21,7 +21,7 @@
 
 #include <CUnit/CUnit.h>
 
-struct sk_diag;
+struct sk_problems;
 
 /* Initialise the CUnit registry; 0 or -1. */
 int tu_init(void);
@@ -55,7 +55,7 @@ int tu_count_entries(const char *dir);
 /* Assert that d holds no problem at all. */
 #define TU_ASSERT_DIAG_EMPTY(d)                                              \
 	tu_assert_diag((d), (const char *const[]){ NULL }, __FILE__, __LINE__)
-void tu_assert_diag(const struct sk_diag *d, const char *const *msgs,
+void tu_assert_diag(const struct sk_problems *d, const char *const *msgs,
 		    const char *file, unsigned int line);
 
 #endif

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - the main configuration (sup.conf) and the product profile it
+ * selects, read with libinih. See docs/config.md.
+ */
+#ifndef SK_CONFIG_H
+#define SK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/problems.h"
+
+#define SK_DEFAULT_LOGS_DIR "/var/log/supkit"
+#define SK_DEFAULT_STATE_DIR "/var/lib/supkit"
+#define SK_DEFAULT_PROFILES_DIR SUPKIT_SYSCONF_DIR "/products"
+#define SK_DEFAULT_TIMEOUT_S 3600UL
+#define SK_DEFAULT_KEYRING SUPKIT_SYSCONF_DIR "/keyring.pem"
+
+/* [trust] of sup.conf (docs/config.md, docs/security.md). */
+struct sk_trust_config {
+	char *keyring; /* gateway path */
+	char *crl;     /* gateway path, or NULL */
+	bool allow_unsigned;
+	bool allow_downgrade; /* false: --allow-downgrade is refused */
+	bool require_code_signing;
+	int validity; /* enum sk_validity of signature.h */
+};
+
+struct sk_config_kv {
+	char *plugin; /* NAME of [plugin.NAME] */
+	char *key;
+	char *value;
+};
+
+struct sk_config {
+	char *path;	    /* main config read, NULL: built-in defaults */
+	char *profile_path; /* host path of the profile read, or NULL */
+	char *product;	    /* product type, NULL if unknown */
+	char *product_description;
+	/* Gateway paths, resolved under the root by the caller. */
+	char *logs_dir;
+	char *state_dir;
+	char *profiles_dir;
+	/* Host paths of the installer's plugins from the config. */
+	char **plugin_dirs;
+	size_t n_plugin_dirs;
+	/* Plugins enabled by the product profile; NULL: all found. */
+	char **enabled;
+	size_t n_enabled;
+	unsigned long default_timeout_s;
+	struct sk_config_kv *kv; /* [plugin.NAME] keys */
+	size_t n_kv;
+	/* Keys of the product-wide sections [runtime], [firmware], [system];
+	 * .plugin holds the section name. */
+	struct sk_config_kv *pkv;
+	size_t n_pkv;
+	struct sk_trust_config trust;
+};
+
+/*
+ * Load the configuration. path: the main config file (a host path), or
+ * NULL to use "<root>" SUPKIT_SYSCONF_DIR "/sup.conf" when it exists and
+ * built-in defaults otherwise. product: overrides [gateway] product when
+ * not NULL. root: canonical host root. Every problem goes to d (class
+ * SETUP) as "FILE:LINE: what". Returns 0 or -1. c is always initialised;
+ * release it with sk_config_release().
+ */
+int sk_config_load(struct sk_config *c, const char *path, const char *root,
+		   const char *product, struct sk_problems *d);
+void sk_config_release(struct sk_config *c);
+
+/* A key of [plugin.NAME] in the product profile, or NULL. */
+const char *sk_config_plugin_key(const struct sk_config *c,
+				 const char *plugin, const char *key);
+
+/* A key of a product-wide section ("runtime", "firmware", "system") of the
+ * product profile, or NULL. */
+const char *sk_config_product_key(const struct sk_config *c,
+				  const char *section, const char *key);
+
+#endif

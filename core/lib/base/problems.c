@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* diag.c - the list of problems found by preflight. */
+#include "base/problems.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+void sk_problems_init(struct sk_problems *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void sk_problems_release(struct sk_problems *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		free(d->items[i].msg);
+	free(d->items);
+	memset(d, 0, sizeof(*d));
+}
+
+static char *diag_vformat(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+static char *diag_vformat(const char *fmt, va_list ap)
+{
+	va_list aq;
+	char *buf;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return NULL;
+	buf = malloc((size_t)n + 1);
+	if (!buf)
+		return NULL;
+	if (vsnprintf(buf, (size_t)n + 1, fmt, ap) != n) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int diag_grow(struct sk_problems *d)
+{
+	struct sk_problem *items;
+	size_t cap;
+
+	if (d->count < d->cap)
+		return 0;
+	cap = d->cap ? d->cap : 8;
+	if (d->cap) {
+		if (cap > SIZE_MAX / 2 / sizeof(*items))
+			return -1;
+		cap *= 2;
+	}
+	items = realloc(d->items, cap * sizeof(*items));
+	if (!items)
+		return -1;
+	d->items = items;
+	d->cap = cap;
+	return 0;
+}
+
+void sk_problems_add(struct sk_problems *d, enum sk_problem_class cls,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = diag_vformat(fmt, ap);
+	va_end(ap);
+	if (!msg || diag_grow(d)) {
+		free(msg);
+		d->oom = true;
+		return;
+	}
+	d->items[d->count].cls = cls;
+	d->items[d->count].msg = msg;
+	d->count++;
+}
+
+bool sk_problems_empty(const struct sk_problems *d)
+{
+	return d->count == 0 && !d->oom;
+}
+
+static int diag_class_code(enum sk_problem_class cls)
+{
+	switch (cls) {
+	case SK_PROBLEM_PACKAGE: return 3;
+	case SK_PROBLEM_TARGET: return 4;
+	case SK_PROBLEM_SETUP: return 5;
+	case SK_PROBLEM_SYSTEM: break;
+	}
+	return 6;
+}
+
+int sk_problems_exit_code(const struct sk_problems *d)
+{
+	int code = 0;
+	size_t i;
+
+	/* The lowest code wins: a corrupt package explains the rest. */
+	if (d->oom)
+		code = diag_class_code(SK_PROBLEM_SYSTEM);
+	for (i = 0; i < d->count; i++) {
+		int c = diag_class_code(d->items[i].cls);
+
+		if (code == 0 || c < code)
+			code = c;
+	}
+	return code;
+}
+
+void sk_problems_print(const struct sk_problems *d, const char *prog)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++) {
+		const char *m = d->items[i].msg;
+		/* Problems quote packages, plugins and file names: escape
+		 * what could drive the terminal. */
+		char *shown = sk_show_text(m, strlen(m));
+		char fallback[SK_SHOW_MAX];
+
+		fprintf(stderr, "%s: error: %s\n", prog,
+			shown ? shown : sk_show(m, strlen(m), fallback));
+		free(shown);
+	}
+	if (d->oom)
+		fprintf(stderr,
+			"%s: error: out of memory, some problems were not recorded\n",
+			prog);
+}

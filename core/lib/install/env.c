@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* env.c - open the root, load the configuration and the enabled plugins. */
+#include "install/env.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int sk_env_open(struct sk_env *e, const char *root, const char *config,
+		const char *product, const char *const *dirs, size_t n_dirs,
+		struct sk_problems *d)
+{
+	const char **all = NULL;
+	size_t n_all = 0;
+	struct stat st;
+	int ret = -1;
+
+	memset(e, 0, sizeof(*e));
+	e->root_fd = -1;
+	e->root = realpath(root ? root : "/", NULL);
+	if (!e->root) {
+		sk_problems_add(d, SK_PROBLEM_SETUP, "root directory '%s': %s",
+				root ? root : "/", strerror(errno));
+		return -1;
+	}
+	/* Plugins walk gateway paths from this descriptor (rootfd.h). */
+	e->root_fd = open(e->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (e->root_fd < 0 || fstat(e->root_fd, &st) != 0 ||
+	    !S_ISDIR(st.st_mode)) {
+		sk_problems_add(d, SK_PROBLEM_SETUP,
+				"root directory '%s' is not a directory", root);
+		return -1;
+	}
+	e->config_ok =
+		sk_config_load(&e->cfg, config, e->root, product, d) == 0;
+	if (sk_registry_init(&e->reg, d) != 0)
+		return -1;
+
+	all = calloc(n_dirs + e->cfg.n_plugin_dirs + 1, sizeof(*all));
+	if (!all) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n_dirs; i++)
+		all[n_all++] = dirs[i];
+	for (size_t i = 0; i < e->cfg.n_plugin_dirs; i++)
+		all[n_all++] = e->cfg.plugin_dirs[i];
+	if (!e->cfg.n_plugin_dirs)
+		all[n_all++] = SUPKIT_PLUGIN_DIR;
+	ret = sk_registry_load_dirs(&e->reg, all, n_all,
+				    (const char *const *)e->cfg.enabled,
+				    e->cfg.n_enabled, d);
+	if (sk_problems_empty(d))
+		ret = 0;
+	else
+		ret = -1;
+	free(all);
+	return ret;
+}
+
+void sk_env_close(struct sk_env *e)
+{
+	if (e->root_fd > 0)
+		close(e->root_fd);
+	sk_registry_release(&e->reg);
+	sk_config_release(&e->cfg);
+	free(e->root);
+	memset(e, 0, sizeof(*e));
+}

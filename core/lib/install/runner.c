@@ -1,0 +1,1252 @@
+/* SPDX-License-Identifier: MIT */
+/* runner.c - install, resume and abandon runs of a package. */
+#include "install/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/rootpath.h"
+#include "base/util.h"
+#include "install/host.h"
+#include "install/preflight.h"
+#include "install/state.h"
+#include "install/temps.h"
+#include "package/supfile.h"
+#include "record/audit.h"
+#include "record/confirm.h"
+#include "verify/trust.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	stop_requested = sig;
+}
+
+/* One run of the actions of a package. */
+struct run {
+	const struct sk_env *e;
+	const struct sk_supfile *f;
+	const struct sk_action_type **types;
+	const struct sk_install_opts *o;
+	struct sk_confirm c;
+	char *logs;  /* host paths */
+	char *state;
+	size_t current; /* action being executed */
+	bool suspended;
+	char *fail_code;
+	char *fail_msg;
+};
+
+/* Resolve a configured gateway directory under the root and create it. */
+static char *prepare_dir(const char *root, const char *gw,
+			 struct sk_problems *d)
+{
+	const char *why;
+	char *host = NULL;
+	int r = sk_root_resolve(root, gw, 0, &host, &why);
+
+	if (r) {
+		sk_problems_add(d, SK_PROBLEM_SETUP, "directory '%s': %s", gw,
+				why);
+		return NULL;
+	}
+	r = sk_mkdir_p(host, 0755);
+	if (r) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM,
+				"cannot create directory '%s': %s", host,
+				strerror(-r));
+		free(host);
+		return NULL;
+	}
+	return host;
+}
+
+static int write_or_report(struct sk_confirm *c)
+{
+	int r = sk_confirm_write(c);
+
+	if (r)
+		fprintf(stderr, "sup: error: cannot write '%s': %s\n", c->path,
+			strerror(-r));
+	return r;
+}
+
+/* The audit messages of a run that ended (its record written with result
+ * succeeded, failed or rejected): appended to audit.jsonl in the logs
+ * directory and sent to syslog. confirmation.json stays the record: a
+ * failure here is reported and changes no exit code. */
+static void audit_run(struct sk_confirm *c, const char *logs)
+{
+	struct sk_audit a;
+	int r = sk_audit_from_doc(&a, c->doc);
+
+	if (r == 0) {
+		r = sk_audit_record(&a, logs);
+		sk_audit_release(&a);
+	}
+	if (r == -EINVAL)
+		fprintf(stderr, "sup: warning: no audit log: '%s' is not a confirmation document of format %d\n",
+			c->path, SK_CONFIRM_FORMAT);
+	else if (r)
+		fprintf(stderr, "sup: warning: cannot append to '%s/%s': %s\n",
+			logs, SK_AUDIT_NAME, strerror(-r));
+}
+
+static int take_lock(const char *state, const char *what)
+{
+	char *holder = NULL;
+	int fd = sk_lock_take(state, what, &holder);
+
+	if (fd == -EBUSY)
+		fprintf(stderr, "sup: error: another installer is running (%s)\n",
+			holder ? holder : "its pid is unknown");
+	else if (fd < 0)
+		fprintf(stderr, "sup: error: cannot take the installer lock in '%s': %s\n",
+			state, strerror(-fd));
+	free(holder);
+	return fd;
+}
+
+/* STATE_DIR/temps.jsonl: the temporaries plugins noted (temps.h). */
+static char *temps_path(const char *state)
+{
+	return sk_path_join(state, SK_TEMPS_NAME);
+}
+
+/* Remove (or, for an action that succeeded, forget) the temporaries
+ * noted in the journal. */
+static void settle_temps(int root_fd, const char *state, bool remove)
+{
+	char *path = temps_path(state);
+	int r = path ? sk_temps_settle(root_fd, path, remove) : -ENOMEM;
+
+	if (r)
+		fprintf(stderr, "sup: warning: cannot settle the temporaries noted in '%s': %s\n",
+			path ? path : SK_TEMPS_NAME, strerror(-r));
+	free(path);
+}
+
+/*
+ * Under the installer lock no installer file is being written: remove
+ * what killed installers left in the state and logs directories, that is
+ * the temporaries of their durable writes and the staging directories of
+ * interrupted plugin calls (each call gets a fresh one anyway), and what
+ * plugins noted they left next to targets (an action that was running is
+ * not running now: anything it noted is garbage; it sweeps its own when
+ * it runs again).
+ */
+static void tidy(const char *root, const char *state, const char *logs)
+{
+	char *staging = sk_path_join(state, "staging");
+	int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = sk_state_sweep(state);
+
+	if (root_fd >= 0) {
+		settle_temps(root_fd, state, true);
+		close(root_fd);
+	}
+
+	if (r < 0)
+		fprintf(stderr, "sup: warning: cannot remove temporaries in '%s': %s\n",
+			state, strerror(-r));
+	r = logs ? sk_confirm_sweep(logs) : 0;
+	if (r < 0)
+		fprintf(stderr, "sup: warning: cannot remove temporaries in '%s': %s\n",
+			logs, strerror(-r));
+	r = staging ? sk_remove_tree(staging) : -ENOMEM;
+	if (r && r != -ENOENT)
+		fprintf(stderr, "sup: warning: cannot remove '%s': %s\n",
+			staging ? staging : "staging", strerror(-r));
+	free(staging);
+}
+
+/* The SHA-256 of the package a record names, or NULL. */
+static const char *record_sha256(const struct sk_confirm *c)
+{
+	json_object *pkg, *v;
+
+	if (!c->doc || !json_object_object_get_ex(c->doc, "package", &pkg) ||
+	    !json_object_object_get_ex(pkg, "sha256", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Is c the record of a run still under way ("running" or "suspended"),
+ * and, when sha256 is given, of that package? A final record is the
+ * story of a run that ended, and is never rewritten. */
+static bool record_open(const struct sk_confirm *c, const char *sha256)
+{
+	const char *result, *sha;
+
+	if (!c->doc)
+		return false;
+	result = sk_confirm_result(c);
+	if (strcmp(result, "running") != 0 && strcmp(result, "suspended") != 0)
+		return false;
+	if (!sha256)
+		return true;
+	sha = record_sha256(c);
+	return sha && strcmp(sha, sha256) == 0;
+}
+
+/* End a record that stays open: the running action failed with act_code
+ * and act_msg, pending ones skipped, the run failed with code and msg. */
+static void close_record(struct sk_confirm *c, const char *act_code,
+			 const char *act_msg, const char *code,
+			 const char *msg)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		enum sk_action_status s = sk_confirm_status(c, i);
+
+		if (s == SK_ST_RUNNING)
+			sk_confirm_action_error(c, i, act_code, act_msg);
+		else if (s == SK_ST_PENDING)
+			sk_confirm_action_skip(c, i);
+	}
+	sk_confirm_finish(c, "failed", code, msg);
+}
+
+/*
+ * No install is pending (the lock is held and there is no install.json),
+ * yet the record may still say "running" or "suspended": start_install()
+ * writes the first record before the install state, so an installer
+ * killed between the two leaves such a record, and nothing of its run
+ * was done. Such a run was never pending and cannot be resumed: close
+ * its record, so that it does not claim to go on, and drop the package
+ * link it may have made.
+ */
+static void settle_no_state(const char *state, const char *logs, bool quiet)
+{
+	struct sk_confirm c;
+	char *path = sk_path_join(logs, SK_CONFIRM_NAME), *msg = NULL;
+	const char *why;
+
+	sk_state_clear(state);
+	if (!path)
+		return;
+	if (sk_confirm_load(&c, path, NULL, &why) == 0 &&
+	    record_open(&c, NULL)) {
+		msg = sk_asprintf("there is no install state in '%s': the installer stopped before it saved it, or it was removed; the run cannot be resumed",
+				  state);
+		close_record(&c, "interrupted", msg ? msg : "no install state",
+			     "interrupted", msg ? msg : "no install state");
+		if (write_or_report(&c) == 0) {
+			audit_run(&c, logs);
+			if (!quiet)
+				fprintf(stderr, "sup: closed the record of a run that was never pending: %s\n",
+					msg ? msg : "no install state");
+		}
+	}
+	sk_confirm_release(&c);
+	free(path);
+	free(msg);
+}
+
+/* Write a "rejected" record when asked to; the root is otherwise left as
+ * it was. */
+static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
+			     const struct sk_action_type **types,
+			     const struct sk_install_opts *o,
+			     const struct sk_problems *d)
+{
+	struct sk_problems d2;
+	struct sk_confirm c;
+	char *logs;
+
+	struct sk_install_state st;
+	char *state = NULL;
+	const char *why;
+	int lock_fd = -1;
+
+	sk_problems_init(&d2);
+	memset(&c, 0, sizeof(c));
+	logs = prepare_dir(e->root, e->cfg.logs_dir, &d2);
+	state = logs ? prepare_dir(e->root, e->cfg.state_dir, &d2) : NULL;
+	if (!state) {
+		sk_problems_print(&d2, "sup");
+		goto out;
+	}
+	/* confirmation.json belongs to the running or pending install, if
+	 * any: the rejection is then only reported, not recorded. */
+	lock_fd = take_lock(state, "recording a rejected package");
+	if (lock_fd < 0)
+		goto out;
+	tidy(e->root, state, logs);
+	if (sk_state_load(state, &st, &why) != -ENOENT) {
+		fprintf(stderr, "sup: error: not recording the rejection: an install is pending ('sup install --resume')\n");
+		sk_install_state_release(&st);
+		goto out;
+	}
+	settle_no_state(state, logs, o->quiet);
+	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
+			    "rejected") != 0)
+		goto out;
+	c.path = sk_path_join(logs, SK_CONFIRM_NAME);
+	sk_confirm_job(&c, o->job_id);
+	sk_confirm_problems(&c, d);
+	sk_confirm_finish(&c, "rejected", "preflight_failed",
+			  d->count ? d->items[0].msg : "preflight failed");
+	if (c.path && write_or_report(&c) == 0)
+		audit_run(&c, logs);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	sk_confirm_release(&c);
+	free(logs);
+	free(state);
+	sk_problems_release(&d2);
+}
+
+/* "sup: ID: failed: TEXT" with the plugin's text escaped (sk_show_text):
+ * no control sequence reaches the operator's terminal. */
+static void print_failed(const char *id, const char *text)
+{
+	char *t = sk_show_text(text, strlen(text));
+
+	fprintf(stderr, "sup: %s: failed: %s\n", id, t ? t : "(out of memory)");
+	free(t);
+}
+
+/* Who vouched for the package, before anything runs. */
+static void print_signer(const struct sk_supfile *f)
+{
+	const struct sk_sig_result *s = &f->sig_result;
+
+	if (s->status == SK_SIG_OK)
+		fprintf(stderr, "sup: signature verified: signed by '%s' (key sha256 %s)\n",
+			s->signer.subject, s->signer.key_sha256);
+	else
+		fprintf(stderr, "sup: signature: %s\n",
+			sk_sig_status_name(s->status));
+}
+
+static void print_plan(const struct sk_supfile *f,
+		       const struct sk_action_type **types)
+{
+	const struct sk_manifest *m = &f->manifest;
+
+	print_signer(f);
+	fprintf(stderr, "sup: preflight passed for '%s' %s: %zu action%s would run\n",
+		m->name, m->version, m->n_actions, m->n_actions == 1 ? "" : "s");
+	for (size_t i = 0; i < m->n_actions; i++)
+		fprintf(stderr, "sup:   %zu. %s (%s, plugin %s %s)\n", i + 1,
+			m->actions[i].id, m->actions[i].type,
+			types[i]->plugin->desc->name,
+			types[i]->plugin->desc->version);
+}
+
+/* The plugin announced a reboot: record it before it happens. */
+static int on_resume(void *data, const char *reason)
+{
+	struct run *r = data;
+
+	sk_confirm_action_resume_point(&r->c, r->current, reason);
+	sk_confirm_suspend(&r->c, reason, r->f->manifest.actions[r->current].id);
+	if (write_or_report(&r->c)) {
+		/* Not durable: the plugin will not reboot; the record in
+		 * memory must not say otherwise. */
+		sk_confirm_unsuspend(&r->c);
+		sk_confirm_action_start(&r->c, r->current);
+		return -1;
+	}
+	r->suspended = true;
+	return 0;
+}
+
+/* Run one action: execute, rollback on failure, record both. */
+static void run_action(struct run *r, size_t i, struct sk_call_result *res)
+{
+	const struct sk_action_decl *a = &r->f->manifest.actions[i];
+	const struct sk_action_type *t = r->types[i];
+	struct sk_call call;
+	char *staging = sk_asprintf("%s/staging/%s", r->state, a->id);
+	char *temps = temps_path(r->state);
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!staging || !temps) {
+		res->code = strdup("internal");
+		res->message = strdup("out of memory");
+		sk_confirm_action_error(&r->c, i, "internal", "out of memory");
+		free(staging);
+		free(temps);
+		return;
+	}
+	/* A staging dir left by an earlier, interrupted run is stale. */
+	sk_remove_tree(staging);
+	err = sk_mkdir_p(staging, 0700);
+	if (err) {
+		char *msg = sk_asprintf("cannot create staging directory '%s': %s",
+					staging, strerror(-err));
+
+		res->code = strdup("internal");
+		res->message = msg;
+		sk_confirm_action_error(&r->c, i, "internal",
+					msg ? msg : "staging");
+		free(staging);
+		free(temps);
+		return;
+	}
+
+	memset(&call, 0, sizeof(call));
+	call.phase = SK_PHASE_EXECUTE;
+	call.type = t;
+	call.action = a;
+	call.action_index = i;
+	call.sup = r->f;
+	call.config = &r->e->cfg;
+	call.root = r->e->root;
+	call.root_fd = r->e->root_fd;
+	call.staging = staging;
+	call.temps = temps;
+	call.timeout_s = sk_action_timeout(a, &r->e->cfg);
+	call.quiet = r->o->quiet;
+	call.on_resume = on_resume;
+	call.on_resume_data = r;
+	r->current = i;
+	sk_call_run(&call, res);
+	if (!res->ok && r->suspended) {
+		/* It asked for the stop, then failed to do it. */
+		sk_confirm_unsuspend(&r->c);
+		r->suspended = false;
+	}
+	sk_confirm_action_finish(&r->c, i, res);
+
+	if (!res->ok && t->ops.rollback) {
+		struct sk_call_result rb;
+
+		if (!r->o->quiet)
+			fprintf(stderr, "sup: %s: rolling back\n", a->id);
+		call.phase = SK_PHASE_ROLLBACK;
+		call.on_resume = NULL;
+		sk_call_run(&call, &rb);
+		sk_confirm_action_rollback(&r->c, i, &rb);
+		sk_call_result_release(&rb);
+	}
+	/* Failed (crashed, timed out): what it left next to its targets
+	 * goes. Succeeded: it put everything in place. */
+	settle_temps(r->e->root_fd, r->state, !res->ok);
+	sk_remove_tree(staging);
+	free(staging);
+	free(temps);
+}
+
+static void set_failure(struct run *r, const char *code, char *msg)
+{
+	free(r->fail_code);
+	free(r->fail_msg);
+	r->fail_code = strdup(code);
+	r->fail_msg = msg;
+}
+
+/* Skip what is left once an aborting action failed. */
+static void skip_pending(struct run *r)
+{
+	for (size_t i = 0; i < r->c.n; i++)
+		if (sk_confirm_status(&r->c, i) == SK_ST_PENDING)
+			sk_confirm_action_skip(&r->c, i);
+}
+
+/* Anti-rollback: what is installed now under this package name. */
+static void record_installed_as(const char *state, const char *name,
+				const char *version, unsigned long long sv)
+{
+	const char *why;
+	int err = sk_installed_record(state, name, version, sv, &why);
+
+	if (err)
+		fprintf(stderr, "sup: warning: cannot record '%s' %s in '%s/%s' (anti-rollback): %s%s%s\n",
+			name, version, state, SK_INSTALLED_NAME, why,
+			err == -EINVAL ? "" : ": ",
+			err == -EINVAL ? "" : strerror(-err));
+}
+
+static void record_installed(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+
+	record_installed_as(r->state, m->name, m->version,
+			    m->security_version);
+}
+
+/* The actions still pending, in order; then the final record. */
+static int run_loop(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+	struct sigaction sa, old_int, old_term;
+	int ret = SK_EXIT_SYSTEM;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	for (size_t i = 0; i < m->n_actions && !r->fail_code; i++) {
+		const struct sk_action_decl *a = &m->actions[i];
+		struct sk_call_result res;
+
+		if (sk_confirm_status(&r->c, i) != SK_ST_PENDING)
+			continue;
+		if (stop_requested) {
+			char *why = sk_asprintf("signal %d", (int)stop_requested);
+
+			sk_confirm_suspend(&r->c, why ? why : "signal",
+					   i ? m->actions[i - 1].id : NULL);
+			free(why);
+			r->suspended = true;
+			break;
+		}
+		if (!r->o->quiet)
+			fprintf(stderr, "sup: [%zu/%zu] %s (%s)\n", i + 1,
+				m->n_actions, a->id, a->type);
+		sk_confirm_action_start(&r->c, i);
+		if (write_or_report(&r->c))
+			goto out;
+		run_action(r, i, &res);
+		if (!res.ok && !r->o->quiet)
+			print_failed(a->id, res.message ? res.message : "");
+		if (!res.ok && a->on_error == SK_ON_ERROR_ABORT)
+			set_failure(r, res.code ? res.code : "action_failed",
+				    sk_asprintf("action '%s' failed: %s", a->id,
+						res.message ? res.message : ""));
+		sk_call_result_release(&res);
+		if (r->fail_code)
+			skip_pending(r);
+		if (write_or_report(&r->c))
+			goto out;
+		if (r->suspended)
+			break;
+	}
+
+	if (r->suspended) {
+		if (write_or_report(&r->c))
+			goto out;
+		if (!r->o->quiet)
+			fprintf(stderr, "sup: '%s' %s suspended (%s); 'sup install --resume' continues it\n",
+				m->name, m->version,
+				sk_confirm_suspend_reason(&r->c));
+		ret = SK_EXIT_SUSPENDED;
+		goto out;
+	}
+	if (r->fail_code) {
+		sk_confirm_finish(&r->c, "failed", r->fail_code,
+				  r->fail_msg ? r->fail_msg : "out of memory");
+		ret = SK_EXIT_FAILED;
+	} else {
+		sk_confirm_finish(&r->c, "succeeded", NULL, NULL);
+		ret = SK_EXIT_OK;
+	}
+	if (write_or_report(&r->c)) {
+		ret = SK_EXIT_SYSTEM;
+		goto out;
+	}
+	audit_run(&r->c, r->logs);
+	if (ret == SK_EXIT_OK)
+		record_installed(r);
+	/* The record is final: nothing is left to resume. */
+	sk_state_clear(r->state);
+	if (!r->o->quiet) {
+		if (ret == SK_EXIT_OK)
+			fprintf(stderr, "sup: installed '%s' %s; record in %s\n",
+				m->name, m->version, r->c.path);
+		else
+		{
+			/* The failure text comes from a plugin: escaped. */
+			char *t = r->fail_msg ? sk_show_text(r->fail_msg,
+							     strlen(r->fail_msg)) :
+						NULL;
+
+			fprintf(stderr, "sup: error: install of '%s' %s failed: %s; record in %s\n",
+				m->name, m->version,
+				t ? t : r->fail_msg ? "(out of memory)" : "",
+				r->c.path);
+			free(t);
+		}
+	}
+	if (r->o->json)
+		printf("%s\n", sk_confirm_text(&r->c));
+out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return ret;
+}
+
+/*
+ * Leave the caller: a new session (so that stopping the runtime or the
+ * agent that started us, or closing their terminal, does not stop the
+ * install), output to the installer log. Returns in the child only; the
+ * parent prints where to look and exits.
+ */
+static int detach(struct run *r, int lock_fd, const char *what)
+{
+	char *log = sk_path_join(r->logs, "installer.log");
+	pid_t pid;
+	int fd;
+
+	if (!log)
+		return -ENOMEM;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		free(log);
+		return -errno;
+	}
+	if (pid > 0) {
+		fprintf(stderr, "sup: installing in the background (pid %ld); log %s, record %s\n",
+			(long)pid, log, r->c.path);
+		free(log);
+		exit(SK_EXIT_OK);
+	}
+	setsid();
+	signal(SIGHUP, SIG_IGN);
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
+		  0644);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	free(log);
+	if (chdir("/") != 0)
+		return -errno;
+	sk_lock_describe(lock_fd, what);
+	fprintf(stderr, "sup: detached installer, pid %ld\n", (long)getpid());
+	return 0;
+}
+
+/* The package path to keep in the state: a link in the state directory
+ * when it can be made (it outlives /tmp), else the absolute path. */
+static char *keep_package(const char *sup_path, const char *state)
+{
+	char *abs = realpath(sup_path, NULL), *link_path;
+
+	if (!abs)
+		return NULL;
+	link_path = sk_path_join(state, SK_STATE_SUP_NAME);
+	if (!link_path)
+		return abs;
+	unlink(link_path);
+	if (link(abs, link_path) == 0) {
+		free(abs);
+		return link_path;
+	}
+	free(link_path);
+	return abs;
+}
+
+static int start_install(const struct sk_install_opts *o,
+			 const struct sk_env *e, struct sk_trust *t,
+			 const struct sk_supfile *f,
+			 const struct sk_action_type **types)
+{
+	const struct sk_manifest *m = &f->manifest;
+	struct run r = { .e = e, .f = f, .types = types, .o = o };
+	struct sk_install_state st = { 0 };
+	struct sk_problems d;
+	char *what = NULL, *config_abs = NULL;
+	const char *why;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+
+	sk_problems_init(&d);
+	r.logs = prepare_dir(e->root, e->cfg.logs_dir, &d);
+	r.state = r.logs ? prepare_dir(e->root, e->cfg.state_dir, &d) : NULL;
+	what = sk_asprintf("installing '%s' %s from '%s'", m->name, m->version,
+			   f->path);
+	if (!r.state || !what) {
+		sk_problems_print(&d, "sup");
+		goto out;
+	}
+	lock_fd = take_lock(r.state, what);
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
+	tidy(e->root, r.state, r.logs);
+	err = sk_state_load(r.state, &st, &why);
+	if (err != -ENOENT) {
+		fprintf(stderr, "sup: error: an unfinished install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
+			err ? why : st.sup);
+		ret = SK_EXIT_BUSY;
+		goto out;
+	}
+	settle_no_state(r.state, r.logs, o->quiet);
+
+	/* Anti-rollback again, now that no other install can finish: one
+	 * may have since preflight read installed.json. */
+	if (sk_trust_reload(t, &d) == 0)
+		sk_trust_check_version(t, m, o->allow_downgrade, &d);
+	if (!sk_problems_empty(&d)) {
+		sk_problems_print(&d, "sup");
+		fprintf(stderr, "sup: error: '%s' was not installed; nothing was changed\n",
+			f->path);
+		ret = sk_problems_exit_code(&d);
+		goto out;
+	}
+	/* Accepted: its signing time is now a lower bound of the clock. */
+	sk_trust_note_accepted(t, &f->sig_result);
+	st.sup = keep_package(f->path, r.state);
+	st.sup_sha256 = strdup(f->sha256);
+	if (o->config_path) {
+		config_abs = realpath(o->config_path, NULL);
+		st.config = config_abs;
+		config_abs = NULL;
+	}
+	st.product = o->product ? strdup(o->product) : NULL;
+	st.job_id = o->job_id ? strdup(o->job_id) : NULL;
+	st.plugin_dirs = (char **)o->plugin_dirs;
+	st.n_plugin_dirs = o->n_plugin_dirs;
+	if (!st.sup || !st.sup_sha256) {
+		fprintf(stderr, "sup: error: cannot record the package path of '%s': %s\n",
+			f->path, strerror(errno));
+		st.plugin_dirs = NULL;
+		st.n_plugin_dirs = 0;
+		sk_state_clear(r.state);
+		goto out;
+	}
+
+	/*
+	 * The first record before the install state: once install.json
+	 * exists, the record of the same run exists, so a resume never
+	 * finds a pending install without its record (it could not tell
+	 * how far that one got). An installer killed between the two
+	 * writes leaves a "running" record and nothing pending; no action
+	 * ran, a new install may start, and the next installer to take
+	 * the lock closes that record (settle_no_state).
+	 */
+	if (sk_confirm_init(&r.c, f, types, e->cfg.product, e->root,
+			    "running") != 0 ||
+	    !(r.c.path = sk_path_join(r.logs, SK_CONFIRM_NAME))) {
+		fprintf(stderr, "sup: error: out of memory\n");
+		st.plugin_dirs = NULL;
+		st.n_plugin_dirs = 0;
+		sk_state_clear(r.state);
+		goto out;
+	}
+	sk_confirm_job(&r.c, o->job_id);
+	if (write_or_report(&r.c)) {
+		st.plugin_dirs = NULL;
+		st.n_plugin_dirs = 0;
+		sk_state_clear(r.state);
+		goto out;
+	}
+	err = sk_state_save(r.state, &st);
+	st.plugin_dirs = NULL; /* borrowed from o */
+	st.n_plugin_dirs = 0;
+	if (err) {
+		char *msg = sk_asprintf("cannot write the install state in '%s': %s",
+					r.state, strerror(-err));
+
+		fprintf(stderr, "sup: error: %s\n", msg ? msg : "cannot write the install state");
+		/* Nothing ran, and nothing is pending: say so in the record
+		 * that was just written. */
+		skip_pending(&r);
+		sk_confirm_finish(&r.c, "failed", "internal",
+				  msg ? msg : "cannot write the install state");
+		if (write_or_report(&r.c) == 0)
+			audit_run(&r.c, r.logs);
+		sk_state_clear(r.state);
+		free(msg);
+		goto out;
+	}
+	if (o->detach && (err = detach(&r, lock_fd, what)) != 0) {
+		char *msg = sk_asprintf("cannot detach the installer: %s",
+					strerror(-err));
+
+		fprintf(stderr, "sup: error: %s\n", msg ? msg : "cannot detach");
+		/* Nothing ran: close the record instead of leaving a run
+		 * that every later install would find pending. */
+		skip_pending(&r);
+		sk_confirm_finish(&r.c, "failed", "internal",
+				  msg ? msg : "cannot detach");
+		if (write_or_report(&r.c) == 0)
+			sk_state_clear(r.state);
+		free(msg);
+		goto out;
+	}
+	ret = run_loop(&r);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	sk_install_state_release(&st);
+	sk_confirm_release(&r.c);
+	sk_problems_release(&d);
+	free(r.logs);
+	free(r.state);
+	free(r.fail_code);
+	free(r.fail_msg);
+	free(what);
+	free(config_abs);
+	return ret;
+}
+
+static int install(const struct sk_install_opts *o)
+{
+	struct sk_limits lim;
+	struct sk_problems d;
+	struct sk_supfile f;
+	struct sk_env e;
+	struct sk_trust t;
+	const struct sk_action_type **types = NULL;
+	bool trust_ok = false;
+	char *spool = NULL; /* where a compressed package is decompressed */
+	const char *why;
+	int ret;
+
+	sk_limits_default(&lim);
+	sk_problems_init(&d);
+	memset(&t, 0, sizeof(t));
+	sk_env_open(&e, o->root, o->config_path, o->product, o->plugin_dirs,
+		    o->n_plugin_dirs, &d);
+	/* Without the gateway's trust policy nothing of the package is
+	 * read: a configuration problem is never "trust everything". */
+	if (e.root && e.config_ok)
+		trust_ok = sk_trust_open(&t, &e.cfg, e.root, o->keyring, &d) == 0;
+	if (trust_ok &&
+	    sk_root_resolve(e.root, e.cfg.state_dir, 0, &spool, &why) != 0)
+		spool = NULL;
+	if (trust_ok)
+		sk_supfile_open(&f, o->sup_path, &lim, &t,
+				o->quiet ? SK_SUPFILE_QUIET : 0, spool, &d);
+	else
+		sk_supfile_init(&f, o->sup_path);
+
+	if (f.manifest_ok) {
+		types = calloc(f.manifest.n_actions + 1, sizeof(*types));
+		if (!types)
+			sk_problems_add(&d, SK_PROBLEM_SYSTEM, "out of memory");
+		else if (e.root)
+			sk_preflight(&e, &f, types, &d);
+		if (f.verified)
+			sk_trust_check_version(&t, &f.manifest,
+					       o->allow_downgrade, &d);
+	}
+
+	if (!sk_problems_empty(&d)) {
+		sk_problems_print(&d, "sup");
+		fprintf(stderr, "sup: error: '%s' was not installed: %zu problem%s found; %s\n",
+			o->sup_path, d.count, d.count == 1 ? "" : "s",
+			o->record_rejection && e.root ?
+				"recording the rejection" :
+				"nothing was changed");
+		if (o->record_rejection && e.root)
+			record_rejection(&e, &f, types, o, &d);
+		ret = sk_problems_exit_code(&d);
+		goto out;
+	}
+	if (o->dry_run) {
+		struct sk_confirm c;
+
+		if (!o->quiet)
+			print_plan(&f, types);
+		if (o->json) {
+			if (sk_confirm_init(&c, &f, types, e.cfg.product, e.root,
+					    "dry-run") == 0)
+				printf("%s\n", sk_confirm_text(&c));
+			sk_confirm_release(&c);
+		}
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	if (!o->quiet)
+		print_signer(&f);
+	ret = start_install(o, &e, &t, &f, types);
+out:
+	free(types);
+	free(spool);
+	sk_trust_close(&t);
+	sk_env_close(&e);
+	sk_supfile_close(&f);
+	sk_problems_release(&d);
+	return ret;
+}
+
+/* Where the state of this gateway lives: the configuration given on the
+ * command line decides, as for a new install. */
+static char *find_state_dir(const struct sk_install_opts *o, char **root,
+			    char **logs)
+{
+	struct sk_config cfg;
+	struct sk_problems d;
+	const char *why;
+	char *state = NULL;
+
+	sk_problems_init(&d);
+	*logs = NULL;
+	*root = realpath(o->root ? o->root : "/", NULL);
+	if (!*root) {
+		fprintf(stderr, "sup: error: root directory '%s': %s\n",
+			o->root ? o->root : "/", strerror(errno));
+		return NULL;
+	}
+	if (sk_config_load(&cfg, o->config_path, *root, o->product, &d) == 0 &&
+	    sk_root_resolve(*root, cfg.state_dir, 0, &state, &why) == 0 &&
+	    sk_root_resolve(*root, cfg.logs_dir, 0, logs, &why) != 0) {
+		free(state);
+		state = NULL;
+	}
+	sk_problems_print(&d, "sup");
+	sk_config_release(&cfg);
+	sk_problems_release(&d);
+	return state;
+}
+
+/* A fresh root, or one that never installed: nothing can be pending
+ * there, and nothing is created to say so. */
+static bool no_state_dir(const char *state)
+{
+	struct stat st;
+
+	return lstat(state, &st) != 0 && errno == ENOENT;
+}
+
+/*
+ * End a pending run that cannot go on: record why, drop the state. The
+ * record closed is an open one: while install.json exists, that can only
+ * be the pending run's (start_install writes it first, and a new install
+ * closes or replaces any other before). The final record of an earlier
+ * run is never rewritten.
+ */
+static int resume_failed(struct sk_confirm *c, const char *state,
+			 const char *logs, const char *code, const char *msg)
+{
+	fprintf(stderr, "sup: error: cannot resume: %s\n", msg);
+	if (record_open(c, NULL)) {
+		close_record(c, "interrupted", msg, code, msg);
+		if (write_or_report(c))
+			return SK_EXIT_SYSTEM;
+		audit_run(c, logs);
+	}
+	sk_state_clear(state);
+	return SK_EXIT_FAILED;
+}
+
+/* Prepare the statuses of an interrupted run for continuing it. */
+static void requeue(struct run *r)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+
+	for (size_t i = 0; i < r->c.n; i++) {
+		enum sk_action_status s = sk_confirm_status(&r->c, i);
+
+		if (s == SK_ST_RUNNING) {
+			if (r->types[i]->ops.flags & SUP_ACTION_IDEMPOTENT) {
+				sk_confirm_action_requeue(&r->c, i);
+				continue;
+			}
+			sk_confirm_action_error(&r->c, i, "interrupted",
+				"the installer stopped during this action; it is not idempotent, so it is not run again");
+			s = SK_ST_FAILED;
+		}
+		if (s == SK_ST_FAILED &&
+		    m->actions[i].on_error == SK_ON_ERROR_ABORT && !r->fail_code)
+			set_failure(r, "interrupted",
+				    sk_asprintf("action '%s' failed: it was interrupted",
+						m->actions[i].id));
+	}
+	if (r->fail_code)
+		skip_pending(r);
+}
+
+/* Is c the final record ("succeeded" or "failed") of package sha256? */
+static bool record_ended(const struct sk_confirm *c, const char *sha256)
+{
+	const char *result = sk_confirm_result(c), *sha = record_sha256(c);
+
+	return (strcmp(result, "succeeded") == 0 ||
+		strcmp(result, "failed") == 0) &&
+	       sha && strcmp(sha, sha256) == 0;
+}
+
+/* A string member of the record's "package" object, or NULL. */
+static const char *record_package(const struct sk_confirm *c, const char *key)
+{
+	json_object *pkg, *v;
+
+	if (!json_object_object_get_ex(c->doc, "package", &pkg) ||
+	    !json_object_object_get_ex(pkg, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * The pending run's own record is final: the run ended, and the
+ * installer was stopped before it removed the install state. (With the
+ * state present, a final record of this package can be no other run's:
+ * a new run replaces the record before it saves its state.) Do again
+ * what run_loop() does after the final record, from the record alone
+ * (the package may be gone by now): the audit log (whose lines of this
+ * run may then be written twice, never lost), installed.json (the same
+ * values again), the removal of the state.
+ */
+static int resume_ended(struct sk_confirm *c, const char *state,
+			const char *logs, bool quiet)
+{
+	const char *name = record_package(c, "name");
+	const char *version = record_package(c, "version");
+	const char *sv_text = record_package(c, "security_version");
+	unsigned long long sv = 0;
+	bool ok = strcmp(sk_confirm_result(c), "succeeded") == 0;
+
+	if (!quiet)
+		fprintf(stderr, "sup: the pending install of '%s' %s had ended (%s) before its install state was removed; record in %s\n",
+			name ? name : "?", version ? version : "?",
+			sk_confirm_result(c), c->path);
+	audit_run(c, logs);
+	if (ok && name && version && (!sv_text || sk_parse_u64(sv_text, &sv)))
+		record_installed_as(state, name, version, sv);
+	sk_state_clear(state);
+	return ok ? SK_EXIT_OK : SK_EXIT_FAILED;
+}
+
+static int resume(const struct sk_install_opts *o)
+{
+	struct sk_limits lim;
+	struct sk_problems d;
+	struct sk_supfile f = { .fd = -1 };
+	struct sk_env e = { 0 };
+	struct sk_install_state st = { 0 };
+	struct run r = { .o = o, .f = &f, .e = &e };
+	char *root = NULL, *what = NULL, *conf_path = NULL, *msg = NULL;
+	const struct sk_action_type **types = NULL;
+	const char *why, *reason;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+
+	sk_limits_default(&lim);
+	sk_problems_init(&d);
+	r.state = find_state_dir(o, &root, &r.logs);
+	if (!r.state)
+		goto out;
+	if (no_state_dir(r.state)) {
+		if (!o->quiet)
+			fprintf(stderr, "sup: nothing to resume\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	/* The lock first: a run that ends meanwhile clears its state, and
+	 * its final record must then be left alone. */
+	lock_fd = take_lock(r.state, "resuming an install");
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
+	tidy(root, r.state, r.logs);
+	err = sk_state_load(r.state, &st, &why);
+	if (err == -ENOENT) {
+		settle_no_state(r.state, r.logs, o->quiet);
+		if (!o->quiet)
+			fprintf(stderr, "sup: nothing to resume\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	conf_path = sk_path_join(r.logs, SK_CONFIRM_NAME);
+	if (!conf_path)
+		goto out;
+	if (err) {
+		msg = sk_asprintf("install state in '%s': %s", r.state, why);
+		/* Only a record that loads whole is closed. */
+		if (sk_confirm_load(&r.c, conf_path, NULL, &why) != 0)
+			sk_confirm_release(&r.c);
+		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
+				    msg ? msg : why);
+		goto out;
+	}
+	if (sk_confirm_load(&r.c, conf_path, NULL, &why) == 0 &&
+	    record_ended(&r.c, st.sup_sha256)) {
+		ret = resume_ended(&r.c, r.state, r.logs, o->quiet);
+		goto out;
+	}
+	sk_confirm_release(&r.c);
+	/* The package whose hash was pinned when it was accepted: its
+	 * signature is not checked again (the package itself may have
+	 * changed the keyring meanwhile), its bytes are. */
+	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, r.state, &d) != 0 ||
+	    strcmp(f.sha256, st.sup_sha256) != 0) {
+		sk_problems_print(&d, "sup");
+		msg = sk_asprintf("package '%s' is gone or changed since the install started",
+				  st.sup);
+		/* Only a record that loads whole is closed. */
+		if (sk_confirm_load(&r.c, conf_path, NULL, &why) != 0)
+			sk_confirm_release(&r.c);
+		ret = resume_failed(&r.c, r.state, r.logs, "package_changed",
+				    msg ? msg : "package changed");
+		goto out;
+	}
+	if (sk_confirm_load(&r.c, conf_path, &f, &why) != 0) {
+		fprintf(stderr, "sup: error: cannot resume: '%s': %s; 'sup install --abandon' closes the pending run\n",
+			conf_path, why);
+		goto out;
+	}
+	/* The record is written before the state (start_install), so a
+	 * pending install always has its own record: open, or final once
+	 * the run ended (resume_ended, above). Any other record (the final
+	 * one of an earlier run, say) tells nothing of how far this run
+	 * got: continuing from it could skip actions, or mark the package
+	 * installed with none of them run. */
+	if (!record_open(&r.c, st.sup_sha256)) {
+		fprintf(stderr, "sup: error: cannot resume: '%s' is not the record of the pending install (its result is '%s', its package sha256 %s); 'sup install --abandon' closes the pending run\n",
+			conf_path, sk_confirm_result(&r.c),
+			record_sha256(&r.c) ? record_sha256(&r.c) : "unknown");
+		goto out;
+	}
+	sk_env_open(&e, root, st.config, st.product,
+		    (const char *const *)st.plugin_dirs, st.n_plugin_dirs, &d);
+	types = calloc(f.manifest.n_actions + 1, sizeof(*types));
+	if (!types)
+		goto out;
+	for (size_t i = 0; i < f.manifest.n_actions; i++) {
+		types[i] = sk_registry_find(&e.reg, f.manifest.actions[i].type);
+		if (!types[i])
+			sk_problems_add(
+				&d, SK_PROBLEM_SETUP,
+				"action '%s': no enabled plugin handles type '%s'",
+				f.manifest.actions[i].id,
+				f.manifest.actions[i].type);
+	}
+	if (!sk_problems_empty(&d)) {
+		sk_problems_print(&d, "sup");
+		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
+				    d.items[0].msg);
+		goto out;
+	}
+	r.types = types;
+	reason = strcmp(sk_confirm_result(&r.c), "suspended") == 0 ?
+			 sk_confirm_suspend_reason(&r.c) : NULL;
+	reason = reason ? reason : "interrupted";
+	if (!o->quiet)
+		fprintf(stderr, "sup: resuming '%s' %s (%s)\n",
+			f.manifest.name, f.manifest.version, reason);
+	sk_confirm_resumed(&r.c, reason);
+	requeue(&r);
+	if (write_or_report(&r.c))
+		goto out;
+	what = sk_asprintf("resuming '%s' %s", f.manifest.name,
+			   f.manifest.version);
+	if (o->detach && (err = detach(&r, lock_fd, what ? what : "")) != 0) {
+		fprintf(stderr, "sup: error: cannot detach: %s\n", strerror(-err));
+		goto out;
+	}
+	ret = run_loop(&r);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	free(types);
+	sk_install_state_release(&st);
+	sk_confirm_release(&r.c);
+	sk_env_close(&e);
+	if (f.path)
+		sk_supfile_close(&f);
+	sk_problems_release(&d);
+	free(root);
+	free(r.logs);
+	free(r.state);
+	free(r.fail_code);
+	free(r.fail_msg);
+	free(conf_path);
+	free(what);
+	free(msg);
+	return ret;
+}
+
+static int abandon(const struct sk_install_opts *o)
+{
+	struct sk_install_state st = { 0 };
+	struct sk_confirm c = { 0 };
+	char *root = NULL, *logs = NULL, *state, *conf_path = NULL;
+	const char *why;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+	bool loaded;
+
+	state = find_state_dir(o, &root, &logs);
+	if (!state)
+		goto out;
+	if (no_state_dir(state)) {
+		if (!o->quiet)
+			fprintf(stderr, "sup: no pending install to abandon\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	lock_fd = take_lock(state, "abandoning an install");
+	if (lock_fd < 0) {
+		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
+		goto out;
+	}
+	tidy(root, state, logs);
+	err = sk_state_load(state, &st, &why);
+	if (err == -ENOENT) {
+		settle_no_state(state, logs, o->quiet);
+		if (!o->quiet)
+			fprintf(stderr, "sup: no pending install to abandon\n");
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	conf_path = sk_path_join(logs, SK_CONFIRM_NAME);
+	if (!conf_path)
+		goto out;
+	loaded = sk_confirm_load(&c, conf_path, NULL, &why) == 0;
+	if (loaded && !err && record_ended(&c, st.sup_sha256)) {
+		/* Nothing to abandon: the run ended; finish its end. */
+		resume_ended(&c, state, logs, o->quiet);
+		ret = SK_EXIT_OK;
+		goto out;
+	}
+	/* The open record is the pending run's (see resume_failed); the
+	 * final record of an earlier run is left as it is. */
+	if (loaded && record_open(&c, NULL)) {
+		close_record(&c, "abandoned",
+			     "the pending install was abandoned by the operator",
+			     "abandoned",
+			     "the pending install was abandoned by the operator");
+		if (write_or_report(&c))
+			goto out;
+		audit_run(&c, logs);
+	}
+	err = sk_state_clear(state);
+	if (err) {
+		fprintf(stderr, "sup: error: cannot remove the install state in '%s': %s\n",
+			state, strerror(-err));
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "sup: abandoned the pending install of '%s'\n",
+			st.sup ? st.sup : "(unreadable install state)");
+	ret = SK_EXIT_OK;
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	sk_install_state_release(&st);
+	sk_confirm_release(&c);
+	free(root);
+	free(logs);
+	free(state);
+	free(conf_path);
+	return ret;
+}
+
+int sk_install(const struct sk_install_opts *o)
+{
+	/* The caller (an agent, the runtime) may go away: writes to its
+	 * pipes must fail, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	switch (o->mode) {
+	case SK_MODE_RESUME: return resume(o);
+	case SK_MODE_ABANDON: return abandon(o);
+	case SK_MODE_INSTALL: break;
+	}
+	return install(o);
+}

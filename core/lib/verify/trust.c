@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* trust.c - the trust policy: keyring, unsigned packages, time, rollback. */
+#include "verify/trust.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/rootpath.h"
+#include "base/util.h"
+#include "verify/keyring.h"
+
+int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
+		  const char *root, const char *keyring_override,
+		  struct sk_problems *d)
+{
+	const struct sk_trust_config *tc = &cfg->trust;
+	char *keyring = NULL, *crl = NULL;
+	const char *why;
+	int r, ret = -1;
+
+	memset(t, 0, sizeof(*t));
+	t->allow_unsigned = tc->allow_unsigned;
+	t->allow_downgrade = tc->allow_downgrade;
+	t->params.validity = (enum sk_validity)tc->validity;
+	t->params.require_code_signing = tc->require_code_signing;
+	t->params.clock = time(NULL);
+	/* No gateway runs a supkit built after "now": the build date is
+	 * the first floor for a clock that starts in 1970. */
+	t->params.floor = (time_t)SUPKIT_BUILD_EPOCH;
+
+	if (keyring_override) {
+		keyring = strdup(keyring_override);
+		if (!keyring)
+			goto oom;
+	} else if ((r = sk_root_resolve(root, tc->keyring,
+					SK_ROOT_NOFOLLOW_LAST, &keyring,
+					&why))) {
+		sk_problems_add(d, SK_PROBLEM_SETUP, "keyring '%s': %s",
+				tc->keyring, why);
+		goto out;
+	}
+	if (tc->crl &&
+	    (r = sk_root_resolve(root, tc->crl, SK_ROOT_NOFOLLOW_LAST, &crl,
+				 &why))) {
+		sk_problems_add(d, SK_PROBLEM_SETUP, "CRL file '%s': %s",
+				tc->crl, why);
+		goto out;
+	}
+	t->keyring = sk_keyring_load(keyring, crl, d);
+	if (!t->keyring)
+		goto out;
+
+	r = sk_root_resolve(root, cfg->state_dir, 0, &t->state_dir, &why);
+	if (r) {
+		sk_problems_add(d, SK_PROBLEM_SETUP, "directory '%s': %s",
+				cfg->state_dir, why);
+		goto out;
+	}
+	if (sk_trust_reload(t, d))
+		goto out;
+	ret = 0;
+	goto out;
+oom:
+	sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+out:
+	free(keyring);
+	free(crl);
+	return ret;
+}
+
+int sk_trust_reload(struct sk_trust *t, struct sk_problems *d)
+{
+	const char *why;
+	int r;
+
+	sk_installed_release(&t->installed);
+	r = sk_installed_load(&t->installed, t->state_dir, &why);
+	if (r) {
+		sk_problems_add(
+			d, r == -EINVAL ? SK_PROBLEM_SETUP : SK_PROBLEM_SYSTEM,
+			"cannot read '%s/%s': %s%s%s: anti-rollback and the time floor need it (restore it, or remove it to start over)",
+			t->state_dir, SK_INSTALLED_NAME, why,
+			r == -EINVAL ? "" : ": ",
+			r == -EINVAL ? "" : strerror(-r));
+		return -1;
+	}
+	if (t->installed.time_floor > (long long)t->params.floor)
+		t->params.floor = (time_t)t->installed.time_floor;
+	return 0;
+}
+
+void sk_trust_close(struct sk_trust *t)
+{
+	sk_keyring_free(t->keyring);
+	free(t->state_dir);
+	sk_installed_release(&t->installed);
+	memset(t, 0, sizeof(*t));
+}
+
+bool sk_trust_accepts(const struct sk_trust *t, const struct sk_sig_result *r,
+		      const char *path, bool quiet, struct sk_problems *d)
+{
+	if (r->status == SK_SIG_OK)
+		return true;
+	if (r->status == SK_SIG_UNSIGNED) {
+		if (t->allow_unsigned) {
+			if (!quiet)
+				fprintf(stderr,
+					"sup: warning: '%s' is unsigned; accepted because [trust] allow_unsigned is true\n",
+					path);
+			return true;
+		}
+		sk_problems_add(
+			d, SK_PROBLEM_PACKAGE,
+			"'%s': unsigned: packages must be signed by a key of the keyring '%s' ([trust] allow_unsigned is false)",
+			path, sk_keyring_path(t->keyring));
+		return false;
+	}
+	/* A broken CRL file is this gateway's problem, not the package's. */
+	sk_problems_add(d,
+			r->status == SK_SIG_BAD_CRL ? SK_PROBLEM_SETUP
+						    : SK_PROBLEM_PACKAGE,
+			"'%s': %s", path,
+			r->reason ? r->reason : sk_sig_status_name(r->status));
+	return false;
+}
+
+void sk_trust_check_version(const struct sk_trust *t,
+			    const struct sk_manifest *m, bool allow_downgrade,
+			    struct sk_problems *d)
+{
+	const struct sk_installed_pkg *p =
+		sk_installed_find(&t->installed, m->name);
+
+	switch (sk_rollback_check(&t->installed, m->name, m->version,
+				  m->security_version)) {
+	case SK_RB_NEW:
+	case SK_RB_UPGRADE:
+	case SK_RB_SAME: return;
+	case SK_RB_SECURITY_DOWNGRADE:
+		sk_problems_add(
+			d, SK_PROBLEM_TARGET,
+			"package '%s' %s: security_version %llu is lower than %llu, installed with version %s: refused whatever the options",
+			m->name, m->version, m->security_version,
+			p->security_version, p->version);
+		return;
+	case SK_RB_DOWNGRADE:
+		if (allow_downgrade && t->allow_downgrade)
+			return;
+		if (allow_downgrade || !t->allow_downgrade)
+			sk_problems_add(
+				d, SK_PROBLEM_TARGET,
+				"package '%s' %s is older than the installed %s, and [trust] allow_downgrade is false: downgrades are forbidden on this gateway",
+				m->name, m->version, p->version);
+		else
+			sk_problems_add(
+				d, SK_PROBLEM_TARGET,
+				"package '%s' %s is older than the installed %s: refused as a downgrade (--allow-downgrade installs it)",
+				m->name, m->version, p->version);
+		return;
+	}
+}
+
+void sk_trust_note_accepted(const struct sk_trust *t,
+			    const struct sk_sig_result *r)
+{
+	time_t when = r->signing_time;
+	const char *why;
+	int err;
+
+	if (r->status != SK_SIG_OK || when <= 0 || !t->state_dir)
+		return;
+	/* A plausible clock caps what a signer's clock may claim. */
+	if (t->params.clock >= t->params.floor && when > t->params.clock)
+		when = t->params.clock;
+	if ((long long)when <= t->installed.time_floor)
+		return;
+	err = sk_installed_raise_floor(t->state_dir, (long long)when, &why);
+	if (err)
+		fprintf(stderr,
+			"sup: warning: cannot record the time floor in '%s': %s%s%s\n",
+			t->state_dir, why, err == -EINVAL ? "" : ": ",
+			err == -EINVAL ? "" : strerror(-err));
+}
