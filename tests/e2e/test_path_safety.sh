@@ -85,6 +85,35 @@ pkg_action transition '{"id": "f", "type": "file.install",
 	"$T/payload.txt"
 refused transition "unsafe path transition from '/var/lib/app' (owned by uid $SVC) to '/var/lib/app/rootdir' (owned by uid 0)"
 
+section "a link of root's moved into the service user's directory is not followed"
+# A package made /var/lib/app/conf -> /etc/app (a link of root's); the
+# service user, who owns /var/lib/app, renames it to a name that a later
+# package manages as a directory of theirs.
+mkdir -p "$R/etc/app"
+chmod 0700 "$R/etc/app"
+pkg_action conf-link '{"id": "l", "type": "file.symlink",
+  "params": {"path": "/var/lib/app/conf", "target": "/etc/app"}}'
+sup install "$T/conf-link.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+expect_exit 0 "install conf-link"
+assert_eq "$(stat -c %u "$R/var/lib/app/conf")" 0 "owner of the link"
+mv "$R/var/lib/app/conf" "$R/var/lib/app/plugins" # as the service user could
+pkg_action moved-link '{"id": "d", "type": "file.mkdir",
+  "params": {"path": "/var/lib/app/plugins", "owner": "4242"}}'
+refused moved-link "'/var/lib/app/plugins' is a symbolic link in a directory owned by uid $SVC: links in other users' directories are not followed"
+pkg_action moved-link2 '{"id": "f", "type": "file.install",
+  "params": {"path": "/var/lib/app/plugins/enabled.conf"}, "payloads": ["p"]}' \
+	"$T/payload.txt"
+refused moved-link2 "'/var/lib/app/plugins' is a symbolic link in a directory owned by uid $SVC: links in other users' directories are not followed"
+assert_eq "$(stat -c '%u %a' "$R/etc/app")" "0 700" "owner and mode of /etc/app"
+rm "$R/var/lib/app/plugins"
+
+section "no directory of root's is made in the service user's directory"
+pkg_action user-parent '{"id": "f", "type": "file.install",
+  "params": {"path": "/var/lib/app/new/app.conf"}, "payloads": ["p"]}' \
+	"$T/payload.txt"
+refused user-parent "unsafe path transition: '/var/lib/app/new' is missing and is not made in '/var/lib/app', a directory owned by uid $SVC"
+assert_missing "$R/var/lib/app/new"
+
 section "the service user's own directories are fine"
 mkdir "$R/var/lib/app/data"
 chown "$SVC:$SVC" "$R/var/lib/app/data"

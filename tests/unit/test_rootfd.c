@@ -294,6 +294,24 @@ static void test_other_owners(void)
 	why_want = sk_asprintf("unsafe path transition from '/var/lib/app' (owned by uid 4242) to '/var/lib/app/d' (owned by uid 0)");
 	PARENT_FAILS("/var/lib/app/d/f", 0, EPERM, why_want);
 	free(why_want);
+	/* Nor is the root-owned link itself followed: the user can move
+	 * one of root's links into their directory from anywhere else in
+	 * it. */
+	PARENT_FAILS("/var/lib/app/cache/shadow", 0, EPERM,
+		     "'/var/lib/app/cache' is a symbolic link in a directory owned by uid 4242: links in other users' directories are not followed");
+	PARENT_FAILS("/var/lib/app/cache", SK_RFD_FOLLOW_LAST, EPERM,
+		     "'/var/lib/app/cache' is a symbolic link in a directory owned by uid 4242: links in other users' directories are not followed");
+	/* No directory is made in the user's directory: the user could
+	 * swap one of root's in under its name before it is opened. */
+	PARENT_FAILS("/var/lib/app/new/f", SK_RFD_MKPARENTS, EPERM,
+		     "unsafe path transition: '/var/lib/app/new' is missing and is not made in '/var/lib/app', a directory owned by uid 4242");
+	{
+		char *made = rp("var/lib/app/new");
+		struct stat st;
+
+		CU_ASSERT_EQUAL(lstat(made, &st), -1);
+		free(made);
+	}
 	/* The user's own directories below are fine. */
 	{
 		char *own = rp("var/lib/app/own");

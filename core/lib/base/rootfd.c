@@ -192,26 +192,47 @@ static int follow(struct walk *w, int fd, const char *gw, const char *pos)
 	return 0;
 }
 
-/* A missing directory on the way, made (0755 whatever the umask) and
- * synced into its parent; its O_PATH descriptor or -errno. */
+/*
+ * A missing directory on the way, made (0755 whatever the umask) and
+ * synced into its parent; its descriptor or -errno. Never in a directory
+ * of another user: ours would be an unsafe transition from it, and its
+ * owner could swap a directory of root's in under the name between our
+ * mkdirat() and openat(). A name that appeared meanwhile is opened
+ * without a change and checked by the walk like any other; only when
+ * mkdirat() made it does it get mode 0755.
+ */
 static int make_dir(struct walk *w, const char *name, const char *gw)
 {
-	int parent = openat(w->lv[w->n - 1].fd, ".",
-			    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd = -1, err = 0;
+	const struct level *top = &w->lv[w->n - 1];
+	int parent, fd = -1, err = 0;
+	bool made = true;
 
+	if (!trusted(top->uid))
+		return fail(w, EPERM,
+			    "unsafe path transition: '%s' is missing and is not made in '%s', a directory owned by uid %lu",
+			    gw, top->gw, (unsigned long)top->uid);
+	parent = openat(top->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0)
-		return fail_errno(w, errno, "cannot open", w->lv[w->n - 1].gw);
-	if (mkdirat(parent, name, 0700) != 0 && errno != EEXIST) {
-		err = errno;
-		goto out;
+		return fail_errno(w, errno, "cannot open", top->gw);
+	if (mkdirat(parent, name, 0700) != 0) {
+		if (errno != EEXIST) {
+			err = errno;
+			goto out;
+		}
+		made = false;
 	}
 	fd = openat(parent, name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fchmod(fd, 0755) != 0 || fsync(parent) != 0) {
+	if (fd < 0) {
 		err = errno;
 		goto out;
 	}
+	if (made && fchmod(fd, 0755) != 0) {
+		err = errno;
+		goto out;
+	}
+	if (fsync(parent) != 0)
+		err = errno;
 out:
 	close(parent);
 	if (err) {
@@ -284,10 +305,18 @@ static int walk(struct walk *w, bool want_dir, char **name)
 			return r;
 		}
 		if (S_ISLNK(st.st_mode)) {
+			/* A link of root's in a directory of another user is
+			 * refused too: that user can move one there from
+			 * anywhere else in their directories (systemd's
+			 * CHASE_SAFE has the same rule). */
 			if (!trusted(st.st_uid))
 				r = fail(w, EPERM,
 					 "'%s' is a symbolic link owned by uid %lu: only links owned by root are followed",
 					 gw, (unsigned long)st.st_uid);
+			else if (!trusted(top->uid))
+				r = fail(w, EPERM,
+					 "'%s' is a symbolic link in a directory owned by uid %lu: links in other users' directories are not followed",
+					 gw, (unsigned long)top->uid);
 			else
 				r = follow(w, fd, gw, pos);
 			close(fd);

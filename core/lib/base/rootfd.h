@@ -10,7 +10,8 @@
  *  - resolves a symbolic link itself, inside the root: an absolute target
  *    restarts at the root, ".." never climbs above it, 40 links at most;
  *  - refuses to follow a symbolic link owned by a user other than root
- *    and the user running sup;
+ *    and the user running sup, or one that sits in a directory of such a
+ *    user (whoever owns the link);
  *  - refuses an unsafe path transition: from a directory owned by another
  *    user (not root, not us) into a directory or link owned by anyone
  *    else. A service user who owns /var/lib/app cannot plant
@@ -29,7 +30,7 @@
  * directory and name are returned). */
 #define SK_RFD_FOLLOW_LAST 0x1u
 /* Create missing directories on the way, mode 0755 (whatever the umask),
- * each new entry synced. */
+ * each new entry synced; never in a directory of another user (-EPERM). */
 #define SK_RFD_MKPARENTS 0x2u
 
 /*
