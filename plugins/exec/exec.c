@@ -47,7 +47,6 @@
 #include "util.h"
 
 #define EXEC_TIMEOUT_MAX_S 86400
-#define EXEC_IO_BUF 65536
 /* What execvp() searches when PATH is unset. */
 #define EXEC_DEFAULT_PATH "/bin:/usr/bin"
 
@@ -494,7 +493,7 @@ static int exec_stage_script(const struct sup_host_api *host,
 	int fd = -1, werr, ret = SUP_ERR;
 
 	*shebang = false;
-	buf = malloc(EXEC_IO_BUF);
+	buf = malloc(SPL_BUF_SIZE);
 	if (!buf) {
 		host->fail(ctx, ENOMEM, "cannot stage script '%s'", name);
 		goto out;
@@ -516,13 +515,13 @@ static int exec_stage_script(const struct sup_host_api *host,
 		goto out;
 	}
 	for (;;) {
-		int64_t n = host->payload_read(pl, buf, EXEC_IO_BUF);
+		int64_t n = host->payload_read(pl, buf, SPL_BUF_SIZE);
 
 		if (n == 0)
 			break;
 		if (n < 0)
 			goto out;
-		if (n > EXEC_IO_BUF) {
+		if (n > SPL_BUF_SIZE) {
 			host->fail(ctx, 0, "payload '%s' returned more data than asked for", name);
 			goto out;
 		}

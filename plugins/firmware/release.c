@@ -50,21 +50,15 @@ static void fw_prune(struct fw *fw, const char *keep, const char *prev)
 	int64_t kept = 1;
 	struct dirent *e;
 	DIR *d = NULL;
-	int dfd = fw->releases_fd, lfd, err = 0;
+	int dfd = fw->releases_fd, err = 0;
 
-	/* A duplicate shares the offset of releases_fd: rewound below. */
-	lfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-	if (lfd >= 0)
-		d = fdopendir(lfd);
-	if (!d) {
+	err = spl_fs_opendir_at(dfd, &d);
+	if (err) {
 		host->log(ctx, SUP_LOG_WARNING,
 			  "cannot list the releases in '%s': %s",
-			  fw->releases_gw, strerror(errno));
-		if (lfd >= 0)
-			close(lfd);
+			  fw->releases_gw, strerror(err));
 		return;
 	}
-	rewinddir(d);
 	for (;;) {
 		struct stat st;
 		char **n;

@@ -51,20 +51,6 @@ char *fw_last_name(const char *p)
 	return strndup(s, (size_t)(end - s));
 }
 
-/* True if p has a ".." component. */
-static bool fw_has_dotdot(const char *p)
-{
-	while (*p) {
-		size_t len = strcspn(p, "/");
-
-		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p += len;
-		p += strspn(p, "/");
-	}
-	return false;
-}
-
 char *fw_normalize(const char *p)
 {
 	char *n = malloc(strlen(p) + 2);
@@ -144,7 +130,7 @@ static int fw_load_gw_path(struct fw *fw, const char *key, char **out)
 		return fw->host->fail(fw->ctx, 0,
 				      "[firmware] %s: not set, but method = release needs it",
 				      key);
-	if (v[0] != '/' || fw_has_dotdot(v))
+	if (!spl_fs_is_gateway_path(v))
 		return fw->host->fail(fw->ctx, 0,
 				      "[firmware] %s: '%s' is not an absolute gateway path without '..'",
 				      key, v);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * space.c - is there room for the payload and min_free_mb?.
+ * space.c - the free space a firmware update needs: the payload plus
+ * min_free_mb.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

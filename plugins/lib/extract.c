@@ -505,21 +505,13 @@ static int spl_extract_list_dir(int fd, char ***names, size_t *count)
 	struct dirent *e;
 	size_t cap = 0;
 	DIR *d;
-	int dfd, err = 0;
+	int err = 0;
 
 	*names = NULL;
 	*count = 0;
-	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dfd < 0)
-		return errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		err = errno;
-		close(dfd);
+	err = spl_fs_opendir_at(fd, &d);
+	if (err)
 		return err;
-	}
-	/* The duplicate shares the offset of fd, which may be at its end. */
-	rewinddir(d);
 	for (;;) {
 		errno = 0;
 		e = readdir(d);

@@ -26,6 +26,36 @@
 #define SPL_FS_TMP_BASE_MAX (NAME_MAX - 12)
 #define SPL_FS_TMP_TRIES 100
 
+bool spl_fs_is_gateway_path(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	for (const char *c = p; *c; c++) {
+		if (c[0] == '/' && c[1] == '.' && c[2] == '.' &&
+		    (c[3] == '/' || c[3] == '\0'))
+			return false;
+	}
+	return true;
+}
+
+int spl_fs_opendir_at(int fd, DIR **d)
+{
+	int dfd, err;
+
+	*d = NULL;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return errno;
+	*d = fdopendir(dfd);
+	if (!*d) {
+		err = errno;
+		close(dfd);
+		return err;
+	}
+	rewinddir(*d);
+	return 0;
+}
+
 bool spl_fs_is_root_path(const char *path)
 {
 	const char *p = path;
@@ -216,20 +246,12 @@ static int spl_fs_rm_scan(struct spl_fs_rm *rm, int fd, char **bad)
 	size_t cap = 0;
 	struct dirent *e;
 	DIR *d;
-	int dfd, err = 0;
+	int err = 0;
 
 	*bad = NULL;
-	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dfd < 0)
-		return errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		err = errno;
-		close(dfd);
+	err = spl_fs_opendir_at(fd, &d);
+	if (err)
 		return err;
-	}
-	/* The duplicate shares the offset of fd, which may be at its end. */
-	rewinddir(d);
 	for (;;) {
 		char *name;
 

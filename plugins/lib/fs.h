@@ -16,6 +16,7 @@
 #ifndef SPL_FS_H
 #define SPL_FS_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -29,6 +30,9 @@
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
+
+/* True if p is an absolute gateway path without a ".." component. */
+bool spl_fs_is_gateway_path(const char *p);
 
 /* True if the gateway path names the root: only "/" and "." components. */
 bool spl_fs_is_root_path(const char *gw_path);
@@ -64,6 +68,13 @@ int spl_fs_open_parent(const struct sup_host_api *host,
  */
 int spl_fs_open_dir(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 		    const char *gw_path, unsigned int flags, int *fd);
+
+/*
+ * A directory stream on a duplicate of the directory fd, rewound (the
+ * duplicate shares fd's offset, which may be at its end); fd stays open.
+ * 0 and *d (closedir() it), or an errno value.
+ */
+int spl_fs_opendir_at(int fd, DIR **d);
 
 /* True if a and b are the same file (device and inode). */
 bool spl_fs_same_stat(const struct stat *a, const struct stat *b);

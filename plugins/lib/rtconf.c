@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fs.h"
 #include "rtctl.h"
 #include "util.h"
 
@@ -79,19 +80,6 @@ static bool rt_is_unit_name(const char *s)
 			return false;
 	}
 	return n > 0 && n <= RT_UNIT_MAX;
-}
-
-/* Absolute, and no ".." component. */
-static bool rt_is_gateway_path(const char *p)
-{
-	if (p[0] != '/')
-		return false;
-	for (const char *c = p; *c; c++) {
-		if (c[0] == '/' && c[1] == '.' && c[2] == '.' &&
-		    (c[3] == '/' || c[3] == '\0'))
-			return false;
-	}
-	return true;
 }
 
 static int rt_load_control(struct spl_rt *rt)
@@ -223,7 +211,7 @@ static int rt_load_pidfile(struct spl_rt *rt)
 			return rt->host->fail(rt->ctx, 0, "[runtime] pidfile: not set, but health = pidfile needs it");
 		return SUP_OK;
 	}
-	if (!rt_is_gateway_path(rt->pidfile))
+	if (!spl_fs_is_gateway_path(rt->pidfile))
 		return rt->host->fail(rt->ctx, 0, "[runtime] pidfile: '%s' is not an absolute gateway path without '..'", rt->pidfile);
 	if (!SUP_HOST_HAS(rt->host, path_parent))
 		return rt->host->fail(rt->ctx, 0, "[runtime] pidfile: this installer lacks path_parent (plugin ABI 1.1)");
