@@ -43,6 +43,7 @@
 #ifndef FW_FIRMWARE_H
 #define FW_FIRMWARE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
