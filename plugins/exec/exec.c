@@ -23,7 +23,7 @@
  * signals to our process group do not reach the command's own group, such a
  * signal is forwarded to the command, which is killed before we die.
  *
- * The running is done by spc_cmd_run() (plugins/common/cmd.h); this file
+ * The running is done by spl_cmd_run() (plugins/lib/cmd.h); this file
  * reads the parameters, stages the script and words the outcome.
  */
 #ifndef _GNU_SOURCE
@@ -44,9 +44,9 @@
 #include <sup/plugin.h>
 
 #include "cmd.h"
+#include "util.h"
 
 #define EXEC_TIMEOUT_MAX_S 86400
-#define EXEC_IO_BUF 65536
 /* What execvp() searches when PATH is unset. */
 #define EXEC_DEFAULT_PATH "/bin:/usr/bin"
 
@@ -195,7 +195,7 @@ static int exec_program_get(const struct sup_host_api *host,
 		return host->fail(ctx, 0, "command '%s' is neither an absolute path nor a bare name", argv0);
 	/* Relative and empty PATH entries are skipped: the installer's
 	 * working directory means nothing to a package. */
-	err = spc_cmd_find_program(argv0, exec_search_path(o), out);
+	err = spl_cmd_find_program(argv0, exec_search_path(o), out);
 	if (err)
 		return host->fail(ctx, err, "cannot run '%s'", argv0);
 	return SUP_OK;
@@ -230,7 +230,7 @@ static int exec_interpreter_get(const struct sup_host_api *host,
 		return SUP_ERR;
 	if ((*out)[0] != '/')
 		return host->fail(ctx, 0, "interpreter '%s' is not an absolute path", *out);
-	err = spc_cmd_check_runnable(*out);
+	err = spl_cmd_check_runnable(*out);
 	if (err)
 		return host->fail(ctx, err, "cannot use interpreter '%s'", *out);
 	return SUP_OK;
@@ -281,7 +281,7 @@ static void exec_env_release(struct exec_env *env)
 	memset(env, 0, sizeof(*env));
 }
 
-/* The env param as spc_cmd_run() takes it; it adds the SUP_* variables.
+/* The env param as spl_cmd_run() takes it; it adds the SUP_* variables.
  * Returns 0 or an errno value. */
 static int exec_env_build(const struct exec_opts *o, struct exec_env *env)
 {
@@ -303,7 +303,7 @@ static int exec_env_build(const struct exec_opts *o, struct exec_env *env)
 	return 0;
 }
 
-/* Say the command runs, with its pid (spc_cmd's started hook). */
+/* Say the command runs, with its pid (spl_cmd's started hook). */
 static void exec_started(void *data, pid_t pid)
 {
 	const struct exec_job *job = data;
@@ -313,7 +313,7 @@ static void exec_started(void *data, pid_t pid)
 
 /* Record why the command never ran. */
 static int exec_report_spawn(const struct exec_job *job,
-			     const struct spc_cmd_result *res,
+			     const struct spl_cmd_result *res,
 			     const char *cwd)
 {
 	const struct sup_host_api *host = job->host;
@@ -322,17 +322,17 @@ static int exec_report_spawn(const struct exec_job *job,
 	int err = res->err;
 
 	switch (res->stage) {
-	case SPC_CMD_STAGE_ENV:
+	case SPL_CMD_STAGE_ENV:
 		return host->fail(ctx, err, "cannot build the environment of %s '%s'", noun, name);
-	case SPC_CMD_STAGE_STDIN:
+	case SPL_CMD_STAGE_STDIN:
 		return host->fail(ctx, err, "cannot open '/dev/null'");
-	case SPC_CMD_STAGE_PIPE:
+	case SPL_CMD_STAGE_PIPE:
 		return host->fail(ctx, err, "cannot create a pipe for %s '%s'", noun, name);
-	case SPC_CMD_STAGE_SIGNALS:
+	case SPL_CMD_STAGE_SIGNALS:
 		return host->fail(ctx, err, "cannot block signals for %s '%s'", noun, name);
-	case SPC_CMD_STAGE_CHDIR:
+	case SPL_CMD_STAGE_CHDIR:
 		return host->fail(ctx, err, "cannot run '%s' in directory '%s'", name, cwd);
-	case SPC_CMD_STAGE_EXEC:
+	case SPL_CMD_STAGE_EXEC:
 		/* The file is there: what is missing is its "#!"
 		 * interpreter or its ELF loader. */
 		if (err == ENOENT && access(job->path, F_OK) == 0)
@@ -346,7 +346,7 @@ static int exec_report_spawn(const struct exec_job *job,
 
 /* Record how the command ended; SUP_OK if it exited with status 0. */
 static int exec_report(const struct exec_job *job,
-		       const struct spc_cmd_result *res, const char *cwd)
+		       const struct spl_cmd_result *res, const char *cwd)
 {
 	const struct sup_host_api *host = job->host;
 	struct sup_action_ctx *ctx = job->ctx;
@@ -355,17 +355,17 @@ static int exec_report(const struct exec_job *job,
 	char sname[32];
 
 	switch (res->end) {
-	case SPC_CMD_SPAWN_ERROR:
+	case SPL_CMD_SPAWN_ERROR:
 		return exec_report_spawn(job, res, cwd);
-	case SPC_CMD_WAIT_ERROR:
+	case SPL_CMD_WAIT_ERROR:
 		return host->fail(ctx, res->err, "cannot wait for %s '%s'", noun, name);
-	case SPC_CMD_STOPPED:
-		return host->fail(ctx, 0, "%s '%s' stopped: the installer sent signal %d (%s)", noun, name, res->status, spc_cmd_signame(res->status, sname, sizeof(sname)));
-	case SPC_CMD_TIMEOUT:
+	case SPL_CMD_STOPPED:
+		return host->fail(ctx, 0, "%s '%s' stopped: the installer sent signal %d (%s)", noun, name, res->status, spl_cmd_signame(res->status, sname, sizeof(sname)));
+	case SPL_CMD_TIMEOUT:
 		return host->fail(ctx, 0, "%s '%s' timed out after %lld s", noun, name, (long long)((res->timeout_ms + 999) / 1000));
-	case SPC_CMD_SIGNALED:
-		return host->fail(ctx, 0, "%s '%s' killed by signal %d (%s)", noun, name, res->status, spc_cmd_signame(res->status, sname, sizeof(sname)));
-	case SPC_CMD_EXITED:
+	case SPL_CMD_SIGNALED:
+		return host->fail(ctx, 0, "%s '%s' killed by signal %d (%s)", noun, name, res->status, spl_cmd_signame(res->status, sname, sizeof(sname)));
+	case SPL_CMD_EXITED:
 	default:
 		break;
 	}
@@ -385,7 +385,7 @@ static int exec_run(const struct exec_opts *o, const struct exec_job *job)
 	const struct sup_host_api *host = job->host;
 	struct sup_action_ctx *ctx = job->ctx;
 	struct exec_env env;
-	struct spc_cmd cmd = {
+	struct spl_cmd cmd = {
 		.path = job->path,
 		.argv = job->argv,
 		.has_cwd_fd = true,
@@ -394,7 +394,7 @@ static int exec_run(const struct exec_opts *o, const struct exec_job *job)
 		.started_data = (void *)job,
 		.defer_stop = true,
 	};
-	struct spc_cmd_result res;
+	struct spl_cmd_result res;
 	int err, ret;
 
 	if (!SUP_HOST_HAS(host, path_dir))
@@ -407,13 +407,13 @@ static int exec_run(const struct exec_opts *o, const struct exec_job *job)
 		return host->fail(ctx, err, "cannot build the environment of %s '%s'", job->noun, job->name);
 	}
 	cmd.env = (const char *const *)env.entries;
-	spc_cmd_run(host, ctx, &cmd, &res);
+	spl_cmd_run(host, ctx, &cmd, &res);
 	close(cmd.cwd_fd);
 	exec_env_release(&env);
 	if (res.output_left_open)
 		host->log(ctx, SUP_LOG_WARNING, "%s '%s' exited but left processes that keep its output open; their output is not captured", job->noun, job->name);
 	ret = exec_report(job, &res, o->cwd);
-	spc_cmd_raise_stop(&res);
+	spl_cmd_raise_stop(&res);
 	return ret;
 }
 
@@ -476,22 +476,6 @@ static int exec_script_check(const struct sup_host_api *host,
 	return ret;
 }
 
-static int exec_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Copy the payload to path (mode 0700), all of it: the payload's integrity
  * is only known once payload_read() returned 0, and nothing may run before.
@@ -506,10 +490,10 @@ static int exec_stage_script(const struct sup_host_api *host,
 	size_t head_len = 0;
 	bool created = false;
 	char *buf;
-	int fd = -1, ret = SUP_ERR;
+	int fd = -1, werr, ret = SUP_ERR;
 
 	*shebang = false;
-	buf = malloc(EXEC_IO_BUF);
+	buf = malloc(SPL_BUF_SIZE);
 	if (!buf) {
 		host->fail(ctx, ENOMEM, "cannot stage script '%s'", name);
 		goto out;
@@ -531,20 +515,21 @@ static int exec_stage_script(const struct sup_host_api *host,
 		goto out;
 	}
 	for (;;) {
-		int64_t n = host->payload_read(pl, buf, EXEC_IO_BUF);
+		int64_t n = host->payload_read(pl, buf, SPL_BUF_SIZE);
 
 		if (n == 0)
 			break;
 		if (n < 0)
 			goto out;
-		if (n > EXEC_IO_BUF) {
+		if (n > SPL_BUF_SIZE) {
 			host->fail(ctx, 0, "payload '%s' returned more data than asked for", name);
 			goto out;
 		}
 		for (int64_t i = 0; i < n && head_len < sizeof(head); i++)
 			head[head_len++] = buf[i];
-		if (exec_write_all(fd, buf, (size_t)n) != 0) {
-			host->fail(ctx, errno, "cannot write '%s'", path);
+		werr = spl_write_all(fd, buf, (size_t)n);
+		if (werr) {
+			host->fail(ctx, werr, "cannot write '%s'", path);
 			goto out;
 		}
 	}

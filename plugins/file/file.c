@@ -41,7 +41,8 @@
 #include <sup/plugin.h>
 
 #include "extract.h"
-#include "fsutil.h"
+#include "fs.h"
+#include "util.h"
 
 /* Upper bound for the buffer of getpwnam_r()/getgrnam_r(). */
 #define FILE_NSS_BUF_MAX (1024 * 1024)
@@ -139,100 +140,78 @@ static int file_get_mode(const struct sup_host_api *host,
 	return SUP_OK;
 }
 
-/* A decimal id ("0", "1000"); false for anything else. */
-static bool file_parse_id(const char *s, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		/* (uid_t)-1 means "unchanged" to chown(): not an id. */
-		if (v >= UINT32_MAX)
-			return false;
-	}
-	*out = (uint32_t)v;
-	return true;
-}
-
 /*
- * Owner and group names are looked up on the running system (its NSS
- * passwd and group databases), not in the files under --root: on a gateway
+ * The id of a user (group false) or a group (group true), by name or
+ * decimal id. Owner and group names are looked up on the running system (its
+ * NSS passwd and group databases), not in the files under --root: on a gateway
  * both are the same system; a --root test run should use numeric ids or
- * names that exist on the host. Returns 0, ENOENT for an unknown name, or
- * another errno value.
+ * names that exist on the host. A decimal id is taken as it is, not
+ * looked up.
+ * Returns 0, ENOENT for an unknown name, or another errno value.
  */
-static int file_lookup_uid(const char *name, uid_t *out)
+static int file_lookup_id(const char *name, bool group, uint32_t *out)
 {
-	struct passwd pw, *res = NULL;
-	long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+	struct passwd pw, *pw_res = NULL;
+	struct group gr, *gr_res = NULL;
+	long hint =
+		sysconf(group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
 	size_t len = hint > 0 ? (size_t)hint : 1024;
-	uint32_t id;
+	bool found;
+	int64_t id;
 	char *buf;
 	int err;
 
-	if (file_parse_id(name, &id)) {
-		*out = (uid_t)id;
+	/* (uid_t)-1 means "unchanged" to chown(): not an id. */
+	if (spl_parse_num(name, 0, (int64_t)UINT32_MAX - 1, &id)) {
+		*out = (uint32_t)id;
 		return 0;
 	}
 	for (;;) {
 		buf = malloc(len);
 		if (!buf)
 			return ENOMEM;
-		err = getpwnam_r(name, &pw, buf, len, &res);
+		if (group)
+			err = getgrnam_r(name, &gr, buf, len, &gr_res);
+		else
+			err = getpwnam_r(name, &pw, buf, len, &pw_res);
 		if (err != ERANGE || len >= FILE_NSS_BUF_MAX)
 			break;
 		free(buf);
 		len *= 2;
 	}
-	if (!err && res)
-		*out = pw.pw_uid;
+	found = group ? gr_res != NULL : pw_res != NULL;
+	if (!err && found)
+		*out = group ? (uint32_t)gr.gr_gid : (uint32_t)pw.pw_uid;
 	else if (!err)
 		err = ENOENT;
 	free(buf);
 	return err;
 }
 
-/* Like file_lookup_uid(), for groups. */
-static int file_lookup_gid(const char *name, gid_t *out)
+/* The id for parameter param ("owner": a user, "group": a group) given as
+ * name; every failure recorded. */
+static int file_resolve_id(const struct sup_host_api *host,
+			   struct sup_action_ctx *ctx, const char *param,
+			   const char *name, bool group, uint32_t *out)
 {
-	struct group gr, *res = NULL;
-	long hint = sysconf(_SC_GETGR_R_SIZE_MAX);
-	size_t len = hint > 0 ? (size_t)hint : 1024;
-	uint32_t id;
-	char *buf;
-	int err;
+	const char *what = group ? "group" : "user";
+	int err = file_lookup_id(name, group, out);
 
-	if (file_parse_id(name, &id)) {
-		*out = (gid_t)id;
-		return 0;
-	}
-	for (;;) {
-		buf = malloc(len);
-		if (!buf)
-			return ENOMEM;
-		err = getgrnam_r(name, &gr, buf, len, &res);
-		if (err != ERANGE || len >= FILE_NSS_BUF_MAX)
-			break;
-		free(buf);
-		len *= 2;
-	}
-	if (!err && res)
-		*out = gr.gr_gid;
-	else if (!err)
-		err = ENOENT;
-	free(buf);
-	return err;
+	if (err == ENOENT)
+		return host->fail(ctx, 0, "parameter '%s': unknown %s '%s'",
+				  param, what, name);
+	if (err)
+		return host->fail(ctx, err,
+				  "parameter '%s': cannot look up %s '%s'", param,
+				  what, name);
+	return SUP_OK;
 }
 
 static int file_get_owner(const struct sup_host_api *host,
 			  struct sup_action_ctx *ctx, struct file_owner *o)
 {
 	const char *user, *group;
-	int err;
+	uint32_t id;
 
 	memset(o, 0, sizeof(*o));
 	if (file_param_str(host, ctx, "owner", SUP_PARAM_OPTIONAL, NULL,
@@ -241,27 +220,15 @@ static int file_get_owner(const struct sup_host_api *host,
 			   &group))
 		return SUP_ERR;
 	if (user) {
-		err = file_lookup_uid(user, &o->uid);
-		if (err == ENOENT)
-			return host->fail(ctx, 0,
-					  "parameter 'owner': unknown user '%s'",
-					  user);
-		if (err)
-			return host->fail(ctx, err,
-					  "parameter 'owner': cannot look up user '%s'",
-					  user);
+		if (file_resolve_id(host, ctx, "owner", user, false, &id))
+			return SUP_ERR;
+		o->uid = (uid_t)id;
 		o->has_uid = true;
 	}
 	if (group) {
-		err = file_lookup_gid(group, &o->gid);
-		if (err == ENOENT)
-			return host->fail(ctx, 0,
-					  "parameter 'group': unknown group '%s'",
-					  group);
-		if (err)
-			return host->fail(ctx, err,
-					  "parameter 'group': cannot look up group '%s'",
-					  group);
+		if (file_resolve_id(host, ctx, "group", group, true, &id))
+			return SUP_ERR;
+		o->gid = (gid_t)id;
 		o->has_gid = true;
 	}
 	return SUP_OK;
@@ -325,7 +292,7 @@ static int file_install_args(const struct sup_host_api *host,
 	    file_get_mode(host, ctx, "0644", &a->mode) ||
 	    file_get_owner(host, ctx, &a->owner))
 		return SUP_ERR;
-	if (fsu_is_root_path(a->path))
+	if (spl_fs_is_root_path(a->path))
 		return host->fail(ctx, 0,
 				  "cannot install '%s': it is the root directory",
 				  a->path);
@@ -345,27 +312,10 @@ static int file_install_check(const struct sup_host_api *host,
 	return rc;
 }
 
-/* Write all of buf; 0 or an errno value. */
-static int file_write_all(int fd, const unsigned char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int file_install_execute(const struct sup_host_api *host,
 				struct sup_action_ctx *ctx)
 {
-	struct fsu_progress prog = { 0 };
+	struct spl_progress prog = { 0 };
 	struct sup_payload *pl = NULL;
 	struct file_args a;
 	unsigned char *buf = NULL;
@@ -383,21 +333,21 @@ static int file_install_execute(const struct sup_host_api *host,
 			   host->action_id(ctx));
 		goto out;
 	}
-	if (fsu_open_parent(host, ctx, a.path,
-			    SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS, &dfd,
-			    &name))
+	if (spl_fs_open_parent(host, ctx, a.path,
+			       SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS, &dfd,
+			       &name))
 		goto out;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISDIR(st.st_mode)) {
 		host->fail(ctx, EISDIR, "cannot install '%s'", a.path);
 		goto out;
 	}
-	buf = malloc(FSU_BUF_SIZE);
+	buf = malloc(SPL_BUF_SIZE);
 	if (!buf) {
 		host->fail(ctx, ENOMEM, "cannot install '%s'", a.path);
 		goto out;
 	}
-	fsu_sweep_stale_at(host, ctx, dfd, a.path, name);
+	spl_fs_sweep_stale_at(host, ctx, dfd, a.path, name);
 	if (host->payload_open(ctx, 0, &pl) != SUP_OK) {
 		pl = NULL;
 		host->fail(ctx, 0, "cannot open payload '%s' for '%s'", pname,
@@ -406,35 +356,20 @@ static int file_install_execute(const struct sup_host_api *host,
 	}
 	/* 0600 and ours: unverified data stays private, and nothing runs
 	 * with privileges before the payload's last read verified it. */
-	err = fsu_tmp_file_at(dfd, name, &fd, &tmp);
+	err = spl_fs_tmp_file_at(dfd, name, &fd, &tmp);
 	if (err) {
 		host->fail(ctx, err,
 			   "cannot create a temporary file for '%s'", a.path);
 		goto out;
 	}
-	if (fsu_note_temp(host, ctx, dfd, tmp))
+	if (spl_fs_note_temp(host, ctx, dfd, tmp))
 		goto out;
-	for (;;) {
-		int64_t n = host->payload_read(pl, buf, FSU_BUF_SIZE);
-
-		if (n < 0)
-			goto out; /* recorded by the host */
-		if (n == 0)
-			break;
-		if (n > FSU_BUF_SIZE) {
-			host->fail(ctx, 0,
-				   "payload '%s' read returned %" PRId64 " bytes for a %d-byte buffer",
-				   pname, n, FSU_BUF_SIZE);
-			goto out;
-		}
-		err = file_write_all(fd, buf, (size_t)n);
-		if (err) {
+	if (spl_payload_copy(host, ctx, pl, pname, fd, buf, &prog, &err)) {
+		if (err)
 			host->fail(ctx, err,
 				   "cannot write the temporary file '%s' for '%s'",
 				   tmp, a.path);
-			goto out;
-		}
-		fsu_progress_add(host, ctx, &prog, (uint64_t)n);
+		goto out;
 	}
 	/* Verified: now the owner (first: chown() clears the set-user/group
 	 * -id bits), then the mode. */
@@ -502,11 +437,11 @@ static bool file_is_root(const struct sup_host_api *host,
 {
 	struct stat st;
 
-	if (fsu_is_root_path(gw_path))
+	if (spl_fs_is_root_path(gw_path))
 		return true;
 	if (lstat(host_path, &st) != 0 || S_ISLNK(st.st_mode))
 		return false;
-	return fsu_same_file(host_path, host->root_dir(ctx));
+	return spl_fs_same_file(host_path, host->root_dir(ctx));
 }
 
 static int file_remove_args(const struct sup_host_api *host,
@@ -562,8 +497,8 @@ static int file_remove_execute(const struct sup_host_api *host,
 		rc = SUP_OK;
 		goto out;
 	}
-	if (fsu_open_parent(host, ctx, a.path, SUP_PATH_NOFOLLOW_LAST, &dfd,
-			    &name))
+	if (spl_fs_open_parent(host, ctx, a.path, SUP_PATH_NOFOLLOW_LAST, &dfd,
+			       &name))
 		goto out;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT && a.missing_ok) {
@@ -583,7 +518,7 @@ static int file_remove_execute(const struct sup_host_api *host,
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		err = fsu_rmtree_at(dfd, name, false, &where);
+		err = spl_fs_rmtree_at(dfd, name, false, &where);
 		if (err && where && where[0]) {
 			host->fail(ctx, err, "cannot remove '%s' in '%s'",
 				   where, a.path);
@@ -658,10 +593,10 @@ static int file_mkdir_execute(const struct sup_host_api *host,
 
 	if (file_mkdir_args(host, ctx, &a))
 		goto out;
-	if (fsu_open_parent(host, ctx, a.path,
-			    SUP_PATH_FOLLOW_LAST |
+	if (spl_fs_open_parent(host, ctx, a.path,
+			       SUP_PATH_FOLLOW_LAST |
 				    (a.parents ? SUP_PATH_MKPARENTS : 0),
-			    &dfd, &name))
+			       &dfd, &name))
 		goto out;
 	fd = openat(dfd, name, oflags);
 	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP) &&
@@ -743,7 +678,7 @@ static int file_symlink_args(const struct sup_host_api *host,
 		return host->fail(ctx, 0,
 				  "parameter 'target' is longer than %d bytes",
 				  PATH_MAX - 1);
-	if (fsu_is_root_path(a->path))
+	if (spl_fs_is_root_path(a->path))
 		return host->fail(ctx, 0,
 				  "cannot create symlink '%s': it is the root directory",
 				  a->path);
@@ -790,9 +725,9 @@ static int file_symlink_execute(const struct sup_host_api *host,
 
 	if (file_symlink_args(host, ctx, &a))
 		goto out;
-	if (fsu_open_parent(host, ctx, a.path,
-			    SUP_PATH_NOFOLLOW_LAST | SUP_PATH_MKPARENTS, &dfd,
-			    &name))
+	if (spl_fs_open_parent(host, ctx, a.path,
+			       SUP_PATH_NOFOLLOW_LAST | SUP_PATH_MKPARENTS,
+			       &dfd, &name))
 		goto out;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode)) {
@@ -813,13 +748,13 @@ static int file_symlink_execute(const struct sup_host_api *host,
 		host->fail(ctx, errno, "cannot create symlink '%s'", a.path);
 		goto out;
 	}
-	err = fsu_tmp_symlink_at(a.target, dfd, name, &tmp);
+	err = spl_fs_tmp_symlink_at(a.target, dfd, name, &tmp);
 	if (err) {
 		host->fail(ctx, err,
 			   "cannot create a temporary symlink for '%s'", a.path);
 		goto out;
 	}
-	if (fsu_note_temp(host, ctx, dfd, tmp))
+	if (spl_fs_note_temp(host, ctx, dfd, tmp))
 		goto out;
 	/* Atomic; rename itself refuses to replace a directory. */
 	if (renameat(dfd, tmp, dfd, name) != 0) {
@@ -857,9 +792,9 @@ static int file_extract_args(const struct sup_host_api *host,
 	if (file_get_path(host, ctx, SUP_PATH_FOLLOW_LAST, a) ||
 	    file_param_bool(host, ctx, "replace", 0, &a->replace))
 		return SUP_ERR;
-	return extract_check_target(host, ctx, a->path, a->host_path,
-				    a->replace ? EXTRACT_REPLACE :
-						 EXTRACT_MERGE);
+	return spl_extract_check_target(host, ctx, a->path, a->host_path,
+					a->replace ? SPL_EXTRACT_REPLACE :
+						 SPL_EXTRACT_MERGE);
 }
 
 static int file_extract_check(const struct sup_host_api *host,
@@ -878,23 +813,24 @@ static int file_extract_check(const struct sup_host_api *host,
 static int file_extract_execute(const struct sup_host_api *host,
 				struct sup_action_ctx *ctx)
 {
-	struct extract x = { 0 };
+	struct spl_extract x = { 0 };
 	struct file_args a;
 	int rc = SUP_ERR;
 
 	if (file_extract_args(host, ctx, &a) ||
 	    file_check_payloads(host, ctx, 1))
 		goto out;
-	if (extract_begin(&x, host, ctx, a.path,
-			  a.replace ? EXTRACT_REPLACE : EXTRACT_MERGE) ||
-	    extract_payload(&x, 0) || extract_commit(&x))
+	if (spl_extract_begin(&x, host, ctx, a.path,
+			      a.replace ? SPL_EXTRACT_REPLACE
+					: SPL_EXTRACT_MERGE) ||
+	    spl_extract_payload(&x, 0) || spl_extract_commit(&x))
 		goto out;
 	host->log(ctx, SUP_LOG_INFO,
 		  "extracted %" PRIu64 " entries of payload '%s' to '%s' (%s)",
 		  x.entries, x.payload, a.path, x.how);
 	rc = SUP_OK;
 out:
-	extract_release(&x);
+	spl_extract_release(&x);
 	file_args_release(host, &a);
 	return rc;
 }

@@ -4,7 +4,7 @@
  * product runtime: runtime.stop, runtime.start, runtime.restart.
  *
  * How is the product's business, said in the [runtime] section of its
- * profile (docs/config.md) and carried out by rtctl (plugins/common). Each
+ * profile (docs/config.md) and carried out by rtctl (plugins/lib). Each
  * action waits until the runtime is really down or healthy, and says on
  * its output what it saw (pid, time taken). Stopping a runtime that is
  * down, or starting one that is healthy, succeeds without a command: the
@@ -24,37 +24,37 @@
 static int runtime_check(const struct sup_host_api *host,
 			 struct sup_action_ctx *ctx)
 {
-	struct spc_rtctl rt;
+	struct spl_rt rt;
 	int ret;
 
-	ret = spc_rtctl_load(&rt, host, ctx);
-	spc_rtctl_release(&rt);
+	ret = spl_rt_load(&rt, host, ctx);
+	spl_rt_release(&rt);
 	return ret;
 }
 
 static int runtime_stop(const struct sup_host_api *host,
 			struct sup_action_ctx *ctx)
 {
-	struct spc_rtctl rt;
+	struct spl_rt rt;
 	int ret;
 
-	ret = spc_rtctl_load(&rt, host, ctx);
+	ret = spl_rt_load(&rt, host, ctx);
 	if (ret == SUP_OK)
-		ret = spc_rtctl_stop(&rt);
-	spc_rtctl_release(&rt);
+		ret = spl_rt_stop(&rt);
+	spl_rt_release(&rt);
 	return ret;
 }
 
 static int runtime_start(const struct sup_host_api *host,
 			 struct sup_action_ctx *ctx)
 {
-	struct spc_rtctl rt;
+	struct spl_rt rt;
 	int ret;
 
-	ret = spc_rtctl_load(&rt, host, ctx);
+	ret = spl_rt_load(&rt, host, ctx);
 	if (ret == SUP_OK)
-		ret = spc_rtctl_start(&rt, 0);
-	spc_rtctl_release(&rt);
+		ret = spl_rt_start(&rt, 0);
+	spl_rt_release(&rt);
 	return ret;
 }
 
@@ -63,15 +63,15 @@ static int runtime_start(const struct sup_host_api *host,
 static int runtime_restart(const struct sup_host_api *host,
 			   struct sup_action_ctx *ctx)
 {
-	struct spc_rtctl rt;
+	struct spl_rt rt;
 	int ret;
 
-	ret = spc_rtctl_load(&rt, host, ctx);
+	ret = spl_rt_load(&rt, host, ctx);
 	if (ret == SUP_OK)
-		ret = spc_rtctl_stop(&rt);
+		ret = spl_rt_stop(&rt);
 	if (ret == SUP_OK)
-		ret = spc_rtctl_start(&rt, 0);
-	spc_rtctl_release(&rt);
+		ret = spl_rt_start(&rt, 0);
+	spl_rt_release(&rt);
 	return ret;
 }
 

@@ -55,11 +55,11 @@ static int system_check_runnable(const struct sup_host_api *host,
 				 struct sup_action_ctx *ctx,
 				 const char *command, bool is_default)
 {
-	const char *search = spc_cmd_search_path();
+	const char *search = spl_cmd_search_path();
 	char *word = NULL, *prog = NULL;
 	int err, ret = SUP_ERR;
 
-	err = spc_cmd_first_word(command, &word);
+	err = spl_cmd_first_word(command, &word);
 	if (err == ENOMEM) {
 		host->fail(ctx, err, "[system] reboot_command: cannot check '%s'", command);
 		goto out;
@@ -68,7 +68,7 @@ static int system_check_runnable(const struct sup_host_api *host,
 		host->fail(ctx, 0, "[system] reboot_command: cannot tell which program '%s' runs: start it with an absolute path or a program name", command);
 		goto out;
 	}
-	err = spc_cmd_find_program(word, search, &prog);
+	err = spl_cmd_find_program(word, search, &prog);
 	if (err == ENOENT && word[0] != '/' && is_default)
 		host->fail(ctx, 0, "[system] reboot_command: not set, and the default '%s' cannot run: '%s' is not found in PATH '%s'", command, word, search);
 	else if (err == ENOENT && word[0] != '/')
@@ -97,9 +97,9 @@ static int system_reboot_check(const struct sup_host_api *host,
 static int system_reboot_execute(const struct sup_host_api *host,
 				 struct sup_action_ctx *ctx)
 {
-	struct spc_cmd cmd = { .timeout_ms = -1 };
-	struct spc_cmd_result res;
-	char desc[SPC_CMD_DESC_LEN];
+	struct spl_cmd cmd = { .timeout_ms = -1 };
+	struct spl_cmd_result res;
+	char desc[SPL_CMD_DESC_LEN];
 	const char *command;
 	bool is_default;
 	char *line = NULL;
@@ -114,8 +114,8 @@ static int system_reboot_execute(const struct sup_host_api *host,
 		return host->fail(ctx, 0, "not rebooting: the installer could not make its state durable");
 	host->log(ctx, SUP_LOG_INFO, "install state saved; running the reboot command: %s", command);
 	cmd.script = command;
-	if (spc_cmd_run(host, ctx, &cmd, &res) != SUP_OK)
-		return host->fail(ctx, 0, "reboot command %s", spc_cmd_describe(&res, desc, sizeof(desc)));
+	if (spl_cmd_run(host, ctx, &cmd, &res) != SUP_OK)
+		return host->fail(ctx, 0, "reboot command %s", spl_cmd_describe(&res, desc, sizeof(desc)));
 	n = asprintf(&line, "reboot requested with '%s'; the install continues after boot\n", command);
 	if (n > 0) {
 		host->log(ctx, SUP_LOG_INFO, "%.*s", n - 1, line);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_extract.c - archive extraction as file.extract and firmware.update
- * do it (plugins/extract: extract_begin(), extract_payload(),
- * extract_commit()), into a fresh directory of a private sandbox, with a
+ * do it (plugins/lib/extract.h: spl_extract_begin(), spl_extract_payload(),
+ * spl_extract_commit()), into a fresh directory of a private sandbox, with a
  * minimal host (struct sup_host_api) that streams the input as the
  * action's payload. Its path services (path_parent, path_dir: ABI 1.1)
  * are the installer's own walk from a descriptor of the root (rootfd.c).
@@ -555,17 +555,18 @@ static void check_result(int rc, const struct sup_action_ctx *ctx)
 	}
 }
 
-static void extract(enum extract_mode mode)
+static void extract(enum spl_extract_mode mode)
 {
 	struct sup_action_ctx ctx = { 0 };
-	struct extract x;
+	struct spl_extract x;
 	int rc = SUP_ERR;
 
-	if (extract_begin(&x, &fake_host, &ctx, "/out", mode) == SUP_OK &&
-	    extract_payload(&x, 0) == SUP_OK && extract_commit(&x) == SUP_OK)
+	if (spl_extract_begin(&x, &fake_host, &ctx, "/out", mode) == SUP_OK &&
+	    spl_extract_payload(&x, 0) == SUP_OK &&
+	    spl_extract_commit(&x) == SUP_OK)
 		rc = SUP_OK;
-	/* The old tree of a replace is left to extract_release(). */
-	extract_release(&x);
+	/* The old tree of a replace is left to spl_extract_release(). */
+	spl_extract_release(&x);
 	check_result(rc, &ctx);
 	free(ctx.failure);
 }
@@ -580,9 +581,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		fz_die("cannot open '%s': %s", root, strerror(errno));
-	extract(EXTRACT_MERGE); /* into a new directory */
-	extract(EXTRACT_MERGE);
-	extract(EXTRACT_REPLACE);
+	extract(SPL_EXTRACT_MERGE); /* into a new directory */
+	extract(SPL_EXTRACT_MERGE);
+	extract(SPL_EXTRACT_REPLACE);
 	close(root_fd);
 	err = fz_rmtree(box);
 	if (err)

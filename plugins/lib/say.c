@@ -12,7 +12,7 @@
 
 #include "say.h"
 
-void spc_say(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+void spl_say(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	     const char *fmt, ...)
 {
 	va_list ap;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "util.h"
 
 #define CMD_SHELL "/bin/sh"
 /* What dash, Debian's /bin/sh, searches when PATH is unset. */
@@ -42,7 +43,7 @@
 
 /* What the child reports on its error pipe when it cannot exec. */
 struct cmd_child_err {
-	int stage; /* enum spc_cmd_stage */
+	int stage; /* enum spl_cmd_stage */
 	int err;
 };
 
@@ -102,14 +103,6 @@ struct cmd_sigstate {
 
 /* Set by the stop signal handler: a handler can reach no other state. */
 static volatile sig_atomic_t cmd_stop_caught;
-
-static int64_t cmd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* a + sep + b, malloc'd; NULL with errno set. */
 static char *cmd_join3(const char *a, const char *sep, const char *b)
@@ -312,7 +305,7 @@ static void cmd_cloexec_from_3(void)
  * the error pipe, which a successful exec closes. */
 __attribute__((noreturn)) static void cmd_child(const struct cmd_spawn *sp)
 {
-	struct cmd_child_err ce = { .stage = SPC_CMD_STAGE_SETUP };
+	struct cmd_child_err ce = { .stage = SPL_CMD_STAGE_SETUP };
 	struct sigaction sa;
 	sigset_t none;
 	int err_w = sp->err_w, in, out, cwd_fd = -1;
@@ -353,10 +346,10 @@ __attribute__((noreturn)) static void cmd_child(const struct cmd_spawn *sp)
 	 * none of the command's business, nor of a daemon it starts. */
 	cmd_cloexec_from_3();
 
-	ce.stage = SPC_CMD_STAGE_CHDIR;
+	ce.stage = SPL_CMD_STAGE_CHDIR;
 	if (cwd_fd >= 0 ? fchdir(cwd_fd) != 0 : chdir(sp->cwd) != 0)
 		goto fail;
-	ce.stage = SPC_CMD_STAGE_EXEC;
+	ce.stage = SPL_CMD_STAGE_EXEC;
 	execve(sp->path, sp->argv, sp->envp);
 fail:
 	ce.err = errno;
@@ -437,7 +430,7 @@ static int64_t cmd_wait_ms(const struct cmd_proc *p, int64_t deadline,
 
 /* Read what fd has; false once it is at end of file or broken. */
 static bool cmd_read(const struct sup_host_api *host,
-		     struct sup_action_ctx *ctx, const struct spc_cmd *cmd,
+		     struct sup_action_ctx *ctx, const struct spl_cmd *cmd,
 		     struct cmd_proc *p, int fd, char *buf)
 {
 	ssize_t n;
@@ -463,14 +456,14 @@ static bool cmd_read(const struct sup_host_api *host,
 /* Stream the output until the command exited and its output drained,
  * enforcing the deadline (-1: none). */
 static void cmd_wait(const struct sup_host_api *host,
-		     struct sup_action_ctx *ctx, const struct spc_cmd *cmd,
+		     struct sup_action_ctx *ctx, const struct spl_cmd *cmd,
 		     struct cmd_proc *p, int64_t deadline,
 		     const sigset_t *wait_mask, char *buf)
 {
 	for (;;) {
 		struct pollfd fds[2];
 		struct timespec ts;
-		int64_t now = cmd_now_ms(), ms;
+		int64_t now = spl_now_ms(), ms;
 		nfds_t nfds = 0;
 
 		if (!p->exited && cmd_has_exited(p->pid)) {
@@ -520,16 +513,16 @@ static int cmd_reap(pid_t pid, int *status)
 	return rc == pid ? 0 : -1;
 }
 
-static void cmd_spawn_error(struct spc_cmd_result *res,
-			    enum spc_cmd_stage stage, int err)
+static void cmd_spawn_error(struct spl_cmd_result *res,
+			    enum spl_cmd_stage stage, int err)
 {
-	res->end = SPC_CMD_SPAWN_ERROR;
+	res->end = SPL_CMD_SPAWN_ERROR;
 	res->stage = stage;
 	res->err = err;
 }
 
 /* The argv of a script: /bin/sh -c script args... (malloc'd array). */
-static char **cmd_script_argv(const struct spc_cmd *cmd)
+static char **cmd_script_argv(const struct spl_cmd *cmd)
 {
 	size_t n = 0, i = 0;
 	char **argv;
@@ -555,7 +548,7 @@ static char **cmd_script_argv(const struct spc_cmd *cmd)
 
 static int64_t cmd_timeout(const struct sup_host_api *host,
 			   struct sup_action_ctx *ctx,
-			   const struct spc_cmd *cmd)
+			   const struct spl_cmd *cmd)
 {
 	int64_t timeout = cmd->timeout_ms < 0 ? -1 : cmd->timeout_ms;
 	int64_t left = host->time_left_ms(ctx);
@@ -568,28 +561,28 @@ static int64_t cmd_timeout(const struct sup_host_api *host,
 	return timeout;
 }
 
-static void cmd_result_set(struct spc_cmd_result *res,
+static void cmd_result_set(struct spl_cmd_result *res,
 			   const struct cmd_proc *p, int status)
 {
 	if (p->has_cerr) {
-		cmd_spawn_error(res, (enum spc_cmd_stage)p->cerr.stage,
+		cmd_spawn_error(res, (enum spl_cmd_stage)p->cerr.stage,
 				p->cerr.err);
 	} else if (p->stop_sig) {
-		res->end = SPC_CMD_STOPPED;
+		res->end = SPL_CMD_STOPPED;
 		res->status = p->stop_sig;
 	} else if (p->timed_out) {
-		res->end = SPC_CMD_TIMEOUT;
+		res->end = SPL_CMD_TIMEOUT;
 	} else if (WIFSIGNALED(status)) {
-		res->end = SPC_CMD_SIGNALED;
+		res->end = SPL_CMD_SIGNALED;
 		res->status = WTERMSIG(status);
 	} else {
-		res->end = SPC_CMD_EXITED;
+		res->end = SPL_CMD_EXITED;
 		res->status = WEXITSTATUS(status);
 	}
 }
 
-int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
-		const struct spc_cmd *cmd, struct spc_cmd_result *res)
+int spl_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		const struct spl_cmd *cmd, struct spl_cmd_result *res)
 {
 	struct cmd_proc p = { .pid = -1, .out_fd = -1, .err_fd = -1 };
 	struct cmd_spawn sp = { .cwd_fd = -1, .null_fd = -1, .out_w = -1,
@@ -607,12 +600,12 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	memset(res, 0, sizeof(*res));
 	res->pid = -1;
 	res->timeout_ms = cmd_timeout(host, ctx, cmd);
-	start = cmd_now_ms();
+	start = spl_now_ms();
 
 	if (cmd->script) {
 		script_argv = cmd_script_argv(cmd);
 		if (!script_argv) {
-			cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, errno);
+			cmd_spawn_error(res, SPL_CMD_STAGE_PREPARE, errno);
 			goto out;
 		}
 		sp.path = CMD_SHELL;
@@ -621,12 +614,12 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 		sp.path = cmd->path;
 		sp.argv = (char *const *)cmd->argv;
 	} else {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, EINVAL);
+		cmd_spawn_error(res, SPL_CMD_STAGE_PREPARE, EINVAL);
 		goto out;
 	}
 	err = cmd_env_build(host, ctx, cmd->env, &env);
 	if (err) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_ENV, err);
+		cmd_spawn_error(res, SPL_CMD_STAGE_ENV, err);
 		goto out;
 	}
 	sp.envp = env.envp;
@@ -635,33 +628,33 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 		sp.cwd_fd = cmd->cwd_fd;
 	buf = malloc(CMD_READ_BUF);
 	if (!buf) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PREPARE, ENOMEM);
+		cmd_spawn_error(res, SPL_CMD_STAGE_PREPARE, ENOMEM);
 		goto out;
 	}
 	sp.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (sp.null_fd < 0) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_STDIN, errno);
+		cmd_spawn_error(res, SPL_CMD_STAGE_STDIN, errno);
 		goto out;
 	}
 	if (pipe2(out_pipe, O_CLOEXEC) != 0 ||
 	    pipe2(err_pipe, O_CLOEXEC) != 0) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_PIPE, errno);
+		cmd_spawn_error(res, SPL_CMD_STAGE_PIPE, errno);
 		goto out;
 	}
 	sp.out_w = out_pipe[1];
 	sp.err_w = err_pipe[1];
 	err = cmd_signals_setup(&sigst, &wait_mask);
 	if (err) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_SIGNALS, err);
+		cmd_spawn_error(res, SPL_CMD_STAGE_SIGNALS, err);
 		goto out;
 	}
 	signals_set = true;
 
 	sp.parent = getpid();
-	start = cmd_now_ms();
+	start = spl_now_ms();
 	p.pid = fork();
 	if (p.pid < 0) {
-		cmd_spawn_error(res, SPC_CMD_STAGE_FORK, errno);
+		cmd_spawn_error(res, SPL_CMD_STAGE_FORK, errno);
 		goto out;
 	}
 	if (p.pid == 0)
@@ -688,13 +681,13 @@ int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	if (cmd_reap(p.pid, &status) != 0 && !p.wait_err)
 		p.wait_err = errno;
 	if (p.wait_err) {
-		res->end = SPC_CMD_WAIT_ERROR;
+		res->end = SPL_CMD_WAIT_ERROR;
 		res->err = p.wait_err;
 		goto out;
 	}
 	cmd_result_set(res, &p, status);
 out:
-	res->elapsed_ms = cmd_now_ms() - start;
+	res->elapsed_ms = spl_now_ms() - start;
 	if (p.out_fd >= 0)
 		close(p.out_fd);
 	if (p.err_fd >= 0)
@@ -714,20 +707,20 @@ out:
 		cmd_signals_restore(&sigst);
 		res->stop_signal = p.stop_sig;
 		if (!cmd->defer_stop)
-			spc_cmd_raise_stop(res);
+			spl_cmd_raise_stop(res);
 	}
-	return res->end == SPC_CMD_EXITED && res->status == 0 ? SUP_OK :
+	return res->end == SPL_CMD_EXITED && res->status == 0 ? SUP_OK :
 								  SUP_ERR;
 }
 
-void spc_cmd_raise_stop(const struct spc_cmd_result *res)
+void spl_cmd_raise_stop(const struct spl_cmd_result *res)
 {
 	/* Die (or whatever the installer chose) as it asked. */
 	if (res->stop_signal)
 		raise(res->stop_signal);
 }
 
-const char *spc_cmd_signame(int sig, char *buf, size_t len)
+const char *spl_cmd_signame(int sig, char *buf, size_t len)
 {
 	const char *abbrev = sigabbrev_np(sig);
 
@@ -740,22 +733,22 @@ const char *spc_cmd_signame(int sig, char *buf, size_t len)
 	return buf;
 }
 
-static const char *cmd_stage_text(enum spc_cmd_stage stage)
+static const char *cmd_stage_text(enum spl_cmd_stage stage)
 {
 	switch (stage) {
-	case SPC_CMD_STAGE_CHDIR:
+	case SPL_CMD_STAGE_CHDIR:
 		return "cannot enter its working directory";
-	case SPC_CMD_STAGE_EXEC:
+	case SPL_CMD_STAGE_EXEC:
 		return "cannot execute it";
-	case SPC_CMD_STAGE_SETUP:
+	case SPL_CMD_STAGE_SETUP:
 		return "cannot set up its process";
-	case SPC_CMD_STAGE_PREPARE:
+	case SPL_CMD_STAGE_PREPARE:
 	default:
 		return "cannot start a process";
 	}
 }
 
-const char *spc_cmd_secs(int64_t ms, char *buf, size_t len)
+const char *spl_cmd_secs(int64_t ms, char *buf, size_t len)
 {
 	long long v = ms < 0 ? 0 : (long long)ms;
 
@@ -766,31 +759,31 @@ const char *spc_cmd_secs(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
-const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
+const char *spl_cmd_describe(const struct spl_cmd_result *res, char *buf,
 			     size_t len)
 {
 	char sname[32], secs[32];
 
 	switch (res->end) {
-	case SPC_CMD_EXITED:
+	case SPL_CMD_EXITED:
 		snprintf(buf, len, "exited with status %d", res->status);
 		break;
-	case SPC_CMD_SIGNALED:
+	case SPL_CMD_SIGNALED:
 		snprintf(buf, len, "was killed by signal %d (%s)", res->status,
-			 spc_cmd_signame(res->status, sname, sizeof(sname)));
+			 spl_cmd_signame(res->status, sname, sizeof(sname)));
 		break;
-	case SPC_CMD_TIMEOUT:
+	case SPL_CMD_TIMEOUT:
 		snprintf(buf, len, "timed out after %s",
-			 spc_cmd_secs(res->timeout_ms, secs, sizeof(secs)));
+			 spl_cmd_secs(res->timeout_ms, secs, sizeof(secs)));
 		break;
-	case SPC_CMD_STOPPED:
-		snprintf(buf, len, "was stopped: the installer sent signal %d (%s)", res->status, spc_cmd_signame(res->status, sname, sizeof(sname)));
+	case SPL_CMD_STOPPED:
+		snprintf(buf, len, "was stopped: the installer sent signal %d (%s)", res->status, spl_cmd_signame(res->status, sname, sizeof(sname)));
 		break;
-	case SPC_CMD_WAIT_ERROR:
+	case SPL_CMD_WAIT_ERROR:
 		snprintf(buf, len, "could not be waited for: %s",
 			 strerror(res->err));
 		break;
-	case SPC_CMD_SPAWN_ERROR:
+	case SPL_CMD_SPAWN_ERROR:
 	default:
 		snprintf(buf, len, "could not be run: %s: %s",
 			 cmd_stage_text(res->stage), strerror(res->err));
@@ -799,14 +792,14 @@ const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
 	return buf;
 }
 
-const char *spc_cmd_search_path(void)
+const char *spl_cmd_search_path(void)
 {
 	const char *path = getenv("PATH");
 
 	return path ? path : CMD_DEFAULT_PATH;
 }
 
-int spc_cmd_check_runnable(const char *path)
+int spl_cmd_check_runnable(const char *path)
 {
 	struct stat st;
 
@@ -821,14 +814,14 @@ int spc_cmd_check_runnable(const char *path)
 	return 0;
 }
 
-int spc_cmd_find_program(const char *name, const char *search, char **out)
+int spl_cmd_find_program(const char *name, const char *search, char **out)
 {
 	const char *p = search;
 	int last_err = ENOENT;
 
 	*out = NULL;
 	if (name[0] == '/') {
-		int err = spc_cmd_check_runnable(name);
+		int err = spl_cmd_check_runnable(name);
 
 		if (err)
 			return err;
@@ -852,7 +845,7 @@ int spc_cmd_find_program(const char *name, const char *search, char **out)
 			free(dir);
 			if (!cand)
 				return errno;
-			err = spc_cmd_check_runnable(cand);
+			err = spl_cmd_check_runnable(cand);
 			if (!err) {
 				*out = cand;
 				return 0;
@@ -891,7 +884,7 @@ static bool cmd_is_shell_word(const char *w)
 	return false;
 }
 
-int spc_cmd_first_word(const char *script, char **out)
+int spl_cmd_first_word(const char *script, char **out)
 {
 	const char *s = script, *e;
 

@@ -22,11 +22,11 @@
  * defer_stop, once the caller has recorded its verdict).
  *
  * Nothing here calls host->fail(): the caller says what failed, e.g.
- * host->fail(ctx, 0, "stop command %s", spc_cmd_describe(&res, buf, len))
+ * host->fail(ctx, 0, "stop command %s", spl_cmd_describe(&res, buf, len))
  * gives "stop command exited with status 3".
  */
-#ifndef SPC_CMD_H
-#define SPC_CMD_H
+#ifndef SPL_CMD_H
+#define SPL_CMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +36,7 @@
 #include <sup/plugin.h>
 
 /* What a command needs; the strings belong to the caller. */
-struct spc_cmd {
+struct spl_cmd {
 	/* A shell command line, run as /bin/sh -c script [args...]: args[0]
 	 * becomes $0 and args[1] $1. NULL to run path instead. */
 	const char *script;
@@ -69,41 +69,41 @@ struct spc_cmd {
 	void (*started)(void *data, pid_t pid);
 	void *started_data;
 	/* Keep a stop signal of the installer from being raised again by
-	 * spc_cmd_run(), so that the caller can record its verdict first and
-	 * then call spc_cmd_raise_stop(). */
+	 * spl_cmd_run(), so that the caller can record its verdict first and
+	 * then call spl_cmd_raise_stop(). */
 	bool defer_stop;
 };
 
 /* How a command ended. */
-enum spc_cmd_end {
-	SPC_CMD_EXITED = 0,	 /* status: its exit status */
-	SPC_CMD_SIGNALED = 1,	 /* status: the signal that killed it */
-	SPC_CMD_TIMEOUT = 2,	 /* killed after timeout_ms */
-	SPC_CMD_STOPPED = 3,	 /* killed because the installer stopped the
+enum spl_cmd_end {
+	SPL_CMD_EXITED = 0,	 /* status: its exit status */
+	SPL_CMD_SIGNALED = 1,	 /* status: the signal that killed it */
+	SPL_CMD_TIMEOUT = 2,	 /* killed after timeout_ms */
+	SPL_CMD_STOPPED = 3,	 /* killed because the installer stopped the
 				  * plugin; status: the installer's signal */
-	SPC_CMD_SPAWN_ERROR = 4, /* never ran: see stage and err */
-	SPC_CMD_WAIT_ERROR = 5,	 /* could not be watched (err); it was
+	SPL_CMD_SPAWN_ERROR = 4, /* never ran: see stage and err */
+	SPL_CMD_WAIT_ERROR = 5,	 /* could not be watched (err); it was
 				  * killed */
 };
 
 /* Where a command that never ran failed. */
-enum spc_cmd_stage {
-	SPC_CMD_STAGE_PREPARE = 1, /* its argv, memory */
-	SPC_CMD_STAGE_SETUP = 2,   /* in the child, before chdir */
-	SPC_CMD_STAGE_CHDIR = 3,
-	SPC_CMD_STAGE_EXEC = 4,
-	SPC_CMD_STAGE_ENV = 5,	   /* building its environment */
-	SPC_CMD_STAGE_STDIN = 6,   /* opening /dev/null */
-	SPC_CMD_STAGE_PIPE = 7,
-	SPC_CMD_STAGE_SIGNALS = 8, /* blocking and catching signals */
-	SPC_CMD_STAGE_FORK = 9,
+enum spl_cmd_stage {
+	SPL_CMD_STAGE_PREPARE = 1, /* its argv, memory */
+	SPL_CMD_STAGE_SETUP = 2,   /* in the child, before chdir */
+	SPL_CMD_STAGE_CHDIR = 3,
+	SPL_CMD_STAGE_EXEC = 4,
+	SPL_CMD_STAGE_ENV = 5,	   /* building its environment */
+	SPL_CMD_STAGE_STDIN = 6,   /* opening /dev/null */
+	SPL_CMD_STAGE_PIPE = 7,
+	SPL_CMD_STAGE_SIGNALS = 8, /* blocking and catching signals */
+	SPL_CMD_STAGE_FORK = 9,
 };
 
-struct spc_cmd_result {
-	enum spc_cmd_end end;
+struct spl_cmd_result {
+	enum spl_cmd_end end;
 	int status;
-	enum spc_cmd_stage stage; /* SPC_CMD_SPAWN_ERROR only */
-	int err; /* errno, SPC_CMD_SPAWN_ERROR and SPC_CMD_WAIT_ERROR */
+	enum spl_cmd_stage stage; /* SPL_CMD_SPAWN_ERROR only */
+	int err; /* errno, SPL_CMD_SPAWN_ERROR and SPL_CMD_WAIT_ERROR */
 	pid_t pid;		  /* the command's first process, or -1 */
 	int64_t elapsed_ms;
 	int64_t timeout_ms; /* the limit applied, -1 if none */
@@ -111,49 +111,49 @@ struct spc_cmd_result {
 	 * what they write is not captured. */
 	bool output_left_open;
 	/* The installer's stop signal received while the command ran, or 0;
-	 * with defer_stop, for spc_cmd_raise_stop(). */
+	 * with defer_stop, for spl_cmd_raise_stop(). */
 	int stop_signal;
 };
 
-/* Longest text spc_cmd_describe() writes, with its NUL. */
-#define SPC_CMD_DESC_LEN 128
+/* Longest text spl_cmd_describe() writes, with its NUL. */
+#define SPL_CMD_DESC_LEN 128
 
 /*
  * Run cmd and wait for it. Fills *res in every case. Returns SUP_OK if the
  * command exited with status 0, else SUP_ERR. Never records a failure on
  * ctx.
  */
-int spc_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
-		const struct spc_cmd *cmd, struct spc_cmd_result *res);
+int spl_cmd_run(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		const struct spl_cmd *cmd, struct spl_cmd_result *res);
 
 /* After a run with defer_stop: raise the installer's stop signal again if
  * it came meanwhile (which may end the plugin, as the installer asked). */
-void spc_cmd_raise_stop(const struct spc_cmd_result *res);
+void spl_cmd_raise_stop(const struct spl_cmd_result *res);
 
 /*
  * How res ended, as the predicate of a sentence whose subject the caller
  * gives: "exited with status 3", "was killed by signal 9 (SIGKILL)",
  * "timed out after 30 s", "was stopped: the installer sent signal 15
  * (SIGTERM)", "could not be run: cannot execute it: No such file or
- * directory". Written to buf (SPC_CMD_DESC_LEN bytes suffice); returns buf.
+ * directory". Written to buf (SPL_CMD_DESC_LEN bytes suffice); returns buf.
  */
-const char *spc_cmd_describe(const struct spc_cmd_result *res, char *buf,
+const char *spl_cmd_describe(const struct spl_cmd_result *res, char *buf,
 			     size_t len);
 
 /* "SIGKILL" for 9, "SIGRTMIN+2", else "unknown signal"; written to buf
  * (32 bytes suffice), returned. */
-const char *spc_cmd_signame(int sig, char *buf, size_t len);
+const char *spl_cmd_signame(int sig, char *buf, size_t len);
 
 /* A duration: "30 s", or "9.500 s" when not whole seconds; a negative one
  * as 0. Written to buf (32 bytes suffice), returned. */
-const char *spc_cmd_secs(int64_t ms, char *buf, size_t len);
+const char *spl_cmd_secs(int64_t ms, char *buf, size_t len);
 
 /* The PATH commands search: the installer's, else the shell's default. */
-const char *spc_cmd_search_path(void);
+const char *spl_cmd_search_path(void);
 
 /* 0 if path is a regular file this process may execute, else an errno
  * value (EISDIR, EACCES, ...). */
-int spc_cmd_check_runnable(const char *path);
+int spl_cmd_check_runnable(const char *path);
 
 /*
  * Find the program name stands for: an absolute host path to an
@@ -162,7 +162,7 @@ int spc_cmd_check_runnable(const char *path);
  * value (EACCES if only unusable files were found, EINVAL for a relative
  * path with a '/').
  */
-int spc_cmd_find_program(const char *name, const char *search, char **out);
+int spl_cmd_find_program(const char *name, const char *search, char **out);
 
 /*
  * The program a shell command line starts: its first word, if that word is
@@ -170,6 +170,6 @@ int spc_cmd_find_program(const char *name, const char *search, char **out);
  * other shell syntax). Returns 0 and a malloc'd *out, EINVAL if the first
  * word cannot be told without a shell (or the line is empty), or ENOMEM.
  */
-int spc_cmd_first_word(const char *script, char **out);
+int spl_cmd_first_word(const char *script, char **out);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fsutil.c - file-system helpers shared by the built-in plugins; see
- * fsutil.h.
+ * fs.c - file-system helpers of the plugins: paths, temporaries, renames,
+ * tree removal, directories by descriptor (see fs.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -20,36 +20,43 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "fs.h"
 
 /* ".<base>.sup-XXXXXX" must fit NAME_MAX: keep at most this much of base. */
-#define FSU_TMP_BASE_MAX (NAME_MAX - 12)
-#define FSU_TMP_TRIES 100
+#define SPL_FS_TMP_BASE_MAX (NAME_MAX - 12)
+#define SPL_FS_TMP_TRIES 100
 
-void fsu_progress_add(const struct sup_host_api *host,
-		      struct sup_action_ctx *ctx,
-		      struct fsu_progress *p, uint64_t n)
+bool spl_fs_is_gateway_path(const char *p)
 {
-	unsigned int pct;
-
-	p->done = n > UINT64_MAX - p->done ? UINT64_MAX : p->done + n;
-	if (p->total == 0)
-		return;
-	if (p->done >= p->total)
-		pct = 100;
-	else if (p->total > UINT64_MAX / 100)
-		pct = (unsigned int)(p->done / (p->total / 100));
-	else
-		pct = (unsigned int)(p->done * 100 / p->total);
-	if (pct > 100)
-		pct = 100;
-	if (pct != p->last) {
-		host->progress(ctx, pct);
-		p->last = pct;
+	if (p[0] != '/')
+		return false;
+	for (const char *c = p; *c; c++) {
+		if (c[0] == '/' && c[1] == '.' && c[2] == '.' &&
+		    (c[3] == '/' || c[3] == '\0'))
+			return false;
 	}
+	return true;
 }
 
-bool fsu_is_root_path(const char *path)
+int spl_fs_opendir_at(int fd, DIR **d)
+{
+	int dfd, err;
+
+	*d = NULL;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dfd < 0)
+		return errno;
+	*d = fdopendir(dfd);
+	if (!*d) {
+		err = errno;
+		close(dfd);
+		return err;
+	}
+	rewinddir(*d);
+	return 0;
+}
+
+bool spl_fs_is_root_path(const char *path)
 {
 	const char *p = path;
 
@@ -65,7 +72,7 @@ bool fsu_is_root_path(const char *path)
 	return true;
 }
 
-bool fsu_same_file(const char *a, const char *b)
+bool spl_fs_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
@@ -74,7 +81,7 @@ bool fsu_same_file(const char *a, const char *b)
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-int fsu_split(const char *path, char **dir, char **base)
+int spl_fs_split(const char *path, char **dir, char **base)
 {
 	size_t len = strlen(path);
 	size_t slash;
@@ -102,7 +109,7 @@ int fsu_split(const char *path, char **dir, char **base)
 	return 0;
 }
 
-char *fsu_join(const char *dir, const char *name)
+char *spl_fs_join(const char *dir, const char *name)
 {
 	size_t dlen = strlen(dir);
 	const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
@@ -116,8 +123,8 @@ char *fsu_join(const char *dir, const char *name)
 
 
 
-int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
-		  const char *newpath, unsigned int flags)
+int spl_fs_renameat2(int olddirfd, const char *oldpath, int newdirfd,
+		     const char *newpath, unsigned int flags)
 {
 #if defined(__GLIBC__) && \
 	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 28))
@@ -128,11 +135,11 @@ int fsu_renameat2(int olddirfd, const char *oldpath, int newdirfd,
 #endif
 }
 
-int fsu_rename_noreplace(int olddirfd, const char *oldpath,
-			 int newdirfd, const char *newpath)
+int spl_fs_rename_noreplace(int olddirfd, const char *oldpath,
+			    int newdirfd, const char *newpath)
 {
-	if (fsu_renameat2(olddirfd, oldpath, newdirfd, newpath,
-			  RENAME_NOREPLACE) == 0)
+	if (spl_fs_renameat2(olddirfd, oldpath, newdirfd, newpath,
+			     RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
@@ -151,7 +158,7 @@ int fsu_rename_noreplace(int olddirfd, const char *oldpath,
  * against the device and inode recorded on the way down, so an archive
  * nested thousands of levels deep is removed like any other.
  */
-struct fsu_rm_level {
+struct spl_fs_rm_level {
 	const char *name;	/* in the parent; owned by the parent level */
 	dev_t dev;
 	ino_t ino;
@@ -160,14 +167,14 @@ struct fsu_rm_level {
 	size_t next;
 };
 
-struct fsu_rm {
-	struct fsu_rm_level *lv;
+struct spl_fs_rm {
+	struct spl_fs_rm_level *lv;
 	size_t depth;
 	size_t cap;
 	bool force;	/* make directories writable (own temp trees) */
 };
 
-static void fsu_rm_level_release(struct fsu_rm_level *l)
+static void spl_fs_rm_level_release(struct spl_fs_rm_level *l)
 {
 	size_t i;
 
@@ -179,7 +186,7 @@ static void fsu_rm_level_release(struct fsu_rm_level *l)
 }
 
 /* The path below the top directory of the current level plus name. */
-static char *fsu_rm_where(const struct fsu_rm *rm, const char *name)
+static char *spl_fs_rm_where(const struct spl_fs_rm *rm, const char *name)
 {
 	size_t i, len = 1;
 	char *out;
@@ -203,9 +210,9 @@ static char *fsu_rm_where(const struct fsu_rm *rm, const char *name)
 	return out;
 }
 
-static int fsu_rm_push(struct fsu_rm *rm, const char *name, int fd)
+static int spl_fs_rm_push(struct spl_fs_rm *rm, const char *name, int fd)
 {
-	struct fsu_rm_level *l;
+	struct spl_fs_rm_level *l;
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
@@ -233,26 +240,18 @@ static int fsu_rm_push(struct fsu_rm *rm, const char *name, int fd)
  * Unlink every non-directory in fd and remember its subdirectories in the
  * top level. Returns 0 or an errno value, *bad the entry that failed.
  */
-static int fsu_rm_scan(struct fsu_rm *rm, int fd, char **bad)
+static int spl_fs_rm_scan(struct spl_fs_rm *rm, int fd, char **bad)
 {
-	struct fsu_rm_level *l = &rm->lv[rm->depth - 1];
+	struct spl_fs_rm_level *l = &rm->lv[rm->depth - 1];
 	size_t cap = 0;
 	struct dirent *e;
 	DIR *d;
-	int dfd, err = 0;
+	int err = 0;
 
 	*bad = NULL;
-	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dfd < 0)
-		return errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		err = errno;
-		close(dfd);
+	err = spl_fs_opendir_at(fd, &d);
+	if (err)
 		return err;
-	}
-	/* The duplicate shares the offset of fd, which may be at its end. */
-	rewinddir(d);
 	for (;;) {
 		char *name;
 
@@ -300,7 +299,7 @@ static int fsu_rm_scan(struct fsu_rm *rm, int fd, char **bad)
 }
 
 /* Open the subdirectory name of fd without following a symbolic link. */
-static int fsu_rm_open(const struct fsu_rm *rm, int fd, const char *name)
+static int spl_fs_rm_open(const struct spl_fs_rm *rm, int fd, const char *name)
 {
 	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
@@ -310,31 +309,31 @@ static int fsu_rm_open(const struct fsu_rm *rm, int fd, const char *name)
 	return openat(fd, name, flags);
 }
 
-int fsu_rmtree_at(int dirfd, const char *name, bool force,
-		  char **where)
+int spl_fs_rmtree_at(int dirfd, const char *name, bool force,
+		     char **where)
 {
-	struct fsu_rm rm = { .force = force };
+	struct spl_fs_rm rm = { .force = force };
 	char *bad = NULL;
 	int fd, err = 0;
 
 	*where = NULL;
-	fd = fsu_rm_open(&rm, dirfd, name);
+	fd = spl_fs_rm_open(&rm, dirfd, name);
 	if (fd < 0)
 		return errno;
-	err = fsu_rm_push(&rm, name, fd);
+	err = spl_fs_rm_push(&rm, name, fd);
 	if (!err)
-		err = fsu_rm_scan(&rm, fd, &bad);
+		err = spl_fs_rm_scan(&rm, fd, &bad);
 	if (err)
 		goto out;
 	for (;;) {
-		struct fsu_rm_level *top = &rm.lv[rm.depth - 1];
+		struct spl_fs_rm_level *top = &rm.lv[rm.depth - 1];
 		struct stat st;
 		int next;
 
 		if (top->next < top->nsub) {
 			const char *child = top->subdirs[top->next++];
 
-			next = fsu_rm_open(&rm, fd, child);
+			next = spl_fs_rm_open(&rm, fd, child);
 			if (next < 0) {
 				if (errno == ENOENT)
 					continue;
@@ -344,9 +343,9 @@ int fsu_rmtree_at(int dirfd, const char *name, bool force,
 			}
 			close(fd);
 			fd = next;
-			err = fsu_rm_push(&rm, child, fd);
+			err = spl_fs_rm_push(&rm, child, fd);
 			if (!err)
-				err = fsu_rm_scan(&rm, fd, &bad);
+				err = spl_fs_rm_scan(&rm, fd, &bad);
 			if (err)
 				goto out;
 			continue;
@@ -373,10 +372,10 @@ int fsu_rmtree_at(int dirfd, const char *name, bool force,
 			err = errno;
 			bad = strdup(top->name);
 			rm.depth--;
-			fsu_rm_level_release(top);
+			spl_fs_rm_level_release(top);
 			goto out;
 		}
-		fsu_rm_level_release(top);
+		spl_fs_rm_level_release(top);
 		rm.depth--;
 	}
 	close(fd);
@@ -385,11 +384,11 @@ int fsu_rmtree_at(int dirfd, const char *name, bool force,
 		err = errno;
 out:
 	if (err && rm.depth > 0)
-		*where = fsu_rm_where(&rm, bad);
+		*where = spl_fs_rm_where(&rm, bad);
 	if (fd >= 0)
 		close(fd);
 	while (rm.depth > 0)
-		fsu_rm_level_release(&rm.lv[--rm.depth]);
+		spl_fs_rm_level_release(&rm.lv[--rm.depth]);
 	free(rm.lv);
 	free(bad);
 	return err;
@@ -398,9 +397,9 @@ out:
 
 /* ---- by descriptor ------------------------------------------------ */
 
-int fsu_open_parent(const struct sup_host_api *host,
-		    struct sup_action_ctx *ctx, const char *gw_path,
-		    unsigned int flags, int *dirfd, char **name)
+int spl_fs_open_parent(const struct sup_host_api *host,
+		       struct sup_action_ctx *ctx, const char *gw_path,
+		       unsigned int flags, int *dirfd, char **name)
 {
 	char *hname = NULL;
 
@@ -421,8 +420,8 @@ int fsu_open_parent(const struct sup_host_api *host,
 	return SUP_OK;
 }
 
-int fsu_open_dir(const struct sup_host_api *host, struct sup_action_ctx *ctx,
-		 const char *gw_path, unsigned int flags, int *fd)
+int spl_fs_open_dir(const struct sup_host_api *host, struct sup_action_ctx *ctx,
+		    const char *gw_path, unsigned int flags, int *fd)
 {
 	*fd = -1;
 	if (!SUP_HOST_HAS(host, path_dir))
@@ -435,13 +434,13 @@ int fsu_open_dir(const struct sup_host_api *host, struct sup_action_ctx *ctx,
 	return SUP_OK;
 }
 
-bool fsu_same_stat(const struct stat *a, const struct stat *b)
+bool spl_fs_same_stat(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
 /* Fill the last six characters of name with random letters and digits. */
-static int fsu_randomize(char *name)
+static int spl_fs_randomize(char *name)
 {
 	static const char chars[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -455,10 +454,10 @@ static int fsu_randomize(char *name)
 	return 0;
 }
 
-enum fsu_tmp_kind { FSU_TMP_FILE, FSU_TMP_DIR, FSU_TMP_LINK };
+enum spl_fs_tmp_kind { SPL_FS_TMP_FILE, SPL_FS_TMP_DIR, SPL_FS_TMP_LINK };
 
-static int fsu_tmp_at(int dirfd, const char *base, enum fsu_tmp_kind kind,
-		      const char *target, int *fd, char **name)
+static int spl_fs_tmp_at(int dirfd, const char *base, enum spl_fs_tmp_kind kind,
+			 const char *target, int *fd, char **name)
 {
 	char *n = NULL;
 	int err = EEXIST;
@@ -466,21 +465,22 @@ static int fsu_tmp_at(int dirfd, const char *base, enum fsu_tmp_kind kind,
 	if (fd)
 		*fd = -1;
 	*name = NULL;
-	if (asprintf(&n, ".%.*s.sup-XXXXXX", FSU_TMP_BASE_MAX, base) < 0)
+	if (asprintf(&n, ".%.*s.sup-XXXXXX", SPL_FS_TMP_BASE_MAX, base) < 0)
 		return ENOMEM;
-	for (int tries = 0; tries < FSU_TMP_TRIES && err == EEXIST; tries++) {
-		err = fsu_randomize(n);
+	for (int tries = 0; tries < SPL_FS_TMP_TRIES && err == EEXIST;
+	     tries++) {
+		err = spl_fs_randomize(n);
 		if (err)
 			break;
 		switch (kind) {
-		case FSU_TMP_FILE:
+		case SPL_FS_TMP_FILE:
 			*fd = openat(dirfd, n,
 				     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
 					     O_CLOEXEC,
 				     0600);
 			err = *fd < 0 ? errno : 0;
 			break;
-		case FSU_TMP_DIR:
+		case SPL_FS_TMP_DIR:
 			err = mkdirat(dirfd, n, 0700) == 0 ? 0 : errno;
 			if (!err) {
 				*fd = openat(dirfd, n,
@@ -495,7 +495,7 @@ static int fsu_tmp_at(int dirfd, const char *base, enum fsu_tmp_kind kind,
 				}
 			}
 			break;
-		case FSU_TMP_LINK:
+		case SPL_FS_TMP_LINK:
 			err = symlinkat(target, dirfd, n) == 0 ? 0 : errno;
 			break;
 		}
@@ -508,25 +508,25 @@ static int fsu_tmp_at(int dirfd, const char *base, enum fsu_tmp_kind kind,
 	return 0;
 }
 
-int fsu_tmp_file_at(int dirfd, const char *base, int *fd, char **name)
+int spl_fs_tmp_file_at(int dirfd, const char *base, int *fd, char **name)
 {
-	return fsu_tmp_at(dirfd, base, FSU_TMP_FILE, NULL, fd, name);
+	return spl_fs_tmp_at(dirfd, base, SPL_FS_TMP_FILE, NULL, fd, name);
 }
 
-int fsu_tmp_dir_at(int dirfd, const char *base, int *fd, char **name)
+int spl_fs_tmp_dir_at(int dirfd, const char *base, int *fd, char **name)
 {
-	return fsu_tmp_at(dirfd, base, FSU_TMP_DIR, NULL, fd, name);
+	return spl_fs_tmp_at(dirfd, base, SPL_FS_TMP_DIR, NULL, fd, name);
 }
 
-int fsu_tmp_symlink_at(const char *target, int dirfd, const char *base,
-		       char **name)
+int spl_fs_tmp_symlink_at(const char *target, int dirfd, const char *base,
+			  char **name)
 {
-	return fsu_tmp_at(dirfd, base, FSU_TMP_LINK, target, NULL, name);
+	return spl_fs_tmp_at(dirfd, base, SPL_FS_TMP_LINK, target, NULL, name);
 }
 
-void fsu_sweep_stale_at(const struct sup_host_api *host,
-			struct sup_action_ctx *ctx, int dirfd,
-			const char *where, const char *base)
+void spl_fs_sweep_stale_at(const struct sup_host_api *host,
+			   struct sup_action_ctx *ctx, int dirfd,
+			   const char *where, const char *base)
 {
 	char *prefix = NULL;
 	struct dirent *de;
@@ -534,7 +534,7 @@ void fsu_sweep_stale_at(const struct sup_host_api *host,
 	DIR *dh;
 	int dfd;
 
-	if (asprintf(&prefix, ".%.*s.sup-", FSU_TMP_BASE_MAX, base) < 0)
+	if (asprintf(&prefix, ".%.*s.sup-", SPL_FS_TMP_BASE_MAX, base) < 0)
 		return;
 	plen = strlen(prefix);
 	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -555,7 +555,7 @@ void fsu_sweep_stale_at(const struct sup_host_api *host,
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
 			continue;
 		if (S_ISDIR(st.st_mode))
-			err = fsu_rmtree_at(dirfd, de->d_name, true, &at);
+			err = spl_fs_rmtree_at(dirfd, de->d_name, true, &at);
 		else
 			err = unlinkat(dirfd, de->d_name, 0) ? errno : 0;
 		if (err)
@@ -573,12 +573,12 @@ out:
 	free(prefix);
 }
 
-void fsu_cleanup_tree_at(const struct sup_host_api *host,
-			 struct sup_action_ctx *ctx, int dirfd,
-			 const char *name, const char *label)
+void spl_fs_cleanup_tree_at(const struct sup_host_api *host,
+			    struct sup_action_ctx *ctx, int dirfd,
+			    const char *name, const char *label)
 {
 	char *where = NULL;
-	int err = fsu_rmtree_at(dirfd, name, true, &where);
+	int err = spl_fs_rmtree_at(dirfd, name, true, &where);
 
 	if (err == ENOENT)
 		err = 0;
@@ -596,8 +596,8 @@ void fsu_cleanup_tree_at(const struct sup_host_api *host,
 			  strerror(errno));
 }
 
-int fsu_note_temp(const struct sup_host_api *host, struct sup_action_ctx *ctx,
-		  int dirfd, const char *name)
+int spl_fs_note_temp(const struct sup_host_api *host,
+		     struct sup_action_ctx *ctx, int dirfd, const char *name)
 {
 	int rc;
 

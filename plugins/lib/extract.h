@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * extract.h - safe, validated, atomic extraction of an archive payload into
- * a directory of the gateway (static library supkit_plugin_extract, used by
+ * a directory of the gateway (plugins/lib, needs libarchive; used by
  * the file and firmware plugins).
  *
  * The archive (tar, cpio or zip, optionally compressed) is streamed from
@@ -16,30 +16,30 @@
  * its size and SHA-256, and the tree is synced before it is committed:
  *
  *   - absent target: the tree is renamed into place;
- *   - EXTRACT_MERGE into an existing directory: the entries are moved in,
+ *   - SPL_EXTRACT_MERGE into an existing directory: the entries are moved in,
  *     directories merged, after a dry run found no conflict;
- *   - EXTRACT_REPLACE of an existing directory: the trees are exchanged
+ *   - SPL_EXTRACT_REPLACE of an existing directory: the trees are exchanged
  *     atomically (RENAME_EXCHANGE), the old one is removed afterwards.
  *
  * Use:
  *
- *	struct extract x;
+ *	struct spl_extract x;
  *
- *	if (extract_begin(&x, host, ctx, gw_path, mode) ||
- *	    extract_payload(&x, 0) || extract_commit(&x))
+ *	if (spl_extract_begin(&x, host, ctx, gw_path, mode) ||
+ *	    spl_extract_payload(&x, 0) || spl_extract_commit(&x))
  *		goto out;
  *	...
  *	out:
- *	extract_release(&x);
+ *	spl_extract_release(&x);
  *
  * A failure is recorded on the context (host->fail()) and the target is
  * left as it was, except after a merge stopped part way (logged).
  *
- * extract_payload() changes the working directory while it unpacks (see
+ * spl_extract_payload() changes the working directory while it unpacks (see
  * extract.c): plugin calls run in a process of their own, single-threaded.
  */
-#ifndef SUPKIT_PLUGIN_EXTRACT_H
-#define SUPKIT_PLUGIN_EXTRACT_H
+#ifndef SPL_EXTRACT_H
+#define SPL_EXTRACT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,28 +48,28 @@
 
 #include <sup/plugin.h>
 
-enum extract_mode {
-	EXTRACT_MERGE,
-	EXTRACT_REPLACE,
+enum spl_extract_mode {
+	SPL_EXTRACT_MERGE,
+	SPL_EXTRACT_REPLACE,
 };
 
-/* One extraction. Zeroed and filled by extract_begin(); the caller only
- * reads the first three members, after extract_commit(). */
-struct extract {
+/* One extraction. Zeroed and filled by spl_extract_begin(); the caller only
+ * reads the first three members, after spl_extract_commit(). */
+struct spl_extract {
 	uint64_t entries;	/* entries unpacked */
 	const char *payload;	/* name of the payload, owned by the host */
 	const char *how;	/* "new directory", "merged" or "replaced" */
 
 	const struct sup_host_api *host;
 	struct sup_action_ctx *ctx;
-	const char *gw_path;	/* borrowed until extract_release() */
-	enum extract_mode mode;
+	const char *gw_path;	/* borrowed until spl_extract_release() */
+	enum spl_extract_mode mode;
 	int dirfd;		/* where the target and the temporary tree are */
 	char *name;		/* the target in dirfd; NULL: dirfd is the target */
 	char *tmp;		/* the temporary tree's name in dirfd */
 	int tmpfd;
-	bool began;		/* extract_begin() ran: dirfd is ours */
-	bool exists;		/* the target existed at extract_begin() */
+	bool began;		/* spl_extract_begin() ran: dirfd is ours */
+	bool exists;		/* the target existed at spl_extract_begin() */
 	bool made;		/* tmp was created */
 	bool tmp_gone;		/* tmp no longer names a tree of ours */
 	bool unpacked;
@@ -79,47 +79,47 @@ struct extract {
 
 /*
  * Check a target before anything is done (also usable in check()):
- * EXTRACT_REPLACE of the root directory is refused ("cannot replace the
+ * SPL_EXTRACT_REPLACE of the root directory is refused ("cannot replace the
  * root directory 'gw_path'"). host_path is gw_path resolved with
  * host->resolve_path(..., SUP_PATH_FOLLOW_LAST, ...). SUP_OK or SUP_ERR.
  */
-int extract_check_target(const struct sup_host_api *host,
-			 struct sup_action_ctx *ctx, const char *gw_path,
-			 const char *host_path, enum extract_mode mode);
+int spl_extract_check_target(const struct sup_host_api *host,
+			     struct sup_action_ctx *ctx, const char *gw_path,
+			     const char *host_path, enum spl_extract_mode mode);
 
 /*
  * Start an extraction to gw_path: open its directory (creating missing
  * parents), check the target (a directory, or absent), create the
- * temporary directory. SUP_OK or SUP_ERR; extract_release() is due in
+ * temporary directory. SUP_OK or SUP_ERR; spl_extract_release() is due in
  * both cases.
  */
-int extract_begin(struct extract *x, const struct sup_host_api *host,
-		  struct sup_action_ctx *ctx, const char *gw_path,
-		  enum extract_mode mode);
+int spl_extract_begin(struct spl_extract *x, const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, const char *gw_path,
+		      enum spl_extract_mode mode);
 
 /*
  * Stream the action's payload number index into the temporary directory,
  * every entry validated, read to its verified end and synced. Once per
  * extraction. SUP_OK or SUP_ERR.
  */
-int extract_payload(struct extract *x, size_t index);
+int spl_extract_payload(struct spl_extract *x, size_t index);
 
 /* Move the extracted tree into place (see the modes above). SUP_OK or
  * SUP_ERR. */
-int extract_commit(struct extract *x);
+int spl_extract_commit(struct spl_extract *x);
 
 /*
- * After an EXTRACT_REPLACE commit of an existing directory: take the old
- * tree over instead of letting extract_release() remove it. Returns its
+ * After an SPL_EXTRACT_REPLACE commit of an existing directory: take the old
+ * tree over instead of letting spl_extract_release() remove it. Returns its
  * name in the target's directory (malloc'd; the caller frees it, and
  * removes the tree), or NULL when there is none.
  */
-char *extract_take_replaced(struct extract *x);
+char *spl_extract_take_replaced(struct spl_extract *x);
 
 /* Remove what is left of the temporary tree (a failed extraction, the
  * emptied directories of a merge, the old tree of a replace: a failure is
- * a warning) and free the extraction. Accepts a zeroed struct extract, so
+ * a warning) and free the extraction. Accepts a zeroed struct spl_extract, so
  * that a caller may release one it never began. */
-void extract_release(struct extract *x);
+void spl_extract_release(struct spl_extract *x);
 
 #endif

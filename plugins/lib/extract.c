@@ -22,22 +22,23 @@
 #include <unistd.h>
 
 #include "extract.h"
-#include "fsutil.h"
+#include "fs.h"
+#include "util.h"
 
 /* ---- reading the payload ----------------------------------------- */
 
-struct extract_xread {
+struct spl_extract_xread {
 	const struct sup_host_api *host;
 	struct sup_action_ctx *ctx;
 	struct sup_payload *pl;
 	const char *pname;
 	unsigned char *buf;
-	struct fsu_progress prog;
+	struct spl_progress prog;
 	bool eof;	/* payload_read returned 0: size and hash verified */
 	bool failed;
 	/* Entries whose set-user-id, set-group-id or sticky bit waits for
 	 * the payload to be verified: they are unpacked without it. */
-	struct extract_special *special;
+	struct spl_extract_special *special;
 	size_t n_special;
 	/* The mode the archive gives its top directory ("./"): the
 	 * temporary tree keeps 0700 until it is committed. */
@@ -45,13 +46,13 @@ struct extract_xread {
 	mode_t top_mode;
 };
 
-struct extract_special {
+struct spl_extract_special {
 	char *name; /* the entry's path in the tree */
 	mode_t mode;
 };
 
 /* The next chunk of the payload: bytes read, 0 at its verified end. */
-static int64_t extract_xread_next(struct extract_xread *x)
+static int64_t spl_extract_xread_next(struct spl_extract_xread *x)
 {
 	int64_t n;
 
@@ -59,31 +60,31 @@ static int64_t extract_xread_next(struct extract_xread *x)
 		return 0;
 	if (x->failed)
 		return -1;
-	n = x->host->payload_read(x->pl, x->buf, FSU_BUF_SIZE);
+	n = x->host->payload_read(x->pl, x->buf, SPL_BUF_SIZE);
 	if (n < 0) {
 		/* The host recorded why (read error or mismatch). */
 		x->failed = true;
 		return -1;
 	}
-	if (n > FSU_BUF_SIZE) {
+	if (n > SPL_BUF_SIZE) {
 		x->failed = true;
 		x->host->fail(x->ctx, 0,
 			      "payload '%s' read returned %" PRId64 " bytes for a %d-byte buffer",
-			      x->pname, n, FSU_BUF_SIZE);
+			      x->pname, n, SPL_BUF_SIZE);
 		return -1;
 	}
 	if (n == 0)
 		x->eof = true;
 	else
-		fsu_progress_add(x->host, x->ctx, &x->prog, (uint64_t)n);
+		spl_progress_add(x->host, x->ctx, &x->prog, (uint64_t)n);
 	return n;
 }
 
-static la_ssize_t extract_xread_cb(struct archive *ar, void *data,
-				   const void **buf)
+static la_ssize_t spl_extract_xread_cb(struct archive *ar, void *data,
+				       const void **buf)
 {
-	struct extract_xread *x = data;
-	int64_t n = extract_xread_next(x);
+	struct spl_extract_xread *x = data;
+	int64_t n = spl_extract_xread_next(x);
 
 	if (n < 0) {
 		archive_set_error(ar, EIO, "cannot read payload '%s'",
@@ -95,12 +96,12 @@ static la_ssize_t extract_xread_cb(struct archive *ar, void *data,
 }
 
 /* Read what follows the archive's end marker up to the verified end. */
-static int extract_xdrain(struct extract_xread *x)
+static int spl_extract_xdrain(struct spl_extract_xread *x)
 {
 	int64_t n;
 
 	do
-		n = extract_xread_next(x);
+		n = spl_extract_xread_next(x);
 	while (n > 0);
 	return n == 0 ? SUP_OK : SUP_ERR;
 }
@@ -113,9 +114,9 @@ static int extract_xdrain(struct extract_xread *x)
  * set as well, but they skip-or-refuse quietly per entry and do not look at
  * where a symbolic link points: this check does, and names the entry.
  */
-static int extract_check_entry(const struct sup_host_api *host,
-			       struct sup_action_ctx *ctx,
-			       struct archive_entry *e, const char *pname)
+static int spl_extract_check_entry(const struct sup_host_api *host,
+				   struct sup_action_ctx *ctx,
+				   struct archive_entry *e, const char *pname)
 {
 	const char *name = archive_entry_pathname(e);
 	const char *p, *t;
@@ -224,10 +225,10 @@ static int extract_check_entry(const struct sup_host_api *host,
 
 /* ---- unpacking --------------------------------------------------- */
 
-static int extract_copy_data(const struct sup_host_api *host,
-			     struct sup_action_ctx *ctx, struct archive *ar,
-			     struct archive *disk, const char *pname,
-			     const char *name)
+static int spl_extract_copy_data(const struct sup_host_api *host,
+				 struct sup_action_ctx *ctx, struct archive *ar,
+				 struct archive *disk, const char *pname,
+				 const char *name)
 {
 	const void *buf;
 	size_t len;
@@ -254,10 +255,10 @@ static int extract_copy_data(const struct sup_host_api *host,
 	}
 }
 
-static int extract_defer_special(struct extract_xread *x, const char *name,
-				 mode_t mode)
+static int spl_extract_defer_special(struct spl_extract_xread *x,
+				     const char *name, mode_t mode)
 {
-	struct extract_special *g;
+	struct spl_extract_special *g;
 
 	g = realloc(x->special, (x->n_special + 1) * sizeof(*g));
 	if (!g)
@@ -275,7 +276,7 @@ static int extract_defer_special(struct extract_xread *x, const char *name,
 
 /* Open rel (an entry's path) below dirfd without following any symbolic
  * link on the way; -1 and errno. */
-static int extract_open_entry(int dirfd, const char *rel)
+static int spl_extract_open_entry(int dirfd, const char *rel)
 {
 	char *copy = strdup(rel), *p, *slash;
 	int fd = dup(dirfd), next;
@@ -305,11 +306,11 @@ static int extract_open_entry(int dirfd, const char *rel)
 }
 
 /* The payload is verified: give the deferred entries their modes. */
-static int extract_apply_special(struct extract_xread *x, int tmpfd)
+static int spl_extract_apply_special(struct spl_extract_xread *x, int tmpfd)
 {
 	for (size_t i = 0; i < x->n_special; i++) {
-		const struct extract_special *s = &x->special[i];
-		int fd = extract_open_entry(tmpfd, s->name);
+		const struct spl_extract_special *s = &x->special[i];
+		int fd = spl_extract_open_entry(tmpfd, s->name);
 
 		if (fd < 0 || fchmod(fd, s->mode) != 0) {
 			int err = errno;
@@ -325,7 +326,7 @@ static int extract_apply_special(struct extract_xread *x, int tmpfd)
 	return SUP_OK;
 }
 
-static void extract_special_release(struct extract_xread *x)
+static void spl_extract_special_release(struct spl_extract_xread *x)
 {
 	for (size_t i = 0; i < x->n_special; i++)
 		free(x->special[i].name);
@@ -339,7 +340,7 @@ static void extract_special_release(struct extract_xread *x)
  * fresh temporary directory), then drain the payload to its verified end.
  * *count receives the number of entries.
  */
-static int extract_unpack(struct extract_xread *x, uint64_t *count)
+static int spl_extract_unpack(struct spl_extract_xread *x, uint64_t *count)
 {
 	const struct sup_host_api *host = x->host;
 	struct sup_action_ctx *ctx = x->ctx;
@@ -371,7 +372,7 @@ static int extract_unpack(struct extract_xread *x, uint64_t *count)
 	archive_read_support_format_cpio(ar);
 	archive_read_support_format_zip(ar);
 	archive_write_disk_set_options(disk, opts);
-	if (archive_read_open(ar, x, NULL, extract_xread_cb, NULL) !=
+	if (archive_read_open(ar, x, NULL, spl_extract_xread_cb, NULL) !=
 	    ARCHIVE_OK) {
 		host->fail(ctx, 0, "cannot read archive '%s': %s", x->pname,
 			   archive_error_string(ar));
@@ -403,7 +404,7 @@ static int extract_unpack(struct extract_xread *x, uint64_t *count)
 				   x->pname);
 			goto out;
 		}
-		if (extract_check_entry(host, ctx, e, x->pname))
+		if (spl_extract_check_entry(host, ctx, e, x->pname))
 			goto out;
 		name = archive_entry_pathname(e);
 		/* The tree stays private (0700) until committed. */
@@ -417,8 +418,8 @@ static int extract_unpack(struct extract_xread *x, uint64_t *count)
 		 * until the payload's last read verified it. */
 		else if ((archive_entry_perm(e) & 07000) &&
 		    archive_entry_filetype(e) != AE_IFLNK) {
-			if (extract_defer_special(x, name,
-						  archive_entry_perm(e)))
+			if (spl_extract_defer_special(x, name,
+						      archive_entry_perm(e)))
 				goto out;
 			archive_entry_set_perm(e, archive_entry_perm(e) & 0777);
 		}
@@ -431,7 +432,7 @@ static int extract_unpack(struct extract_xread *x, uint64_t *count)
 		if (r == ARCHIVE_WARN)
 			host->log(ctx, SUP_LOG_WARNING, "extracting '%s': %s",
 				  name, archive_error_string(disk));
-		if (extract_copy_data(host, ctx, ar, disk, x->pname, name))
+		if (spl_extract_copy_data(host, ctx, ar, disk, x->pname, name))
 			goto out;
 		r = archive_write_finish_entry(disk);
 		if (r < ARCHIVE_WARN) {
@@ -450,7 +451,7 @@ static int extract_unpack(struct extract_xread *x, uint64_t *count)
 			   x->pname, archive_error_string(disk));
 		goto out;
 	}
-	rc = extract_xdrain(x);
+	rc = spl_extract_xdrain(x);
 out:
 	if (disk)
 		archive_write_free(disk);
@@ -465,9 +466,9 @@ out:
  * directory: so unpack with the temporary directory as the working
  * directory (the plugin runs in a child process of its own) and return.
  */
-static int extract_unpack_in(struct extract_xread *x, int tmpfd,
-			     const char *tmp, const char *gw_path,
-			     uint64_t *count)
+static int spl_extract_unpack_in(struct spl_extract_xread *x, int tmpfd,
+				 const char *tmp, const char *gw_path,
+				 uint64_t *count)
 {
 	int cwd, rc;
 
@@ -482,7 +483,7 @@ static int extract_unpack_in(struct extract_xread *x, int tmpfd,
 		close(cwd);
 		return rc;
 	}
-	rc = extract_unpack(x, count);
+	rc = spl_extract_unpack(x, count);
 	if (fchdir(cwd) != 0)
 		rc = x->host->fail(x->ctx, errno,
 				   "cannot return to the previous directory");
@@ -493,32 +494,24 @@ static int extract_unpack_in(struct extract_xread *x, int tmpfd,
 /* ---- merging ----------------------------------------------------- */
 
 /* "rel/name", or name at the top. NULL on ENOMEM. */
-static char *extract_rel(const char *rel, const char *name)
+static char *spl_extract_rel(const char *rel, const char *name)
 {
-	return rel[0] ? fsu_join(rel, name) : strdup(name);
+	return rel[0] ? spl_fs_join(rel, name) : strdup(name);
 }
 
 /* The names in directory fd except "." and "..". */
-static int extract_list_dir(int fd, char ***names, size_t *count)
+static int spl_extract_list_dir(int fd, char ***names, size_t *count)
 {
 	struct dirent *e;
 	size_t cap = 0;
 	DIR *d;
-	int dfd, err = 0;
+	int err = 0;
 
 	*names = NULL;
 	*count = 0;
-	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dfd < 0)
-		return errno;
-	d = fdopendir(dfd);
-	if (!d) {
-		err = errno;
-		close(dfd);
+	err = spl_fs_opendir_at(fd, &d);
+	if (err)
 		return err;
-	}
-	/* The duplicate shares the offset of fd, which may be at its end. */
-	rewinddir(d);
 	for (;;) {
 		errno = 0;
 		e = readdir(d);
@@ -555,7 +548,7 @@ static int extract_list_dir(int fd, char ***names, size_t *count)
 	return err;
 }
 
-static void extract_names_free(char **names, size_t count)
+static void spl_extract_names_free(char **names, size_t count)
 {
 	size_t i;
 
@@ -571,9 +564,9 @@ static void extract_names_free(char **names, size_t count)
  * apply false only look for conflicts (a directory against a
  * non-directory), so that a merge that would fail changes nothing.
  */
-static int extract_merge(const struct sup_host_api *host,
-			 struct sup_action_ctx *ctx, int sfd, int dfd,
-			 const char *rel, const char *gw_path, bool apply)
+static int spl_extract_merge(const struct sup_host_api *host,
+			     struct sup_action_ctx *ctx, int sfd, int dfd,
+			     const char *rel, const char *gw_path, bool apply)
 {
 	const int oflags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	char **names = NULL, *sub = NULL, *first = NULL;
@@ -581,7 +574,7 @@ static int extract_merge(const struct sup_host_api *host,
 	bool dirty = false;
 	int cs = -1, cd = -1, err, rc = SUP_ERR;
 
-	err = extract_list_dir(sfd, &names, &count);
+	err = spl_extract_list_dir(sfd, &names, &count);
 	if (err) {
 		host->fail(ctx, err, "cannot read the extracted '%s' for '%s'",
 			   rel[0] ? rel : ".", gw_path);
@@ -591,7 +584,7 @@ static int extract_merge(const struct sup_host_api *host,
 		struct stat ss, ds;
 
 		free(sub);
-		sub = extract_rel(rel, names[i]);
+		sub = spl_extract_rel(rel, names[i]);
 		if (!sub) {
 			host->fail(ctx, ENOMEM, "cannot merge into '%s'",
 				   gw_path);
@@ -609,8 +602,8 @@ static int extract_merge(const struct sup_host_api *host,
 					   gw_path);
 				goto out;
 			}
-			if (apply && fsu_rename_noreplace(sfd, names[i], dfd,
-							  names[i]) != 0) {
+			if (apply && spl_fs_rename_noreplace(sfd, names[i], dfd,
+							     names[i]) != 0) {
 				host->fail(ctx, errno,
 					   "cannot move '%s' into '%s'", sub,
 					   gw_path);
@@ -653,7 +646,7 @@ static int extract_merge(const struct sup_host_api *host,
 				   sub, gw_path);
 			goto out;
 		}
-		if (extract_merge(host, ctx, cs, cd, sub, gw_path, apply))
+		if (spl_extract_merge(host, ctx, cs, cd, sub, gw_path, apply))
 			goto out;
 		close(cs);
 		close(cd);
@@ -679,28 +672,28 @@ out:
 		close(cd);
 	free(first);
 	free(sub);
-	extract_names_free(names, count);
+	spl_extract_names_free(names, count);
 	return rc;
 }
 
 /* ---- the extraction ----------------------------------------------- */
 
-int extract_check_target(const struct sup_host_api *host,
-			 struct sup_action_ctx *ctx, const char *gw_path,
-			 const char *host_path, enum extract_mode mode)
+int spl_extract_check_target(const struct sup_host_api *host,
+			     struct sup_action_ctx *ctx, const char *gw_path,
+			     const char *host_path, enum spl_extract_mode mode)
 {
-	if (mode == EXTRACT_REPLACE &&
-	    (fsu_is_root_path(gw_path) ||
-	     fsu_same_file(host_path, host->root_dir(ctx))))
+	if (mode == SPL_EXTRACT_REPLACE &&
+	    (spl_fs_is_root_path(gw_path) ||
+	     spl_fs_same_file(host_path, host->root_dir(ctx))))
 		return host->fail(ctx, 0,
 				  "cannot replace the root directory '%s'",
 				  gw_path);
 	return SUP_OK;
 }
 
-int extract_begin(struct extract *x, const struct sup_host_api *host,
-		  struct sup_action_ctx *ctx, const char *gw_path,
-		  enum extract_mode mode)
+int spl_extract_begin(struct spl_extract *x, const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, const char *gw_path,
+		      enum spl_extract_mode mode)
 {
 	struct stat st;
 	int err, rc = SUP_ERR;
@@ -714,7 +707,7 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 	x->tmpfd = -1;
 	x->how = "";
 	x->began = true;
-	if (mode == EXTRACT_REPLACE && fsu_is_root_path(gw_path)) {
+	if (mode == SPL_EXTRACT_REPLACE && spl_fs_is_root_path(gw_path)) {
 		host->fail(ctx, 0, "cannot replace the root directory '%s'",
 			   gw_path);
 		goto out;
@@ -724,7 +717,7 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 	 * The root has no parent inside the root: its temporary tree goes
 	 * inside it (merge only, replace was refused).
 	 */
-	if (fsu_is_root_path(gw_path)) {
+	if (spl_fs_is_root_path(gw_path)) {
 		if (!SUP_HOST_HAS(host, path_dir)) {
 			host->fail(ctx, 0,
 				   "this installer lacks path_dir (plugin ABI 1.1)");
@@ -734,9 +727,10 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 			goto out;
 		x->exists = true;
 	} else {
-		if (fsu_open_parent(host, ctx, gw_path,
-				    SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS,
-				    &x->dirfd, &x->name))
+		if (spl_fs_open_parent(host, ctx, gw_path,
+				       SUP_PATH_FOLLOW_LAST |
+					       SUP_PATH_MKPARENTS,
+				       &x->dirfd, &x->name))
 			goto out;
 		if (fstatat(x->dirfd, x->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			if (!S_ISDIR(st.st_mode)) {
@@ -750,12 +744,12 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 				   gw_path);
 			goto out;
 		}
-		fsu_sweep_stale_at(host, ctx, x->dirfd, gw_path, x->name);
+		spl_fs_sweep_stale_at(host, ctx, x->dirfd, gw_path, x->name);
 	}
 	/* Private until it is committed: nothing unverified is reachable
 	 * by another user. */
-	err = fsu_tmp_dir_at(x->dirfd, x->name ? x->name : "", &x->tmpfd,
-			     &x->tmp);
+	err = spl_fs_tmp_dir_at(x->dirfd, x->name ? x->name : "", &x->tmpfd,
+				&x->tmp);
 	if (err) {
 		host->fail(ctx, err,
 			   "cannot create a temporary directory for '%s'",
@@ -763,18 +757,18 @@ int extract_begin(struct extract *x, const struct sup_host_api *host,
 		goto out;
 	}
 	x->made = true;
-	if (fsu_note_temp(host, ctx, x->dirfd, x->tmp))
+	if (spl_fs_note_temp(host, ctx, x->dirfd, x->tmp))
 		goto out;
 	rc = SUP_OK;
 out:
 	return rc;
 }
 
-int extract_payload(struct extract *x, size_t index)
+int spl_extract_payload(struct spl_extract *x, size_t index)
 {
 	const struct sup_host_api *host = x->host;
 	struct sup_action_ctx *ctx = x->ctx;
-	struct extract_xread r = { .host = host, .ctx = ctx };
+	struct spl_extract_xread r = { .host = host, .ctx = ctx };
 	int rc = SUP_ERR;
 
 	if (!x->made || x->tmpfd < 0 || x->unpacked)
@@ -786,7 +780,7 @@ int extract_payload(struct extract *x, size_t index)
 				  "cannot get payload %zu of action '%s'",
 				  index, host->action_id(ctx));
 	x->payload = r.pname;
-	r.buf = malloc(FSU_BUF_SIZE);
+	r.buf = malloc(SPL_BUF_SIZE);
 	if (!r.buf) {
 		host->fail(ctx, ENOMEM, "cannot extract into '%s'",
 			   x->gw_path);
@@ -798,9 +792,9 @@ int extract_payload(struct extract *x, size_t index)
 			   r.pname, x->gw_path);
 		goto out;
 	}
-	if (extract_unpack_in(&r, x->tmpfd, x->tmp, x->gw_path,
-			      &x->entries) ||
-	    extract_apply_special(&r, x->tmpfd))
+	if (spl_extract_unpack_in(&r, x->tmpfd, x->tmp, x->gw_path,
+				  &x->entries) ||
+	    spl_extract_apply_special(&r, x->tmpfd))
 		goto out;
 	x->top_mode = r.has_top_mode ? r.top_mode : 0755;
 	/* Everything unpacked reaches the disk before it becomes visible. */
@@ -815,12 +809,12 @@ int extract_payload(struct extract *x, size_t index)
 out:
 	if (r.pl)
 		host->payload_close(r.pl);
-	extract_special_release(&r);
+	spl_extract_special_release(&r);
 	free(r.buf);
 	return rc;
 }
 
-int extract_commit(struct extract *x)
+int spl_extract_commit(struct spl_extract *x)
 {
 	const struct sup_host_api *host = x->host;
 	struct sup_action_ctx *ctx = x->ctx;
@@ -829,7 +823,7 @@ int extract_commit(struct extract *x)
 	if (!x->unpacked || x->committed)
 		return host->fail(ctx, EINVAL, "cannot extract into '%s'",
 				  x->gw_path);
-	if (!x->exists || x->mode == EXTRACT_REPLACE) {
+	if (!x->exists || x->mode == SPL_EXTRACT_REPLACE) {
 		/* The tree becomes the target: the mode its archive gives
 		 * it, else 0755. */
 		if (fchmod(x->tmpfd, x->top_mode) != 0)
@@ -838,15 +832,15 @@ int extract_commit(struct extract *x)
 					  x->gw_path);
 		if (!x->exists) {
 			x->how = "new directory";
-			if (fsu_rename_noreplace(x->dirfd, x->tmp, x->dirfd,
-						 x->name) != 0)
+			if (spl_fs_rename_noreplace(x->dirfd, x->tmp, x->dirfd,
+						    x->name) != 0)
 				return host->fail(ctx, errno,
 						  "cannot move the extracted tree to '%s'",
 						  x->gw_path);
 		} else {
 			x->how = "replaced";
-			if (fsu_renameat2(x->dirfd, x->tmp, x->dirfd, x->name,
-					  RENAME_EXCHANGE) != 0)
+			if (spl_fs_renameat2(x->dirfd, x->tmp, x->dirfd,
+					     x->name, RENAME_EXCHANGE) != 0)
 				return host->fail(ctx, errno,
 						  "cannot move the extracted tree to '%s'",
 						  x->gw_path);
@@ -874,10 +868,10 @@ int extract_commit(struct extract *x)
 		goto out;
 	}
 	/* A conflict found before anything moved leaves the target as is. */
-	if (extract_merge(host, ctx, x->tmpfd, dfd, "", x->gw_path, false))
+	if (spl_extract_merge(host, ctx, x->tmpfd, dfd, "", x->gw_path, false))
 		goto out;
 	x->committed = true;
-	if (extract_merge(host, ctx, x->tmpfd, dfd, "", x->gw_path, true)) {
+	if (spl_extract_merge(host, ctx, x->tmpfd, dfd, "", x->gw_path, true)) {
 		host->log(ctx, SUP_LOG_ERROR,
 			  "merge into '%s' stopped part way: it holds a mix of old and new entries",
 			  x->gw_path);
@@ -889,11 +883,11 @@ out:
 	return rc;
 }
 
-char *extract_take_replaced(struct extract *x)
+char *spl_extract_take_replaced(struct spl_extract *x)
 {
 	char *old;
 
-	if (!x->committed || !x->exists || x->mode != EXTRACT_REPLACE ||
+	if (!x->committed || !x->exists || x->mode != SPL_EXTRACT_REPLACE ||
 	    x->tmp_gone)
 		return NULL;
 	old = x->tmp;
@@ -902,7 +896,7 @@ char *extract_take_replaced(struct extract *x)
 	return old;
 }
 
-void extract_release(struct extract *x)
+void spl_extract_release(struct spl_extract *x)
 {
 	if (x->made && x->tmpfd >= 0)
 		close(x->tmpfd);
@@ -910,8 +904,8 @@ void extract_release(struct extract *x)
 	/* Failed: the target is as it was. Done: litter of a merge or the
 	 * old tree of an exchange. */
 	if (x->made && !x->tmp_gone && x->tmp)
-		fsu_cleanup_tree_at(x->host, x->ctx, x->dirfd, x->tmp,
-				    x->gw_path);
+		spl_fs_cleanup_tree_at(x->host, x->ctx, x->dirfd, x->tmp,
+				       x->gw_path);
 	if (x->began && x->dirfd >= 0)
 		close(x->dirfd);
 	free(x->tmp);
