@@ -237,7 +237,9 @@ else
 	run faketime "$BOOT" "$SUP" install "$T/fresh.sup" --root "$R2" --plugin-dir "$SUP_PLUGIN_DIR"
 	expect_exit 3 "validity = clock at $BOOT: a good package"
 	assert_stderr "certificate not yet valid: "
-	assert_stderr "(checked at 1970-01-02T00:00:00Z)"
+	# faketime starts the clock at $BOOT and lets it run: on a loaded
+	# machine the check comes a second or more after the start.
+	assert_stderr "(checked at 1970-01-02T00:00:"
 	assert_unchanged "$R2" rtc2 "root"
 	trust_conf "$R2" "validity = off"
 	rm -f "$T/marks/old-expired"
