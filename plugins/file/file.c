@@ -588,7 +588,7 @@ static int file_mkdir_execute(const struct sup_host_api *host,
 	struct file_args a;
 	char *name = NULL;
 	bool created = false;
-	struct stat st;
+	struct stat st, dst;
 	int dfd = -1, fd = -1, rc = SUP_ERR;
 
 	if (file_mkdir_args(host, ctx, &a))
@@ -626,6 +626,22 @@ static int file_mkdir_execute(const struct sup_host_api *host,
 				   a.path);
 			goto out;
 		}
+	}
+	/* The walk checked the name, but the user who owns the directory
+	 * holding it may have swapped one of root's in since (or between
+	 * our mkdirat() and openat()): take only that user's own directory,
+	 * or the empty one made here. */
+	if (fstat(dfd, &dst) != 0 || fstat(fd, &st) != 0) {
+		host->fail(ctx, errno, "cannot create directory '%s'", a.path);
+		goto out;
+	}
+	if (!spl_fs_is_safe_transition(&dst, &st) &&
+	    !(created && st.st_uid == geteuid() && spl_fs_is_empty_dir(fd))) {
+		host->fail(ctx, 0,
+			   "cannot create directory '%s': unsafe path transition from a directory owned by uid %lu to one owned by uid %lu",
+			   a.path, (unsigned long)dst.st_uid,
+			   (unsigned long)st.st_uid);
+		goto out;
 	}
 	/* Owner and mode through the descriptor of what was opened, never
 	 * through a name a link could have taken. */

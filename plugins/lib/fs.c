@@ -439,6 +439,27 @@ bool spl_fs_same_stat(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+bool spl_fs_is_safe_transition(const struct stat *dir,
+			       const struct stat *child)
+{
+	return dir->st_uid == 0 || dir->st_uid == geteuid() ||
+	       child->st_uid == dir->st_uid;
+}
+
+bool spl_fs_is_empty_dir(int fd)
+{
+	struct dirent *e;
+	bool empty = true;
+	DIR *d;
+
+	if (spl_fs_opendir_at(fd, &d))
+		return false;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
 /* Fill the last six characters of name with random letters and digits. */
 static int spl_fs_randomize(char *name)
 {

@@ -80,6 +80,18 @@ int spl_fs_opendir_at(int fd, DIR **d);
 bool spl_fs_same_stat(const struct stat *a, const struct stat *b);
 
 /*
+ * The host walk's rule for an unsafe path transition, for a directory
+ * child opened by name in dir after the walk (whose owner may have
+ * swapped the name since): true when dir belongs to root or to the user
+ * running the plugin, or child to dir's owner.
+ */
+bool spl_fs_is_safe_transition(const struct stat *dir,
+			       const struct stat *child);
+
+/* True if the directory fd holds nothing but "." and "..". */
+bool spl_fs_is_empty_dir(int fd);
+
+/*
  * A fresh temporary ".<base>.sup-XXXXXX" in dirfd (base cut to fit NAME_MAX;
  * XXXXXX random letters and digits):
  * a regular file created 0600 and open for writing (spl_fs_tmp_file_at()), a
