@@ -107,63 +107,41 @@ static bool path_ok(const char *v, const char **why)
 	return true;
 }
 
-static void free_list(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
 /* Split "a, b,c" into trimmed absolute paths. */
 static int set_paths(struct parse_state *ps, const struct key *k,
 		     const char *v)
 {
 	struct supd_conf *c = ps->c;
-	char **l = NULL, **g;
+	char **l = NULL;
 	size_t n = 0;
-	const char *p = v, *why;
-	int ret = 1;
+	const char *why;
+	int ret = 1, r;
 
-	while (*p) {
-		const char *end = p + strcspn(p, ",");
-		const char *a = p, *b = end;
-
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if (a == b || (*end && !end[1])) {
-			bad(ps, ps->ini.line, "%s: '%s' is not a comma-separated list of directories",
-			    k->name, v);
-			goto out;
-		}
-		if (n == SUPD_MAX_PLUGIN_DIRS) {
+	r = sk_split_list(v, &l, &n);
+	if (r == -ENOMEM)
+		return 0;
+	if (r) {
+		bad(ps, ps->ini.line, "%s: '%s' is not a comma-separated list of directories",
+		    k->name, v);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i == SUPD_MAX_PLUGIN_DIRS) {
 			bad(ps, ps->ini.line, "%s: more than %d directories",
 			    k->name, SUPD_MAX_PLUGIN_DIRS);
 			goto out;
 		}
-		g = realloc(l, (n + 1) * sizeof(*l));
-		if (!g)
-			goto oom;
-		l = g;
-		l[n] = strndup(a, (size_t)(b - a));
-		if (!l[n])
-			goto oom;
-		n++;
-		if (!path_ok(l[n - 1], &why)) {
-			bad(ps, ps->ini.line, "%s: '%s' %s", k->name, l[n - 1], why);
+		if (!path_ok(l[i], &why)) {
+			bad(ps, ps->ini.line, "%s: '%s' %s", k->name, l[i], why);
 			goto out;
 		}
-		p = *end ? end + 1 : end;
 	}
-	free_list(c->plugin_dirs, c->n_plugin_dirs);
+	sk_strv_free(c->plugin_dirs, c->n_plugin_dirs);
 	c->plugin_dirs = l;
 	c->n_plugin_dirs = n;
 	return 1;
-oom:
-	ret = 0;
 out:
-	free_list(l, n);
+	sk_strv_free(l, n);
 	return ret;
 }
 
@@ -404,6 +382,6 @@ void supd_conf_release(struct supd_conf *c)
 	free(c->sup_path);
 	free(c->root);
 	free(c->sup_config);
-	free_list(c->plugin_dirs, c->n_plugin_dirs);
+	sk_strv_free(c->plugin_dirs, c->n_plugin_dirs);
 	memset(c, 0, sizeof(*c));
 }

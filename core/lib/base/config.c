@@ -47,52 +47,6 @@ static bool plugin_name_valid(const char *s)
 	return true;
 }
 
-static void free_list(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/* Split "a, b,c" into a trimmed list; empty items are an error. */
-static int split_list(const char *value, char ***out, size_t *n)
-{
-	char **l = NULL, **g;
-	size_t count = 0;
-	const char *p = value;
-
-	*out = NULL;
-	*n = 0;
-	while (*p) {
-		const char *end = p + strcspn(p, ",");
-		const char *a = p, *b = end;
-
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if (a == b)
-			goto fail;
-		g = realloc(l, (count + 1) * sizeof(*l));
-		if (!g)
-			goto fail;
-		l = g;
-		l[count] = strndup(a, (size_t)(b - a));
-		if (!l[count])
-			goto fail;
-		count++;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto fail; /* trailing comma */
-	}
-	*out = l;
-	*n = count;
-	return 0;
-fail:
-	free_list(l, count);
-	return -1;
-}
-
 static int set_str(char **dst, const char *v)
 {
 	char *s = strdup(v);
@@ -187,7 +141,7 @@ static int main_key(struct parse_state *ps, const char *sec, const char *key,
 			char **l;
 			size_t n;
 
-			if (split_list(v, &l, &n)) {
+			if (sk_split_list(v, &l, &n)) {
 				bad(ps, "plugin_dirs: '%s' is not a comma-separated list of directories", v);
 				return 1;
 			}
@@ -196,7 +150,7 @@ static int main_key(struct parse_state *ps, const char *sec, const char *key,
 					bad(ps, "plugin_dirs: '%s' is not an absolute path", l[i]);
 				}
 			}
-			free_list(c->plugin_dirs, c->n_plugin_dirs);
+			sk_strv_free(c->plugin_dirs, c->n_plugin_dirs);
 			c->plugin_dirs = l;
 			c->n_plugin_dirs = n;
 			return 1;
@@ -292,14 +246,14 @@ static int profile_key(struct parse_state *ps, const char *sec,
 			char **l = NULL;
 			size_t n = 0;
 
-			if (*v && split_list(v, &l, &n)) {
+			if (*v && sk_split_list(v, &l, &n)) {
 				bad(ps, "plugins: '%s' is not a comma-separated list of plugin names", v);
 				return 1;
 			}
 			for (size_t i = 0; i < n; i++)
 				if (!plugin_name_valid(l[i]))
 					bad(ps, "plugins: '%s' is not a valid plugin name", l[i]);
-			free_list(c->enabled, c->n_enabled);
+			sk_strv_free(c->enabled, c->n_enabled);
 			/* An empty list enables nothing, which is not "all". */
 			if (!l) {
 				l = calloc(1, sizeof(*l));
@@ -443,8 +397,8 @@ void sk_config_release(struct sk_config *c)
 	free(c->logs_dir);
 	free(c->state_dir);
 	free(c->profiles_dir);
-	free_list(c->plugin_dirs, c->n_plugin_dirs);
-	free_list(c->enabled, c->n_enabled);
+	sk_strv_free(c->plugin_dirs, c->n_plugin_dirs);
+	sk_strv_free(c->enabled, c->n_enabled);
 	for (size_t i = 0; i < c->n_kv; i++) {
 		free(c->kv[i].plugin);
 		free(c->kv[i].key);

@@ -25,30 +25,6 @@ void sk_problems_release(struct sk_problems *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static char *diag_vformat(const char *fmt, va_list ap)
-	__attribute__((format(printf, 1, 0)));
-
-static char *diag_vformat(const char *fmt, va_list ap)
-{
-	va_list aq;
-	char *buf;
-	int n;
-
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return NULL;
-	buf = malloc((size_t)n + 1);
-	if (!buf)
-		return NULL;
-	if (vsnprintf(buf, (size_t)n + 1, fmt, ap) != n) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static int diag_grow(struct sk_problems *d)
 {
 	struct sk_problem *items;
@@ -77,7 +53,7 @@ void sk_problems_add(struct sk_problems *d, enum sk_problem_class cls,
 	char *msg;
 
 	va_start(ap, fmt);
-	msg = diag_vformat(fmt, ap);
+	msg = sk_vasprintf(fmt, ap);
 	va_end(ap);
 	if (!msg || diag_grow(d)) {
 		free(msg);

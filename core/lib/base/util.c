@@ -21,27 +21,72 @@
  */
 #define SK_REMOVE_TREE_MAX_DEPTH 4096
 
+char *sk_vasprintf(const char *fmt, va_list ap)
+{
+	char *buf;
+
+	if (vasprintf(&buf, fmt, ap) < 0)
+		return NULL;
+	return buf;
+}
+
 char *sk_asprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *buf;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	buf = malloc((size_t)n + 1);
-	if (!buf)
-		return NULL;
-	va_start(ap, fmt);
-	if (vsnprintf(buf, (size_t)n + 1, fmt, ap) != n) {
-		free(buf);
-		buf = NULL;
-	}
+	buf = sk_vasprintf(fmt, ap);
 	va_end(ap);
 	return buf;
+}
+
+void sk_strv_free(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+int sk_split_list(const char *value, char ***out, size_t *n)
+{
+	char **l = NULL, **g;
+	size_t count = 0;
+	const char *p = value;
+	int err = -EINVAL;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *end = p + strcspn(p, ",");
+		const char *a = p, *b = end;
+
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if (a == b)
+			goto fail;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto fail; /* trailing comma */
+		err = -ENOMEM;
+		g = realloc(l, (count + 1) * sizeof(*l));
+		if (!g)
+			goto fail;
+		l = g;
+		l[count] = strndup(a, (size_t)(b - a));
+		if (!l[count])
+			goto fail;
+		count++;
+		err = -EINVAL;
+	}
+	*out = l;
+	*n = count;
+	return 0;
+fail:
+	sk_strv_free(l, count);
+	return err;
 }
 
 char *sk_path_join(const char *a, const char *b)

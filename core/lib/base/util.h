@@ -4,12 +4,22 @@
 #ifndef SK_UTIL_H
 #define SK_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Split "a, b,c" into a list of trimmed items (each malloc'd, *out too;
+ * free with sk_strv_free()): 0, or -EINVAL for an empty item or a
+ * trailing comma, -ENOMEM; *out is NULL and *n 0 on failure and for "". */
+int sk_split_list(const char *value, char ***out, size_t *n);
+/* Free the n strings of l, then l. */
+void sk_strv_free(char **l, size_t n);
 /* malloc'd printf; NULL on failure. */
 char *sk_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list (ap is used up). */
+char *sk_vasprintf(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 /* malloc'd "a/b" with exactly one slash between (a copy of b if a is
  * empty); NULL on failure. */
 char *sk_path_join(const char *a, const char *b);

@@ -632,22 +632,31 @@ static int detach(struct run *r, int lock_fd, const char *what)
 
 /* The package path to keep in the state: a link in the state directory
  * when it can be made (it outlives /tmp), else the absolute path. */
-static char *keep_package(const char *sup_path, const char *state)
+/*
+ * Keep the package for a resume: a hard link STATE_DIR/package.sup to the
+ * file that was opened and verified (by its descriptor, never by its
+ * name again: another user could have swapped the path since), or, when
+ * the state dir is on another file system, the package's real path.
+ */
+static char *keep_package(const struct sk_supfile *f, const char *state)
 {
-	char *abs = realpath(sup_path, NULL), *link_path;
+	char *link_path = sk_path_join(state, SK_STATE_SUP_NAME), *proc;
 
-	if (!abs)
-		return NULL;
-	link_path = sk_path_join(state, SK_STATE_SUP_NAME);
 	if (!link_path)
-		return abs;
+		return NULL;
 	unlink(link_path);
-	if (link(abs, link_path) == 0) {
-		free(abs);
+	if (linkat(f->fd, "", AT_FDCWD, link_path, AT_EMPTY_PATH) == 0)
+		return link_path;
+	/* Without CAP_DAC_READ_SEARCH (tests as a user), through /proc. */
+	proc = sk_asprintf("/proc/self/fd/%d", f->fd);
+	if (proc && linkat(AT_FDCWD, proc, AT_FDCWD, link_path,
+			   AT_SYMLINK_FOLLOW) == 0) {
+		free(proc);
 		return link_path;
 	}
+	free(proc);
 	free(link_path);
-	return abs;
+	return realpath(f->path, NULL);
 }
 
 static int start_install(const struct sk_install_opts *o,
@@ -700,7 +709,7 @@ static int start_install(const struct sk_install_opts *o,
 	}
 	/* Accepted: its signing time is now a lower bound of the clock. */
 	sk_trust_note_accepted(t, &f->sig_result);
-	st.sup = keep_package(f->path, r.state);
+	st.sup = keep_package(f, r.state);
 	st.sup_sha256 = strdup(f->sha256);
 	if (o->config_path) {
 		config_abs = realpath(o->config_path, NULL);
