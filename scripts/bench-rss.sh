@@ -2,7 +2,7 @@
 # bench-rss.sh - peak memory and time of `sup install` for a 1 MiB and a
 # 1 GiB payload, against a plain-tool baseline measured in the same run.
 #
-#   scripts/bench-rss.sh [--big-mib N] [--build DIR]
+#   scripts/bench-rss.sh [--big-mib N] [--build-dir DIR]
 #
 # N defaults to 1024. DIR is a build tree to measure (default: build/,
 # made or refreshed by scripts/setup.sh). Packages are signed with a
@@ -21,7 +21,7 @@ build=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--big-mib) big_mib=${2:?--big-mib needs a number}; shift ;;
-	--build) build=${2:?--build needs a directory}; shift ;;
+	--build-dir) build=${2:?--build-dir needs a directory}; shift ;;
 	*) echo "bench: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
