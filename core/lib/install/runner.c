@@ -634,29 +634,42 @@ static int detach(struct run *r, int lock_fd, const char *what)
  * when it can be made (it outlives /tmp), else the absolute path. */
 /*
  * Keep the package for a resume: a hard link STATE_DIR/package.sup to the
- * file that was opened and verified (by its descriptor, never by its
- * name again: another user could have swapped the path since), or, when
- * the state dir is on another file system, the package's real path.
+ * file that was opened and verified, made from its descriptor (another
+ * user could have swapped the path since), or, when the state dir is on
+ * another file system, the package's real path. A compressed package
+ * was read through a decompressed spool: its own descriptor is gone, and
+ * it is linked by its path (a resume checks its SHA-256 either way).
  */
 static char *keep_package(const struct sk_supfile *f, const char *state)
 {
-	char *link_path = sk_path_join(state, SK_STATE_SUP_NAME), *proc;
+	char *link_path = sk_path_join(state, SK_STATE_SUP_NAME), *src;
 
 	if (!link_path)
 		return NULL;
 	unlink(link_path);
-	if (linkat(f->fd, "", AT_FDCWD, link_path, AT_EMPTY_PATH) == 0)
-		return link_path;
-	/* Without CAP_DAC_READ_SEARCH (tests as a user), through /proc. */
-	proc = sk_asprintf("/proc/self/fd/%d", f->fd);
-	if (proc && linkat(AT_FDCWD, proc, AT_FDCWD, link_path,
-			   AT_SYMLINK_FOLLOW) == 0) {
-		free(proc);
+	if (!f->spooled) {
+		if (linkat(f->fd, "", AT_FDCWD, link_path, AT_EMPTY_PATH) == 0)
+			return link_path;
+		/* Without CAP_DAC_READ_SEARCH (tests as a user): /proc. */
+		src = sk_asprintf("/proc/self/fd/%d", f->fd);
+		if (src && linkat(AT_FDCWD, src, AT_FDCWD, link_path,
+				  AT_SYMLINK_FOLLOW) == 0) {
+			free(src);
+			return link_path;
+		}
+		free(src);
+	}
+	src = realpath(f->path, NULL);
+	if (src && !f->spooled) {
+		free(link_path);
+		return src;
+	}
+	if (src && link(src, link_path) == 0) {
+		free(src);
 		return link_path;
 	}
-	free(proc);
 	free(link_path);
-	return realpath(f->path, NULL);
+	return src;
 }
 
 static int start_install(const struct sk_install_opts *o,
