@@ -40,21 +40,25 @@ while not os.path.exists(stop):
             pass
 PY
 
-# race_pkg STEM ACTION: a package whose first action starts the swapper.
+# race_pkg STEM ACTION [PAYLOAD]: a package whose first action starts the
+# swapper.
 race_pkg() {
+	local entries='[]'
+	[ -z "${3:-}" ] || entries="[{\"name\": \"p\", \"file\": \"$3\"}]"
 	pkg "$T/$1.sup" <<JSON
 {"manifest": {"sup_format": 1, "package": {"name": "$1", "version": "1"},
   "actions": [
     {"id": "go", "type": "exec.command",
      "params": {"argv": ["/bin/sh", "-c", "touch $T/sig/go; sleep 0.05"]}},
     $2]},
- "entries": [{"name": "p", "file": "$T/payload.txt"}]}
+ "entries": $entries}
 JSON
 }
 race_pkg mkdir '{"id": "m", "type": "file.mkdir",
   "params": {"path": "/var/lib/app/cache", "owner": "4242", "mode": "0755"}}'
 race_pkg parent '{"id": "m", "type": "file.install",
-  "params": {"path": "/var/lib/app/cache/x.conf"}, "payloads": ["p"]}'
+  "params": {"path": "/var/lib/app/cache/x.conf"}, "payloads": ["p"]}' \
+	"$T/payload.txt"
 
 for case in mkdir parent; do
 	section "$case while keys and cache are swapped"
@@ -62,6 +66,7 @@ for case in mkdir parent; do
 	mkdir -m 0700 "$R/var/lib/app/keys"
 	echo "private key" >"$R/var/lib/app/keys/key.pem"
 	got="0 700"
+	ran=0
 	for i in $(seq 1 40); do
 		rm -f "$T/sig/go" "$T/sig/stop"
 		python3 "$T/flip.py" "$R/var/lib/app/keys" "$R/var/lib/app/cache" \
@@ -69,6 +74,8 @@ for case in mkdir parent; do
 		flip=$!
 		"$SUP" install "$T/$case.sup" --root "$R" \
 			--plugin-dir "$SUP_PLUGIN_DIR" -q >/dev/null 2>&1
+		# 0 or 1: the package was accepted and its actions ran.
+		[ $? -gt 1 ] || ran=$((ran + 1))
 		touch "$T/sig/stop"
 		wait "$flip"
 		# Put keys back where it belongs: it holds key.pem.
@@ -81,8 +88,38 @@ for case in mkdir parent; do
 		got=$(stat -c '%u %a' "$R/var/lib/app/keys")
 		[ "$got" = "0 700" ] || break
 	done
+	assert_true "the package ran ($ran of $i tries)" test "$ran" -gt 0
 	assert_eq "$got" "0 700" "owner and mode of keys after $i tries"
 	assert_eq "$(cat "$R/var/lib/app/keys/key.pem")" "private key" "keys/key.pem"
 done
+
+# The same swap at a chosen moment: strace holds every mkdirat() for 1 s,
+# and the swap comes 0.3 s after the action before file.mkdir ended, so
+# that it falls between the walk (which finds cache missing) and what
+# file.mkdir then opens under that name.
+section "file.mkdir with keys swapped in while its mkdirat() waits"
+if ! command -v strace >/dev/null; then
+	echo "skip: strace is not installed (Debian package strace): the timed swap did not run"
+else
+	rm -rf "$R/var/lib/app/keys" "$R/var/lib/app/cache"
+	mkdir -m 0700 "$R/var/lib/app/keys"
+	echo "private key" >"$R/var/lib/app/keys/key.pem"
+	rm -f "$T/sig/go"
+	(
+		while [ ! -e "$T/sig/go" ]; do sleep 0.01; done
+		sleep 0.3
+		mv "$R/var/lib/app/keys" "$R/var/lib/app/cache"
+	) &
+	swapper=$!
+	run strace -f -qq -o /dev/null -e trace=mkdirat \
+		-e inject=mkdirat:delay_enter=1000000 \
+		"$SUP" install "$T/mkdir.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+	kill "$swapper" 2>/dev/null # if the package never started it
+	wait "$swapper"
+	expect_exit 1 "install with the swap"
+	assert_stderr "cannot create directory '/var/lib/app/cache': unsafe path transition from a directory owned by uid $SVC to one owned by uid 0"
+	assert_eq "$(stat -c '%u %a' "$R/var/lib/app/cache")" "0 700" "owner and mode of keys (now named cache)"
+	assert_eq "$(cat "$R/var/lib/app/cache/key.pem")" "private key" "its key.pem"
+fi
 
 finish
