@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "record/confirm.h"
 #include "testutil.h"
 
@@ -72,6 +74,56 @@ static void test_good(void)
 	free(dir);
 }
 
+/* The text of the record equals json-c's own serialization of it: each
+ * action's kept text (confirm.c) is in place, indented, and current. */
+static void assert_text_fresh(struct sk_confirm *c)
+{
+	const char *text = sk_confirm_text(c);
+	json_object *again;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	again = json_tokener_parse(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+	CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(again,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE |
+		JSON_C_TO_STRING_SPACED), text);
+	json_object_put(again);
+}
+
+static void test_text(void)
+{
+	char *dir = tu_mkdtemp(), *path;
+	struct sk_confirm c;
+	const char *why = NULL;
+	struct sk_call_result r = { .ok = false, .code = "action_failed",
+				    .message = "line 1\nline \"2\"",
+				    .output = "out\n", .duration_ms = 7 };
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	path = tu_path(dir, "confirmation.json");
+	CU_ASSERT_EQUAL_FATAL(tu_write_str(path, ACTS(
+		"{\"id\": \"a\", \"status\": \"succeeded\"},"
+		"{\"id\": \"b\", \"status\": \"pending\", \"error\": {\"k\": [1, {\"x\": null}]}},"
+		"{\"id\": \"c\", \"status\": \"pending\"}")), 0);
+	CU_ASSERT_EQUAL_FATAL(sk_confirm_load(&c, path, NULL, &why), 0);
+	assert_text_fresh(&c);
+	sk_confirm_action_start(&c, 1);
+	assert_text_fresh(&c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sk_confirm_text(&c), "\"running\""));
+	sk_confirm_action_finish(&c, 1, &r);
+	assert_text_fresh(&c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sk_confirm_text(&c),
+				      "line 1\\nline \\\"2\\\""));
+	sk_confirm_action_requeue(&c, 2);
+	assert_text_fresh(&c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(sk_confirm_text(&c), "\"interrupted\": true"));
+	CU_ASSERT_EQUAL(sk_confirm_status(&c, 1), SK_ST_FAILED);
+	sk_confirm_release(&c);
+	tu_rm_rf(dir);
+	free(path);
+	free(dir);
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -80,7 +132,8 @@ int main(void)
 		return tu_abort();
 	s = CU_add_suite("confirm", NULL, NULL);
 	if (!s || !CU_add_test(s, "damaged records are refused", test_damaged) ||
-	    !CU_add_test(s, "a record is read back", test_good))
+	    !CU_add_test(s, "a record is read back", test_good) ||
+	    !CU_add_test(s, "the text is current after each change", test_text))
 		return tu_abort();
 	return tu_run();
 }

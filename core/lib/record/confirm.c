@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,7 +122,8 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 	c->doc = doc;
 	c->acts = calloc(n ? n : 1, sizeof(*c->acts));
 	c->st = calloc(n ? n : 1, sizeof(*c->st));
-	if (!c->acts || !c->st)
+	c->text = calloc(n ? n : 1, sizeof(*c->text));
+	if (!c->acts || !c->st || !c->text)
 		return -1;
 	c->n = n;
 
@@ -179,32 +181,87 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 void sk_confirm_release(struct sk_confirm *c)
 {
 	json_object_put(c->doc);
+	for (size_t i = 0; c->text && i < c->n; i++)
+		free(c->text[i]);
+	free(c->text);
 	free(c->acts);
 	free(c->st);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * The record is written whole after every change, and a package may have
+ * a thousand actions: serializing every action each time would make an
+ * install quadratic in its number of actions. So the text json-c made of
+ * each action is kept (c->text[i]) and put in place by a serializer of
+ * the action's object, until the action changes: act() drops it.
+ */
+#define SK_CONFIRM_JSON_FLAGS                                  \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE | \
+	 JSON_C_TO_STRING_SPACED)
+
+/* Action i, about to change: its kept text is dropped. */
+static json_object *act(struct sk_confirm *c, size_t i)
+{
+	json_object_set_serializer(c->acts[i], NULL, NULL, NULL);
+	free(c->text[i]);
+	c->text[i] = NULL;
+	return c->acts[i];
+}
+
+/* The kept text of an action, indented for the depth it is printed at
+ * (json-c indents by two spaces a level; strings hold no raw newline). */
+static int emit_kept(json_object *o, struct printbuf *pb, int level,
+		     int flags)
+{
+	const char *s = *(char **)json_object_get_userdata(o), *nl;
+
+	(void)flags;
+	while ((nl = strchr(s, '\n'))) {
+		printbuf_memappend(pb, s, (int)(nl - s + 1));
+		printbuf_memset(pb, -1, ' ', level * 2);
+		s = nl + 1;
+	}
+	printbuf_memappend(pb, s, (int)strlen(s));
+	return 0;
+}
+
+/* Make and keep the text of action i if it has none; on failure the
+ * action is serialized by json-c as usual. */
+static void keep_text(struct sk_confirm *c, size_t i)
+{
+	const char *s;
+
+	if (c->text[i])
+		return;
+	s = json_object_to_json_string_ext(c->acts[i], SK_CONFIRM_JSON_FLAGS);
+	c->text[i] = s ? strdup(s) : NULL;
+	if (c->text[i])
+		json_object_set_serializer(c->acts[i], emit_kept, &c->text[i],
+					   NULL);
+}
+
 static void set_status(struct sk_confirm *c, size_t i, enum sk_action_status s)
 {
 	c->st[i] = s;
-	set(c->acts[i], "status", json_object_new_string(status_names[s]));
+	set(act(c, i), "status", json_object_new_string(status_names[s]));
 }
 
 void sk_confirm_action_start(struct sk_confirm *c, size_t i)
 {
 	set_status(c, i, SK_ST_RUNNING);
-	set(c->acts[i], "started", now_obj());
+	set(act(c, i), "started", now_obj());
 }
 
 void sk_confirm_action_finish(struct sk_confirm *c, size_t i,
 			      const struct sk_call_result *r)
 {
 	set_status(c, i, r->ok ? SK_ST_SUCCEEDED : SK_ST_FAILED);
-	set(c->acts[i], "finished", now_obj());
-	set(c->acts[i], "duration_ms", json_object_new_int64(r->duration_ms));
-	set(c->acts[i], "error", r->ok ? NULL : error_obj(r->code, r->message));
-	set(c->acts[i], "output", str_or_null(r->output));
+	set(act(c, i), "finished", now_obj());
+	set(act(c, i), "duration_ms", json_object_new_int64(r->duration_ms));
+	set(act(c, i), "error", r->ok ? NULL : error_obj(r->code, r->message));
+	set(act(c, i), "output", str_or_null(r->output));
 }
 
 void sk_confirm_action_rollback(struct sk_confirm *c, size_t i,
@@ -217,15 +274,15 @@ void sk_confirm_action_rollback(struct sk_confirm *c, size_t i,
 	set(o, "status", json_object_new_string(r->ok ? "succeeded" : "failed"));
 	set(o, "error", r->ok ? NULL : error_obj(r->code, r->message));
 	set(o, "duration_ms", json_object_new_int64(r->duration_ms));
-	set(c->acts[i], "rollback", o);
+	set(act(c, i), "rollback", o);
 }
 
 void sk_confirm_action_error(struct sk_confirm *c, size_t i,
 			     const char *code, const char *message)
 {
 	set_status(c, i, SK_ST_FAILED);
-	set(c->acts[i], "finished", now_obj());
-	set(c->acts[i], "error", error_obj(code, message));
+	set(act(c, i), "finished", now_obj());
+	set(act(c, i), "error", error_obj(code, message));
 }
 
 void sk_confirm_action_skip(struct sk_confirm *c, size_t i)
@@ -273,9 +330,9 @@ static void update_summary(struct sk_confirm *c)
 const char *sk_confirm_text(struct sk_confirm *c)
 {
 	update_summary(c);
-	return json_object_to_json_string_ext(c->doc,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE |
-		JSON_C_TO_STRING_SPACED);
+	for (size_t i = 0; i < c->n; i++)
+		keep_text(c, i);
+	return json_object_to_json_string_ext(c->doc, SK_CONFIRM_JSON_FLAGS);
 }
 
 int sk_confirm_write(struct sk_confirm *c)
@@ -347,7 +404,8 @@ int sk_confirm_load(struct sk_confirm *c, const char *path,
 	}
 	c->acts = calloc(n ? n : 1, sizeof(*c->acts));
 	c->st = calloc(n ? n : 1, sizeof(*c->st));
-	if (!c->acts || !c->st) {
+	c->text = calloc(n ? n : 1, sizeof(*c->text));
+	if (!c->acts || !c->st || !c->text) {
 		*why = "out of memory";
 		return -ENOMEM;
 	}
@@ -435,16 +493,16 @@ void sk_confirm_resumed(struct sk_confirm *c, const char *reason_in)
 void sk_confirm_action_requeue(struct sk_confirm *c, size_t i)
 {
 	set_status(c, i, SK_ST_PENDING);
-	set(c->acts[i], "interrupted", json_object_new_boolean(1));
-	set(c->acts[i], "started", NULL);
+	set(act(c, i), "interrupted", json_object_new_boolean(1));
+	set(act(c, i), "started", NULL);
 }
 
 void sk_confirm_action_resume_point(struct sk_confirm *c, size_t i,
 				    const char *reason)
 {
 	set_status(c, i, SK_ST_SUCCEEDED);
-	set(c->acts[i], "finished", now_obj());
-	set(c->acts[i], "resume_reason", str_or_null(reason));
+	set(act(c, i), "finished", now_obj());
+	set(act(c, i), "resume_reason", str_or_null(reason));
 }
 
 void sk_confirm_job(struct sk_confirm *c, const char *job_id)

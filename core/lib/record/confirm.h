@@ -32,6 +32,7 @@ struct sk_confirm {
 	struct json_object *doc;    /* owned */
 	struct json_object **acts;  /* borrowed from doc, one per action */
 	enum sk_action_status *st;  /* owned */
+	char **text; /* owned: each action's serialized text, NULL: none yet */
 	size_t n;
 	char *path; /* host path of confirmation.json, NULL: not written */
 };
