@@ -36,10 +36,7 @@ static const char help[] =
 
 static const char *utc(time_t t, char buf[32])
 {
-	struct tm tm;
-
-	if (t <= 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (t <= 0 || !sk_utc_format(t, buf))
 		snprintf(buf, 32, "-");
 	return buf;
 }

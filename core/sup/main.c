@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c - the sup command: pack, inspect and install SUP files. */
+/* main.c - the sup command: options and dispatch to one cmd_*.c per
+ * subcommand (pack, sign, verify, inspect, install, plugins, diag). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_util.c - util, diag and hash: the small core helpers. */
+/* test_util.c - util, the problems list and hash: the small core helpers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

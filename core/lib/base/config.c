@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 
 #include "base/inifile.h"
+#include "base/names.h"
 #include "base/rootpath.h"
 #include "base/util.h"
-#include "verify/signature.h"
 
 struct parse_state {
 	struct sk_ini ini; /* first: the key handler gets &ps->ini */
@@ -31,18 +31,6 @@ static bool name_valid(const char *s)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' ||
 		      *s == '.'))
-			return false;
-	return true;
-}
-
-/* As the loader wants them: lowercase, digits, '_' and '-'. */
-static bool plugin_name_valid(const char *s)
-{
-	if (!*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-'))
 			return false;
 	return true;
 }
@@ -251,7 +239,7 @@ static int profile_key(struct parse_state *ps, const char *sec,
 				return 1;
 			}
 			for (size_t i = 0; i < n; i++)
-				if (!plugin_name_valid(l[i]))
+				if (!sk_plugin_name_valid(l[i]))
 					bad(ps, "plugins: '%s' is not a valid plugin name", l[i]);
 			sk_strv_free(c->enabled, c->n_enabled);
 			/* An empty list enables nothing, which is not "all". */
@@ -267,7 +255,7 @@ static int profile_key(struct parse_state *ps, const char *sec,
 	}
 	if (product_section_key(sec, key))
 		return add_kv(ps, &c->pkv, &c->n_pkv, sec, sec, key, v);
-	if (strncmp(sec, "plugin.", 7) == 0 && plugin_name_valid(sec + 7))
+	if (strncmp(sec, "plugin.", 7) == 0 && sk_plugin_name_valid(sec + 7))
 		return add_kv(ps, &c->kv, &c->n_kv, sec + 7, sec, key, v);
 	bad(ps, "unknown key '%s' in section [%s]", key, sec);
 	return 1;

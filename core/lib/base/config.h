@@ -17,6 +17,13 @@
 #define SK_DEFAULT_TIMEOUT_S 3600UL
 #define SK_DEFAULT_KEYRING SUPKIT_SYSCONF_DIR "/keyring.pem"
 
+/* How certificate validity periods are checked (docs/security.md). */
+enum sk_validity {
+	SK_VALIDITY_AUTO = 0, /* clock when plausible, else time floor */
+	SK_VALIDITY_CLOCK,    /* the system clock only */
+	SK_VALIDITY_OFF,      /* not checked */
+};
+
 /* [trust] of sup.conf (docs/config.md, docs/security.md). */
 struct sk_trust_config {
 	char *keyring; /* gateway path */
@@ -24,7 +31,7 @@ struct sk_trust_config {
 	bool allow_unsigned;
 	bool allow_downgrade; /* false: --allow-downgrade is refused */
 	bool require_code_signing;
-	int validity; /* enum sk_validity of signature.h */
+	enum sk_validity validity;
 };
 
 struct sk_config_kv {

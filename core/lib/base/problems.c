@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* diag.c - the list of problems found by preflight. */
+/* problems.c - the list of problems found while reading or checking a package. */
 #include "base/problems.h"
 
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * diag.h - a list of problems found while reading or checking a package.
+ * problems.h - a list of problems found while reading or checking a package.
  *
  * Preflight reports every problem it finds, not only the first, so the
  * checks append to a list instead of returning at the first error. Each

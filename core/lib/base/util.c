@@ -440,13 +440,26 @@ long long sk_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool sk_utc_format(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	return gmtime_r(&t, &tm) &&
+	       strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) != 0;
+}
+
+const char *sk_utc_text(time_t t, char buf[32])
+{
+	if (!sk_utc_format(t, buf))
+		snprintf(buf, 32, "@%lld", (long long)t);
+	return buf;
+}
+
 void sk_utc_now(char buf[32])
 {
 	time_t now = time(NULL);
-	struct tm tm;
 
-	if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
-	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (now == (time_t)-1 || !sk_utc_format(now, buf))
 		snprintf(buf, 32, "1970-01-01T00:00:00Z");
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Split "a, b,c" into a list of trimmed items (each malloc'd, *out too;
  * free with sk_strv_free()): 0, or -EINVAL for an empty item or a
@@ -67,6 +68,11 @@ int sk_remove_tree_at(int dirfd, const char *name);
 int sk_write_all(int fd, const void *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long sk_now_ms(void);
+/* t as RFC 3339 UTC ("2026-12-05T07:04:18Z") in buf: true, or false when
+ * it cannot be shown (buf then undefined). */
+bool sk_utc_format(time_t t, char buf[32]);
+/* The same, or "@SECONDS" when it cannot be shown; returns buf. */
+const char *sk_utc_text(time_t t, char buf[32]);
 /* Current UTC time as RFC 3339 "2026-11-27T07:13:28Z" into buf[32]. */
 void sk_utc_now(char buf[32]);
 /* Parse a non-negative decimal integer that fits in unsigned long long;

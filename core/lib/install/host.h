@@ -75,4 +75,11 @@ void sk_call_result_release(struct sk_call_result *r);
  */
 int sk_call_run(const struct sk_call *call, struct sk_call_result *res);
 
+/* For call.c: the name of a phase in messages ("checking", ...), and the
+ * main function of the child that runs the plugin (never returns). */
+const char *sk_phase_name(enum sk_phase p);
+void sk_host_child_main(const struct sk_call *call, int fd, int ack_fd,
+			long long deadline_ms, pid_t parent)
+	__attribute__((noreturn));
+
 #endif

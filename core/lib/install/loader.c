@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/names.h"
 #include "base/util.h"
 
 /* A plugin listing more types than this is taken as a corrupt table
@@ -71,39 +72,10 @@ const struct sk_action_type *sk_registry_find(const struct sk_registry *r,
 	return NULL;
 }
 
-/* "plugin.verb": segments of [a-z0-9_-], at least two, separated by '.'. */
+/* "plugin.verb", at most 255 bytes. */
 static bool type_valid(const char *t)
 {
-	size_t seg = 0, segs = 1;
-
-	if (!t || !*t || strlen(t) > 255)
-		return false;
-	for (const char *p = t; *p; p++) {
-		if (*p == '.') {
-			if (seg == 0)
-				return false;
-			seg = 0;
-			segs++;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-			   *p == '_' || *p == '-') {
-			seg++;
-		} else {
-			return false;
-		}
-	}
-	return seg > 0 && segs >= 2;
-}
-
-/* 1-64 of [a-z0-9_-]: a file name, a config section, a type prefix. */
-static bool plugin_name_valid(const char *n)
-{
-	if (!*n || strlen(n) > 64)
-		return false;
-	for (const char *p = n; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '_' || *p == '-'))
-			return false;
-	return true;
+	return t && strlen(t) <= 255 && sk_action_type_valid(t);
 }
 
 /* Does type t start with "name."? */
@@ -285,7 +257,7 @@ static int check_descriptor(const char *path, const struct sup_plugin *p,
 	}
 	/* The name prefixes the plugin's action types: it must not hold a
 	 * '.' (plugin "a.b" could claim the types of plugin "a"). */
-	if (!plugin_name_valid(p->name)) {
+	if (!sk_plugin_name_valid(p->name)) {
 		sk_problems_add(
 			d, SK_PROBLEM_SETUP,
 			"cannot load plugin '%s': plugin name '%s' is not 1 to 64 of lowercase letters, digits, '_' and '-'",
@@ -781,7 +753,7 @@ int sk_registry_load_dirs(struct sk_registry *r, const char *const *dirs,
 			const char *name = enabled[e];
 			bool found = false;
 
-			if (!plugin_name_valid(name)) {
+			if (!sk_plugin_name_valid(name)) {
 				sk_problems_add(
 					d, SK_PROBLEM_SETUP,
 					"enabled plugin '%s' is not a valid plugin name",

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* preflight.c - configuration and plugins, and every check made before
- * the first action runs. */
+/* preflight.c - every check made before the first action runs. */
 #include "install/preflight.h"
 
 #include <errno.h>

@@ -12,7 +12,7 @@
 
 #include "install/env.h"
 
-/* Exit codes beyond the preflight classes of diag.h (docs/cli.md). */
+/* Exit codes beyond the preflight classes of base/problems.h (docs/cli.md). */
 #define SK_EXIT_OK 0
 #define SK_EXIT_FAILED 1
 #define SK_EXIT_SYSTEM 6

@@ -15,6 +15,7 @@
 
 #include "base/hash.h"
 #include "base/jsonstrict.h"
+#include "base/names.h"
 #include "base/util.h"
 
 /* Room for a name quoted in a message: a valid name (at most 255 bytes)
@@ -207,30 +208,6 @@ static bool id_valid(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* s matches [a-z0-9_-]+(\.[a-z0-9_-]+)+ */
-static bool type_valid(const char *s)
-{
-	size_t seg = 0, dots = 0;
-
-	for (; *s; s++) {
-		char ch = *s;
-
-		if (ch == '.') {
-			if (seg == 0)
-				return false;
-			dots++;
-			seg = 0;
-		} else if ((ch >= 'a' && ch <= 'z') ||
-			   (ch >= '0' && ch <= '9') || ch == '_' ||
-			   ch == '-') {
-			seg++;
-		} else {
-			return false;
-		}
-	}
-	return dots > 0 && seg > 0;
 }
 
 bool sk_payload_name_valid(const char *name, size_t maxlen)
@@ -792,7 +769,7 @@ static void check_action_type(struct mctx *c, struct json_object *act,
 	s = get_str(c, v, path, c->lim->max_name_len, false);
 	if (!s)
 		return;
-	if (!type_valid(s)) {
+	if (!sk_action_type_valid(s)) {
 		bad(c, path,
 		    "invalid type '%s', expected PLUGIN.VERB of a-z 0-9 _ -",
 		    show_str(s, shown));

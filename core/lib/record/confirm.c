@@ -65,10 +65,8 @@ static json_object *now_obj(void)
 static json_object *time_or_null(time_t t)
 {
 	char buf[32];
-	struct tm tm;
 
-	if (t <= 0 || !gmtime_r(&t, &tm) ||
-	    !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (t <= 0 || !sk_utc_format(t, buf))
 		return NULL;
 	return json_object_new_string(buf);
 }

@@ -90,15 +90,6 @@ static int set_result(struct sk_sig_result *r, enum sk_sig_status st,
 }
 
 /* RFC 3339 UTC of t into buf[32]. */
-static const char *utc(time_t t, char buf[32])
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "@%lld", (long long)t);
-	return buf;
-}
-
 /* --- reading the CMS --- */
 
 struct parsed {
@@ -305,9 +296,9 @@ static int verify_chain(const struct sk_keyring *k, struct parsed *ps,
 			sk_asprintf(
 				"certificate expired: '%s' was valid until %s (checked at %s)",
 				who,
-				utc(sk_asn1_time_epoch(X509_get0_notAfter(bad)),
+				sk_utc_text(sk_asn1_time_epoch(X509_get0_notAfter(bad)),
 				    when),
-				utc(r->checked_at, at)));
+				sk_utc_text(r->checked_at, at)));
 		break;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		set_result(
@@ -315,10 +306,10 @@ static int verify_chain(const struct sk_keyring *k, struct parsed *ps,
 			sk_asprintf(
 				"certificate not yet valid: '%s' is valid from %s (checked at %s)",
 				who,
-				utc(sk_asn1_time_epoch(
+				sk_utc_text(sk_asn1_time_epoch(
 					    X509_get0_notBefore(bad)),
 				    when),
-				utc(r->checked_at, at)));
+				sk_utc_text(r->checked_at, at)));
 		break;
 	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
 	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:

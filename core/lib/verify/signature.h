@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "base/config.h"
 #include "base/hash.h"
 #include "base/problems.h"
 #include "verify/certinfo.h"
@@ -41,13 +42,6 @@ enum sk_sig_status {
 
 /* "verified", "unsigned", "malformed", ... as recorded in documents. */
 const char *sk_sig_status_name(enum sk_sig_status s);
-
-/* How certificate validity periods are checked (docs/security.md). */
-enum sk_validity {
-	SK_VALIDITY_AUTO = 0, /* clock when plausible, else time floor */
-	SK_VALIDITY_CLOCK,    /* the system clock only */
-	SK_VALIDITY_OFF,      /* not checked */
-};
 
 struct sk_verify_params {
 	enum sk_validity validity;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_trust.c - the gateway's trust policy for sup verify and inspect. */
+/* trust.c - what the sup commands share about trust: the policy that
+ * verify and inspect load, and the warnings about a signer of pack and sign. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/util.h"
 #include "cmd.h"
 #include "verify/signature.h"
 
@@ -36,15 +38,6 @@ void cmd_trust_close(struct cmd_trust *ct)
 }
 
 /* RFC 3339 UTC of t into buf[32]. */
-static const char *utc(time_t t, char buf[32])
-{
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "@%lld", (long long)t);
-	return buf;
-}
-
 void cmd_warn_signer(const struct sk_signer *s)
 {
 	const struct sk_cert_info *ci = sk_signer_cert(s);
@@ -54,13 +47,13 @@ void cmd_warn_signer(const struct sk_signer *s)
 	if (now > ci->not_after)
 		fprintf(stderr,
 			"sup: warning: the certificate '%s' expired at %s: gateways refuse what it signs\n",
-			ci->subject, utc(ci->not_after, when));
+			ci->subject, sk_utc_text(ci->not_after, when));
 	else if (ci->not_after - now < 30 * 24 * 3600)
 		fprintf(stderr,
 			"sup: warning: the certificate '%s' expires at %s\n",
-			ci->subject, utc(ci->not_after, when));
+			ci->subject, sk_utc_text(ci->not_after, when));
 	if (now < ci->not_before)
 		fprintf(stderr,
 			"sup: warning: the certificate '%s' is not valid before %s\n",
-			ci->subject, utc(ci->not_before, when));
+			ci->subject, sk_utc_text(ci->not_before, when));
 }
