@@ -14,6 +14,7 @@
 
 #include "base/util.h"
 #include "record.h"
+#include "record/confirm.h"
 #include "report.h"
 #include "slog.h"
 #include "spool.h"
@@ -309,7 +310,7 @@ static bool record_is_ours(struct supd_ctx *ctx, const struct supd_job *j,
 	bool ours = false;
 
 	*final = false;
-	if (supd_record_read(ctx->confirm_path, &doc, &why) == 0) {
+	if (sk_confirm_read(ctx->confirm_path, &doc, &why) == 0) {
 		id = supd_record_job(doc);
 		ours = id && strcmp(id, j->id) == 0;
 		*final = ours && supd_record_final(doc);
@@ -419,7 +420,7 @@ static int follow(struct supd_ctx *ctx, struct supd_job *j)
 	char *msg = NULL;
 	int r, code;
 
-	r = supd_record_read(ctx->confirm_path, &doc, &why);
+	r = sk_confirm_read(ctx->confirm_path, &doc, &why);
 	if (r == -ENOMEM)
 		return SUPD_STEP_RETRY;
 	if (r) {

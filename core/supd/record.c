@@ -3,100 +3,13 @@
 #include "record.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "ctx.h"
 #include "record/audit.h"
 #include "record/confirm.h"
-
-/* 1024 actions with 4 KiB of output each, and room for the rest. */
-#define RECORD_MAX (64 * 1024 * 1024)
-#define RECORD_DEPTH 32
-
-static int read_all(int fd, size_t size, char **out)
-{
-	char *buf = malloc(size + 1);
-	size_t have = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	while (have < size) {
-		ssize_t n = read(fd, buf + have, size - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO;
-		}
-		have += (size_t)n;
-	}
-	buf[have] = '\0';
-	*out = buf;
-	return 0;
-}
-
-int supd_record_read(const char *path, json_object **doc, const char **why)
-{
-	struct json_tokener *tok = NULL;
-	json_object *o = NULL, *v;
-	struct stat st;
-	char *text = NULL;
-	int fd, r;
-
-	*doc = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*why = strerror(errno);
-		return -errno;
-	}
-	r = -EINVAL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > RECORD_MAX) {
-		*why = "not a regular file, or larger than 64 MiB";
-		goto out;
-	}
-	r = read_all(fd, (size_t)st.st_size, &text);
-	if (r) {
-		*why = r == -ENOMEM ? "out of memory" : strerror(-r);
-		goto out;
-	}
-	r = -ENOMEM;
-	*why = "out of memory";
-	tok = json_tokener_new_ex(RECORD_DEPTH);
-	if (!tok)
-		goto out;
-	r = -EINVAL;
-	o = json_tokener_parse_ex(tok, text, (int)st.st_size);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object)) {
-		*why = "not a JSON object";
-		goto out;
-	}
-	if (!json_object_object_get_ex(o, "confirmation_format", &v) ||
-	    !json_object_is_type(v, json_type_int) ||
-	    json_object_get_int(v) != SK_CONFIRM_FORMAT ||
-	    !json_object_object_get_ex(o, "actions", &v) ||
-	    !json_object_is_type(v, json_type_array)) {
-		*why = "not a confirmation document of format 1";
-		goto out;
-	}
-	*doc = o;
-	o = NULL;
-	r = 0;
-out:
-	if (tok)
-		json_tokener_free(tok);
-	json_object_put(o);
-	free(text);
-	close(fd);
-	return r;
-}
 
 static const char *get_str(json_object *o, const char *key)
 {

@@ -10,13 +10,8 @@
 
 struct json_object;
 
-/*
- * Parse the record at path into *doc (owned by the caller). Returns 0,
- * -ENOENT, -ENOMEM, or -EINVAL with *why (not JSON, too large, not a
- * confirmation document of format 1).
- */
-int supd_record_read(const char *path, struct json_object **doc,
-		     const char **why);
+/* The record is read with sk_confirm_read() (record/confirm.h). */
+
 /* Its job_id, or NULL. */
 const char *supd_record_job(struct json_object *doc);
 /* Its result: "running", "suspended", "succeeded", ...; "" if none. */

@@ -13,6 +13,7 @@
 #include "base/util.h"
 #include "record.h"
 #include "record/audit.h"
+#include "record/confirm.h"
 #include "slog.h"
 #include "spool.h"
 #include "tr50/tr50.h"
@@ -114,7 +115,7 @@ static int publish_audit(struct supd_ctx *ctx, struct supd_job *j)
 	const char *why;
 	int r, step = SUPD_STEP_NEXT;
 
-	r = supd_record_read(j->record_path, &doc, &why);
+	r = sk_confirm_read(j->record_path, &doc, &why);
 	if (r == -ENOMEM)
 		return SUPD_STEP_RETRY;
 	if (r) {

@@ -3,7 +3,7 @@
  * fuzz_confirm.c - confirmation.json, the install record, as its readers
  * take it: the installer continuing a run (sk_confirm_load(), then what
  * --resume does to the document), supd turning it into a job's answer
- * (supd_record_read(), supd_record_outcome()), and the audit messages
+ * (sk_confirm_read(), supd_record_outcome()), and the audit messages
  * made from it (sk_audit_from_doc()).
  *
  * Input: the file, written to a private logs directory.
@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* refused without saying why */
 	sk_confirm_release(&c);
 
-	if (supd_record_read(confirm_path, &doc, &why) != 0)
+	if (sk_confirm_read(confirm_path, &doc, &why) != 0)
 		return 0;
 	supd_record_job(doc);
 	supd_record_final(doc);

@@ -615,3 +615,57 @@ char *sk_show_text(const char *s, size_t len)
 	*o = '\0';
 	return out;
 }
+
+/* Is entry ".<name>.XXXXXX", as mkostemp() fills in the X's? */
+static bool is_temp_of(const char *entry, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (entry[0] != '.' || strncmp(entry + 1, name, len) != 0 ||
+	    entry[1 + len] != '.' || strlen(entry + 2 + len) != 6)
+		return false;
+	for (const char *p = entry + 2 + len; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return false;
+	return true;
+}
+
+int sk_atomic_sweep(const char *dir, const char *name)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int fd, removed = 0, r = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dp = fdopendir(fd);
+	if (!dp) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dp);
+		if (!de) {
+			if (errno)
+				r = -errno;
+			break;
+		}
+		if (!is_temp_of(de->d_name, name) ||
+		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0)
+			removed++;
+		else if (errno != ENOENT)
+			r = -errno;
+	}
+	closedir(dp);
+	/* Their removal need not be durable: a temporary that comes back
+	 * after a power loss is swept again. */
+	return r ? r : removed;
+}

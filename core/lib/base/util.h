@@ -47,6 +47,16 @@ struct sk_atomic {
 	int fd;
 };
 
+/*
+ * Remove from dir the temporaries ".<name>.XXXXXX" (six letters or
+ * digits) that sk_atomic_open() makes for dir/name and that an installer
+ * killed before its commit leaves behind. Only regular files are
+ * removed; links and directories of that name are left alone. Call it
+ * only while holding the installer lock: every write of the installer's
+ * files happens under it, so no such temporary is then in use. Returns
+ * how many were removed, or -errno.
+ */
+int sk_atomic_sweep(const char *dir, const char *name);
 int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode);
 int sk_atomic_commit(struct sk_atomic *a);
 void sk_atomic_release(struct sk_atomic *a);

@@ -45,18 +45,8 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 /* Remove install.json and the package link; 0 or -errno. */
 int sk_state_clear(const char *state_dir);
 
-/*
- * Remove from dir the temporaries ".<name>.XXXXXX" (six letters or
- * digits) that sk_atomic_open() makes for dir/name and that an installer
- * killed before its commit leaves behind. Only regular files are
- * removed; links and directories of that name are left alone. Call it
- * only while holding the installer lock: every write of the installer's
- * files happens under it, so no such temporary is then in use. Returns
- * how many were removed, or -errno.
- */
-int sk_state_sweep_temps(const char *dir, const char *name);
 /* The temporaries of install.json and installed.json in state_dir (see
- * sk_state_sweep_temps). */
+ * sk_atomic_sweep). */
 int sk_state_sweep(const char *state_dir);
 
 /*

@@ -3,14 +3,16 @@
 #include "record/confirm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <json-c/printbuf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/util.h"
-#include "install/state.h"
 
 static const char *const status_names[] = {
 	[SK_ST_PENDING] = "pending",	 [SK_ST_RUNNING] = "running",
@@ -357,7 +359,70 @@ int sk_confirm_write(struct sk_confirm *c)
 
 int sk_confirm_sweep(const char *logs_dir)
 {
-	return sk_state_sweep_temps(logs_dir, SK_CONFIRM_NAME);
+	return sk_atomic_sweep(logs_dir, SK_CONFIRM_NAME);
+}
+
+/* 1024 actions with 4 KiB of output each, and room for the rest. */
+#define SK_CONFIRM_MAX (64 * 1024 * 1024)
+#define SK_CONFIRM_DEPTH 32
+
+int sk_confirm_read(const char *path, json_object **doc, const char **why)
+{
+	struct json_tokener *tok = NULL;
+	json_object *o = NULL, *v;
+	struct stat st;
+	char *text = NULL;
+	size_t len;
+	int fd, r;
+
+	*doc = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -errno;
+	}
+	r = -EINVAL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SK_CONFIRM_MAX) {
+		*why = "not a regular file, or larger than 64 MiB";
+		goto out;
+	}
+	r = sk_read_all(fd, SK_CONFIRM_MAX, &text, &len);
+	if (r) {
+		*why = r == -ENOMEM ? "out of memory" : strerror(-r);
+		goto out;
+	}
+	r = -ENOMEM;
+	*why = "out of memory";
+	tok = json_tokener_new_ex(SK_CONFIRM_DEPTH);
+	if (!tok)
+		goto out;
+	r = -EINVAL;
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(o, json_type_object)) {
+		*why = "not a JSON object";
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "confirmation_format", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int(v) != SK_CONFIRM_FORMAT ||
+	    !json_object_object_get_ex(o, "actions", &v) ||
+	    !json_object_is_type(v, json_type_array)) {
+		*why = "not a confirmation document of format 1";
+		r = -EPROTO;
+		goto out;
+	}
+	*doc = o;
+	o = NULL;
+	r = 0;
+out:
+	if (tok)
+		json_tokener_free(tok);
+	json_object_put(o);
+	free(text);
+	close(fd);
+	return r;
 }
 
 static enum sk_action_status status_from(const char *s)
@@ -372,8 +437,9 @@ int sk_confirm_load(struct sk_confirm *c, const char *path,
 		    const struct sk_supfile *f, const char **why)
 {
 	const struct sk_manifest *m = f ? &f->manifest : NULL;
-	json_object *doc, *arr, *v;
+	json_object *doc, *arr = NULL;
 	size_t n;
+	int r;
 
 	memset(c, 0, sizeof(*c));
 	c->path = strdup(path);
@@ -381,20 +447,16 @@ int sk_confirm_load(struct sk_confirm *c, const char *path,
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	doc = json_object_from_file(path);
-	if (!doc || !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		*why = "confirmation.json is missing or does not parse";
+	r = sk_confirm_read(path, &doc, why);
+	if (r == -ENOMEM)
+		return r;
+	if (r) {
+		*why = r == -EPROTO ? "confirmation.json has an unknown format" :
+				      "confirmation.json is missing or does not parse";
 		return -EINVAL;
 	}
 	c->doc = doc;
-	if (!json_object_object_get_ex(doc, "confirmation_format", &v) ||
-	    json_object_get_int(v) != SK_CONFIRM_FORMAT ||
-	    !json_object_object_get_ex(doc, "actions", &arr) ||
-	    !json_object_is_type(arr, json_type_array)) {
-		*why = "confirmation.json has an unknown format";
-		return -EINVAL;
-	}
+	json_object_object_get_ex(doc, "actions", &arr);
 	n = json_object_array_length(arr);
 	if (f && n != m->n_actions) {
 		*why = "confirmation.json lists other actions than the package";

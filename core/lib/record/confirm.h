@@ -55,6 +55,15 @@ struct json_object *sk_confirm_signature_json(const struct sk_supfile *f);
  * cert_sha256, not_before, not_after. */
 struct json_object *sk_confirm_cert_json(const struct sk_cert_info *ci);
 
+/*
+ * Read the document at path into *doc (owned by the caller): a regular
+ * file of at most 64 MiB, JSON nested at most 32 deep, an object of
+ * confirmation_format 1 with an actions array. 0; -ENOENT (or another
+ * -errno of open); -ENOMEM; -EINVAL (not a regular file, too large, not
+ * a JSON object) or -EPROTO (not of format 1), *why saying which.
+ */
+int sk_confirm_read(const char *path, struct json_object **doc,
+		    const char **why);
 void sk_confirm_action_start(struct sk_confirm *c, size_t i);
 /* Record the outcome of action i from its execute call. */
 void sk_confirm_action_finish(struct sk_confirm *c, size_t i,
