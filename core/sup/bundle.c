@@ -481,65 +481,6 @@ static int add_fd(struct bundle *b, const char *name, int fd,
 	return 0;
 }
 
-static int cmp_names(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* The names in the directory open as dfd (consumed), sorted. */
-static int list_dir(int dfd, char ***names, size_t *n)
-{
-	struct dirent *de;
-	char **l = NULL, **g;
-	size_t count = 0;
-	DIR *dp = fdopendir(dfd);
-	int ret = 0;
-
-	if (!dp) {
-		ret = -errno;
-		close(dfd);
-		return ret;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(dp);
-		if (!de) {
-			ret = -errno;
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (count >= SIZE_MAX / sizeof(*l) - 1) {
-			ret = -ENOMEM;
-			break;
-		}
-		g = realloc(l, (count + 1) * sizeof(*l));
-		if (!g) {
-			ret = -ENOMEM;
-			break;
-		}
-		l = g;
-		l[count] = strdup(de->d_name);
-		if (!l[count]) {
-			ret = -ENOMEM;
-			break;
-		}
-		count++;
-	}
-	closedir(dp);
-	if (ret) {
-		for (size_t i = 0; i < count; i++)
-			free(l[i]);
-		free(l);
-		return ret;
-	}
-	if (count)
-		qsort(l, count, sizeof(*l), cmp_names);
-	*names = l;
-	*n = count;
-	return 0;
-}
-
 /* One entry of the logs directory: regular files only, never followed. */
 static int add_log(struct bundle *b, int dfd, const char *fname)
 {
@@ -593,7 +534,7 @@ static int add_logs(struct bundle *b, const char *logs)
 	}
 	/* The listing consumes its descriptor; dfd stays for the *at()
 	 * calls. */
-	r = list_dir(fcntl(dfd, F_DUPFD_CLOEXEC, 0), &names, &n);
+	r = sk_list_dir(fcntl(dfd, F_DUPFD_CLOEXEC, 0), &names, &n);
 	if (r == -ENOMEM) {
 		ret = oom(b);
 		goto out;

@@ -16,8 +16,8 @@
 #include "base/util.h"
 #include "ctx.h"
 #include "fetch.h"
-#include "install.h"
 #include "job.h"
+#include "launch.h"
 #include "report.h"
 #include "slog.h"
 #include "spool.h"
@@ -304,15 +304,15 @@ out:
 
 static int poll_mailbox(struct agent *a)
 {
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_err err = { 0 };
 	json_object *msgs = NULL;
 	int r;
 
-	r = sk_tr50_mailbox_check(a->ctx.tr50,
+	r = supd_tr50_mailbox_check(a->ctx.tr50,
 				  (int)a->ctx.conf->mailbox_limit, &msgs, &err);
-	if (r != SK_TR50_OK) {
+	if (r != SUPD_TR50_OK) {
 		supd_warn("%s", err.message ? err.message : "mailbox.check failed");
-		sk_tr50_err_release(&err);
+		supd_tr50_err_release(&err);
 		return -1;
 	}
 	for (size_t i = 0; i < json_object_array_length(msgs); i++)
@@ -501,7 +501,7 @@ out:
 
 static int setup(struct agent *a, const struct supd_conf *conf)
 {
-	struct sk_tr50_opts o = {
+	struct supd_tr50_opts o = {
 		.endpoint = conf->endpoint,
 		.app_id = conf->app_id,
 		.app_token = conf->app_token,
@@ -511,7 +511,7 @@ static int setup(struct agent *a, const struct supd_conf *conf)
 		/* SIGTERM must not wait for a large download to end. */
 		.cancel = a->ctx.stop,
 	};
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_err err = { 0 };
 	char *jobs = NULL, *records = NULL;
 	int r;
 
@@ -530,14 +530,14 @@ static int setup(struct agent *a, const struct supd_conf *conf)
 	if (make_dir(jobs) || make_dir(records) ||
 	    make_dir(conf->download_dir))
 		goto out;
-	if (sk_tr50_new(&a->ctx.tr50, &o, &err) != SK_TR50_OK) {
+	if (supd_tr50_new(&a->ctx.tr50, &o, &err) != SUPD_TR50_OK) {
 		supd_error("cannot set up the portal client for '%s': %s",
 			   conf->endpoint, err.message ? err.message : "");
 		goto out;
 	}
 	r = load_jobs(a);
 out:
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	free(jobs);
 	free(records);
 	return r;
@@ -622,7 +622,7 @@ out:
 	for (size_t i = 0; i < a.n_jobs; i++)
 		supd_job_free(a.jobs[i]);
 	free(a.jobs);
-	sk_tr50_free(a.ctx.tr50);
+	supd_tr50_free(a.ctx.tr50);
 	free(a.ctx.supd_dir);
 	free(a.ctx.confirm_path);
 	return ret;

@@ -11,7 +11,7 @@
 
 #include "agentconf.h"
 
-struct sk_tr50;
+struct supd_tr50;
 
 /* mailbox.ack errorCode values (docs/tr50.md). */
 enum supd_ack {
@@ -28,7 +28,7 @@ enum supd_ack {
 
 struct supd_ctx {
 	const struct supd_conf *conf;
-	struct sk_tr50 *tr50;
+	struct supd_tr50 *tr50;
 	char *supd_dir;	    /* <state_dir>/supd */
 	char *confirm_path; /* <logs_dir>/confirmation.json */
 	volatile sig_atomic_t *stop; /* set by SIGTERM and friends */

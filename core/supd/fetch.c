@@ -137,7 +137,7 @@ static bool space_ok(struct supd_ctx *ctx, struct supd_job *j, uint64_t need,
 }
 
 static int verify(struct supd_ctx *ctx, struct supd_job *j, const char *part,
-		  const char *final, const struct sk_tr50_file *f)
+		  const char *final, const struct supd_tr50_file *f)
 {
 	uint64_t size = file_size(part);
 	uint32_t crc = 0;
@@ -150,7 +150,7 @@ static int verify(struct supd_ctx *ctx, struct supd_job *j, const char *part,
 		r = bad_download(ctx, j, part, why ? why : "size mismatch");
 		goto out;
 	}
-	r = sk_crc32_file(part, &crc);
+	r = supd_crc32_file(part, &crc);
 	if (r) {
 		why = sk_asprintf("cannot read '%s': %s", part, strerror(-r));
 		r = try_failed(ctx, j, false, why ? why : "read error");
@@ -185,8 +185,8 @@ out:
 
 int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 {
-	struct sk_tr50_file f = { 0 };
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
+	struct supd_tr50_err err = { 0 };
 	struct progress pd = { .id = j->id, .quarter = 0 };
 	char *part = NULL, *final = NULL;
 	uint64_t have;
@@ -195,14 +195,14 @@ int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 	if (supd_spool_paths(ctx->conf, j->name, &part, &final))
 		return SUPD_STEP_RETRY;
 	/* A new file id for every try: they are single-use and expire. */
-	r = sk_tr50_file_get(ctx->tr50, j->name, &f, &err);
-	if (r == SK_TR50_ECMD) {
+	r = supd_tr50_file_get(ctx->tr50, j->name, &f, &err);
+	if (r == SUPD_TR50_ECMD) {
 		r = supd_finish(ctx, j, SUPD_ACK_DOWNLOAD, NULL,
 				"the portal refused file.get of '%s': %s",
 				j->name, err.message ? err.message : "");
 		goto out;
 	}
-	if (r != SK_TR50_OK) {
+	if (r != SUPD_TR50_OK) {
 		r = try_failed(ctx, j, false,
 			       err.message ? err.message : "file.get failed");
 		goto out;
@@ -225,14 +225,14 @@ int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 			supd_info("job '%s': resuming the download of '%s' at byte %" PRIu64 " of %" PRIu64,
 				  j->id, j->name, have, f.size);
 		pd.quarter = (int)(have * 4 / f.size);
-		r = sk_tr50_download(ctx->tr50, f.file_id, part, f.size,
+		r = supd_tr50_download(ctx->tr50, f.file_id, part, f.size,
 				     on_progress, &pd, &err);
-		if (r == SK_TR50_EDATA) {
+		if (r == SUPD_TR50_EDATA) {
 			r = bad_download(ctx, j, part,
 					 err.message ? err.message : "bad reply");
 			goto out;
 		}
-		if (r != SK_TR50_OK) {
+		if (r != SUPD_TR50_OK) {
 			r = try_failed(ctx, j, file_size(part) > have,
 				       err.message ? err.message : "download failed");
 			goto out;
@@ -240,8 +240,8 @@ int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 	}
 	r = verify(ctx, j, part, final, &f);
 out:
-	sk_tr50_file_release(&f);
-	sk_tr50_err_release(&err);
+	supd_tr50_file_release(&f);
+	supd_tr50_err_release(&err);
 	free(part);
 	free(final);
 	return r;

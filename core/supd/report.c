@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "base/util.h"
-#include "record.h"
+#include "outcome.h"
 #include "record/audit.h"
 #include "record/confirm.h"
 #include "slog.h"
@@ -88,7 +88,7 @@ int supd_finish(struct supd_ctx *ctx, struct supd_job *j, int code,
 void supd_progress(struct supd_ctx *ctx, struct supd_job *j, const char *fmt,
 		   ...)
 {
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_err err = { 0 };
 	char *msg = NULL;
 	va_list ap;
 
@@ -99,17 +99,17 @@ void supd_progress(struct supd_ctx *ctx, struct supd_job *j, const char *fmt,
 	if (!msg)
 		return;
 	supd_info("job '%s': %s", j->id, msg);
-	if (sk_tr50_mailbox_update(ctx->tr50, j->id, msg, &err) != SK_TR50_OK)
+	if (supd_tr50_mailbox_update(ctx->tr50, j->id, msg, &err) != SUPD_TR50_OK)
 		supd_warn("job '%s': progress note not sent: %s", j->id,
 			  err.message ? err.message : "unknown error");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	free(msg);
 }
 
 /* log.publish of the audit messages of the kept record. */
 static int publish_audit(struct supd_ctx *ctx, struct supd_job *j)
 {
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_err err = { 0 };
 	struct sk_audit a;
 	json_object *doc = NULL;
 	const char *why;
@@ -136,19 +136,19 @@ static int publish_audit(struct supd_ctx *ctx, struct supd_job *j)
 	for (; j->audit_next < a.n; j->audit_next++) {
 		const struct sk_audit_msg *m = &a.msgs[j->audit_next];
 
-		r = sk_tr50_log_publish(ctx->tr50, m->msg, (int)m->level,
+		r = supd_tr50_log_publish(ctx->tr50, m->msg, (int)m->level,
 					&err);
-		if (r == SK_TR50_ECMD) {
+		if (r == SUPD_TR50_ECMD) {
 			/* The portal will not take this one: go on with the
 			 * rest rather than lose them all. */
 			supd_warn("job '%s': audit message %zu refused: %s",
 				  j->id, j->audit_next + 1,
 				  err.message ? err.message : "");
-		} else if (r != SK_TR50_OK) {
+		} else if (r != SUPD_TR50_OK) {
 			supd_warn("job '%s': audit message %zu not sent: %s",
 				  j->id, j->audit_next + 1,
 				  err.message ? err.message : "");
-			sk_tr50_err_release(&err);
+			supd_tr50_err_release(&err);
 			if (++j->audit_failures < AUDIT_TRIES) {
 				step = SUPD_STEP_RETRY;
 				sk_audit_release(&a);
@@ -158,7 +158,7 @@ static int publish_audit(struct supd_ctx *ctx, struct supd_job *j)
 				   j->id, AUDIT_TRIES);
 			break;
 		}
-		sk_tr50_err_release(&err);
+		supd_tr50_err_release(&err);
 	}
 	sk_audit_release(&a);
 done:
@@ -194,17 +194,17 @@ static char *upload_name(const struct supd_ctx *ctx, const struct supd_job *j)
 
 static int upload(struct supd_ctx *ctx, struct supd_job *j)
 {
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_err err = { 0 };
 	char *name = upload_name(ctx, j);
 	int r;
 
 	if (!name)
 		return SUPD_STEP_RETRY;
-	r = sk_tr50_file_put(ctx->tr50, name, j->record_path, &err);
-	if (r == SK_TR50_OK) {
+	r = supd_tr50_file_put(ctx->tr50, name, j->record_path, &err);
+	if (r == SUPD_TR50_OK) {
 		supd_info("job '%s': uploaded the record as '%s'", j->id, name);
 		j->uploaded = true;
-	} else if (r == SK_TR50_ENET || r == SK_TR50_EAUTH) {
+	} else if (r == SUPD_TR50_ENET || r == SUPD_TR50_EAUTH) {
 		j->upload_failures++;
 		if (j->upload_failures < UPLOAD_TRIES) {
 			supd_warn("job '%s': upload of '%s' failed (try %u of %d): %s",
@@ -225,7 +225,7 @@ static int upload(struct supd_ctx *ctx, struct supd_job *j)
 	}
 	r = supd_job_commit(j) ? SUPD_STEP_RETRY : SUPD_STEP_NEXT;
 out:
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	free(name);
 	return r;
 }
@@ -242,19 +242,19 @@ static int done(struct supd_job *j, const char *how)
 
 static int ack(struct supd_ctx *ctx, struct supd_job *j)
 {
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50_err err = { 0 };
 	int r, step;
 
-	r = sk_tr50_mailbox_ack(ctx->tr50, j->id, j->code, j->message,
+	r = supd_tr50_mailbox_ack(ctx->tr50, j->id, j->code, j->message,
 				j->params, &err);
-	if (r == SK_TR50_OK) {
+	if (r == SUPD_TR50_OK) {
 		step = done(j, "acked, the portal accepted it");
-	} else if (r == SK_TR50_EDONE) {
+	} else if (r == SUPD_TR50_EDONE) {
 		/* The portal says so in its own words (docs/tr50.md). */
 		supd_info("job '%s': ack refused as already completed: %s",
 			  j->id, err.message ? err.message : "");
 		step = done(j, "the portal had accepted the ack already");
-	} else if (r == SK_TR50_ECMD) {
+	} else if (r == SUPD_TR50_ECMD) {
 		j->ack_refusals++;
 		if (j->ack_refusals >= ACK_REFUSALS) {
 			supd_error("job '%s': ack refused %d times, given up: %s",
@@ -273,7 +273,7 @@ static int ack(struct supd_ctx *ctx, struct supd_job *j)
 			  err.message ? err.message : "unknown error");
 		step = SUPD_STEP_RETRY;
 	}
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	return step;
 }
 

@@ -20,7 +20,7 @@
 #include <json-c/json.h>
 
 #include "fuzzutil.h"
-#include "record.h"
+#include "outcome.h"
 #include "record/audit.h"
 #include "record/confirm.h"
 

@@ -318,13 +318,13 @@ static void classify(json_object *o)
 		return;
 	json_object_object_get_ex(r, "errorCodes", &codes);
 	json_object_object_get_ex(r, "errorMessages", &msgs);
-	sk_tr50_is_auth_refusal(codes, msgs);
-	sk_tr50_is_done_refusal(codes, msgs);
+	supd_tr50_is_auth_refusal(codes, msgs);
+	supd_tr50_is_done_refusal(codes, msgs);
 }
 
 /* No secret in the error message (see the header comment); the
  * classifiers on every reply. */
-static void check_replies(const struct sk_tr50_err *err, const uint8_t *data,
+static void check_replies(const struct supd_tr50_err *err, const uint8_t *data,
 			  size_t size)
 {
 	if (err->message && strstr(err->message, TOKEN) &&
@@ -371,43 +371,43 @@ static void check_download(int rc, uint64_t expected)
 		return;
 	if ((uint64_t)st.st_size > expected)
 		finding("a download wrote past the expected size", part_path);
-	if (rc == SK_TR50_OK && (uint64_t)st.st_size != expected)
+	if (rc == SUPD_TR50_OK && (uint64_t)st.st_size != expected)
 		finding("a download succeeded without the whole file", part_path);
 }
 
-static int run(struct sk_tr50 *t, unsigned op, unsigned a, unsigned b,
-	       struct sk_tr50_err *err)
+static int run(struct supd_tr50 *t, unsigned op, unsigned a, unsigned b,
+	       struct supd_tr50_err *err)
 {
 	struct json_object *o = NULL;
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50_file f = { 0 };
 	uint64_t expected;
 	int rc;
 
 	switch (op % 8) {
 	case 0:
-		rc = sk_tr50_mailbox_check(t, (int)(a % 100) + 1, &o, err);
-		if (rc == SK_TR50_OK && !json_object_is_type(o, json_type_array))
+		rc = supd_tr50_mailbox_check(t, (int)(a % 100) + 1, &o, err);
+		if (rc == SUPD_TR50_OK && !json_object_is_type(o, json_type_array))
 			finding("mailbox.check gave no array", NULL);
 		json_object_put(o);
 		return rc;
 	case 1:
-		rc = sk_tr50_file_get(t, "pkg.sup", &f, err);
-		if (rc == SK_TR50_OK && (!f.file_id || !*f.file_id))
+		rc = supd_tr50_file_get(t, "pkg.sup", &f, err);
+		if (rc == SUPD_TR50_OK && (!f.file_id || !*f.file_id))
 			finding("file.get succeeded without a file id", NULL);
-		sk_tr50_file_release(&f);
+		supd_tr50_file_release(&f);
 		return rc;
 	case 2:
 		o = json_object_new_object();
 		json_object_object_add(o, "package",
 				       json_object_new_string("edge-agent"));
-		rc = sk_tr50_mailbox_ack(t, "msg-1", (int)(a % 9), "failed", o,
+		rc = supd_tr50_mailbox_ack(t, "msg-1", (int)(a % 9), "failed", o,
 					 err);
 		json_object_put(o);
 		return rc;
 	case 3:
-		return sk_tr50_mailbox_update(t, "msg-1", "downloading", err);
+		return supd_tr50_mailbox_update(t, "msg-1", "downloading", err);
 	case 4:
-		return sk_tr50_log_publish(t, "hello", (int)(a % 3), err);
+		return supd_tr50_log_publish(t, "hello", (int)(a % 3), err);
 	case 5: {
 		/* A partial file of b bytes (mod expected + 2) is there. */
 		char have[64 + 2];
@@ -415,20 +415,20 @@ static int run(struct sk_tr50 *t, unsigned op, unsigned a, unsigned b,
 		expected = a % 64 + 1;
 		memset(have, 'x', sizeof(have));
 		fz_write(part_path, have, b % (expected + 2), 0600);
-		rc = sk_tr50_download(t, "fid-1", part_path, expected, NULL,
+		rc = supd_tr50_download(t, "fid-1", part_path, expected, NULL,
 				      NULL, err);
 		check_download(rc, expected);
 		return rc;
 	}
 	case 6:
-		return sk_tr50_file_put(t, "confirmation.json", upload_path, err);
+		return supd_tr50_file_put(t, "confirmation.json", upload_path, err);
 	default:
 		/* Two calls on one session: the second may find it expired. */
-		rc = sk_tr50_mailbox_check(t, 10, &o, err);
+		rc = supd_tr50_mailbox_check(t, 10, &o, err);
 		json_object_put(o);
-		if (rc == SK_TR50_OK) {
-			rc = sk_tr50_file_get(t, "pkg.sup", &f, err);
-			sk_tr50_file_release(&f);
+		if (rc == SUPD_TR50_OK) {
+			rc = supd_tr50_file_get(t, "pkg.sup", &f, err);
+			supd_tr50_file_release(&f);
 		}
 		return rc;
 	}
@@ -436,7 +436,7 @@ static int run(struct sk_tr50 *t, unsigned op, unsigned a, unsigned b,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sk_tr50_opts opts = {
+	struct supd_tr50_opts opts = {
 		.endpoint = endpoint,
 		.app_id = "app",
 		.app_token = TOKEN,
@@ -445,8 +445,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.connect_timeout_s = 2,
 		.request_timeout_s = 3,
 	};
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50 *t;
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50 *t;
 	unsigned op, a, b;
 
 	if (size < 3)
@@ -460,13 +460,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	next_part = 0;
 	pthread_mutex_unlock(&lock);
 
-	if (sk_tr50_new(&t, &opts, &err) != SK_TR50_OK)
-		fz_die("sk_tr50_new: %s", err.message ? err.message : "?");
-	if (run(t, op, a, b, &err) != SK_TR50_OK && !err.message)
+	if (supd_tr50_new(&t, &opts, &err) != SUPD_TR50_OK)
+		fz_die("supd_tr50_new: %s", err.message ? err.message : "?");
+	if (run(t, op, a, b, &err) != SUPD_TR50_OK && !err.message)
 		finding("a call failed without a message", NULL);
 	check_replies(&err, data, size);
-	sk_tr50_free(t);
-	sk_tr50_err_release(&err);
+	supd_tr50_free(t);
+	supd_tr50_err_release(&err);
 
 	/* Nothing of this input may answer the next one, and no thread may
 	 * still read it: the client is gone, so its connections end. */

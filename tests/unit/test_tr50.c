@@ -373,29 +373,29 @@ static void sim_dialect(const char *json)
 
 /* --- the client --- */
 
-static struct sk_tr50 *client_with(const char *token, long timeout_s)
+static struct supd_tr50 *client_with(const char *token, long timeout_s)
 {
-	struct sk_tr50_opts o = {
+	struct supd_tr50_opts o = {
 		.endpoint = sim.endpoint, .app_id = "app", .app_token = token,
 		.thing_key = "gw1", .insecure = !sim.ca, .ca_bundle = sim.ca,
 		.connect_timeout_s = 5, .request_timeout_s = timeout_s,
 	};
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50 *t = NULL;
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50 *t = NULL;
 
-	CU_ASSERT_EQUAL_FATAL(sk_tr50_new(&t, &o, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL_FATAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	return t;
 }
 
-static struct sk_tr50 *client(void)
+static struct supd_tr50 *client(void)
 {
 	return client_with(TOKEN, 10);
 }
 
 /* err holds no secret and says exactly want (if not NULL), where "{api}"
  * stands for the simulator's API URL. */
-static void assert_err(const struct sk_tr50_err *err, const char *want)
+static void assert_err(const struct supd_tr50_err *err, const char *want)
 {
 	const char *at;
 	char *full;
@@ -441,33 +441,33 @@ static void test_new_refuses(void)
 		  "endpoint 'https://portal?x=1' has a query or fragment" },
 		{ "", false, "no portal endpoint" },
 	};
-	struct sk_tr50_opts o = { .app_id = "a", .app_token = TOKEN,
+	struct supd_tr50_opts o = { .app_id = "a", .app_token = TOKEN,
 				  .thing_key = "gw1" };
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50 *t;
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50 *t;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		o.endpoint = cases[i].endpoint;
 		o.insecure = cases[i].insecure;
 		/* Any old value of *out is replaced by NULL. */
-		t = (struct sk_tr50 *)&o;
-		CU_ASSERT_EQUAL(sk_tr50_new(&t, &o, &err), SK_TR50_ELOCAL);
+		t = (struct supd_tr50 *)&o;
+		CU_ASSERT_EQUAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_ELOCAL);
 		CU_ASSERT_PTR_NULL(t);
 		CU_ASSERT_STRING_EQUAL(err.message, cases[i].msg);
-		sk_tr50_err_release(&err);
+		supd_tr50_err_release(&err);
 	}
 	o.endpoint = "https://portal.example/";
 	o.app_token = NULL;
-	CU_ASSERT_EQUAL(sk_tr50_new(&t, &o, &err), SK_TR50_ELOCAL);
+	CU_ASSERT_EQUAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_ELOCAL);
 	CU_ASSERT_STRING_EQUAL(err.message,
 			       "no app_token in the portal options");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	CU_ASSERT_PTR_NULL(err.message);
 
 	o.app_token = TOKEN;
-	CU_ASSERT_EQUAL(sk_tr50_new(&t, &o, &err), SK_TR50_OK);
-	sk_tr50_free(t);
-	sk_tr50_free(NULL);
+	CU_ASSERT_EQUAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_OK);
+	supd_tr50_free(t);
+	supd_tr50_free(NULL);
 }
 
 static void test_crc32_file(void)
@@ -479,13 +479,13 @@ static void test_crc32_file(void)
 	p = tu_path(dir, "f");
 	missing = tu_path(dir, "missing");
 	CU_ASSERT_EQUAL(tu_write_str(p, "123456789"), 0);
-	CU_ASSERT_EQUAL(sk_crc32_file(p, &crc), 0);
+	CU_ASSERT_EQUAL(supd_crc32_file(p, &crc), 0);
 	CU_ASSERT_EQUAL(crc, 0xCBF43926u);
 	CU_ASSERT_EQUAL(tu_write_str(p, ""), 0);
-	CU_ASSERT_EQUAL(sk_crc32_file(p, &crc), 0);
+	CU_ASSERT_EQUAL(supd_crc32_file(p, &crc), 0);
 	CU_ASSERT_EQUAL(crc, 0);
-	CU_ASSERT_EQUAL(sk_crc32_file(missing, &crc), -ENOENT);
-	CU_ASSERT_EQUAL(sk_crc32_file(dir, &crc), -EISDIR);
+	CU_ASSERT_EQUAL(supd_crc32_file(missing, &crc), -ENOENT);
+	CU_ASSERT_EQUAL(supd_crc32_file(dir, &crc), -EISDIR);
 	tu_rm_rf(dir);
 	free(missing);
 	free(p);
@@ -496,20 +496,20 @@ static void test_crc32_file(void)
 
 static void test_auth_and_session_expiry(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL, *log;
 	size_t auths = log_count("auth");
 
 	/* Lazy authentication on the first call. */
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "hello", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "hello", 2, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "again", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "again", 2, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
 
 	/* The portal forgets the session: a new one, the command repeated. */
 	sim_control("{\"expire_sessions\": true}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err), SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	CU_ASSERT(json_object_is_type(msgs, json_type_array));
 	json_object_put(msgs);
@@ -524,32 +524,32 @@ static void test_auth_and_session_expiry(void)
 	 * outside api.authenticate. */
 	CU_ASSERT_PTR_NULL(strstr(json_object_to_json_string(log), TOKEN));
 	json_object_put(log);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_reauth_only_once(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL;
 	size_t auths, calls;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	auths = log_count("auth");
 	calls = log_count("api");
 	sim_control("{\"faults\": [{\"type\": \"cmd_error\", \"command\": "
 		    "\"mailbox.check\", \"code\": -90008, \"message\": "
 		    "\"session expired\", \"count\": 2}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_PTR_NULL(msgs);
 	CU_ASSERT_EQUAL(err.code, -90008);
 	assert_err(&err, "mailbox.check: portal error -90008: session expired");
 	/* One new session; two tries of the command. */
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
 	CU_ASSERT_EQUAL(log_count("api"), calls + 3);
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 /* --- portal dialects (docs/tr50.md) --- */
@@ -569,8 +569,8 @@ static void test_session_dialects(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sk_tr50 *t = client();
-		struct sk_tr50_err err = { 0 };
+		struct supd_tr50 *t = client();
+		struct supd_tr50_err err = { 0 };
 		struct json_object *msgs = NULL, *log, *http;
 		char *d;
 		size_t auths, calls;
@@ -579,12 +579,12 @@ static void test_session_dialects(void)
 					 cases[i].name) >= 0);
 		sim_dialect(d);
 		free(d);
-		CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err),
-				SK_TR50_OK);
+		CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err),
+				SUPD_TR50_OK);
 		sim_control("{\"expire_sessions\": true}");
 		auths = log_count("auth");
 		calls = log_count("api");
-		if (sk_tr50_mailbox_check(t, 5, &msgs, &err) != SK_TR50_OK)
+		if (supd_tr50_mailbox_check(t, 5, &msgs, &err) != SUPD_TR50_OK)
 			fprintf(stderr, "\n  dialect %s: %s\n", cases[i].name,
 				err.message ? err.message : "?");
 		CU_ASSERT_PTR_NULL(err.message);
@@ -600,8 +600,8 @@ static void test_session_dialects(void)
 		if (json_object_array_length(log_list(log, "api")) !=
 		    calls + 3) {
 			json_object_put(log);
-			sk_tr50_err_release(&err);
-			sk_tr50_free(t);
+			supd_tr50_err_release(&err);
+			supd_tr50_free(t);
 			continue;
 		}
 		CU_ASSERT_STRING_EQUAL(json_object_get_string(nth_last(
@@ -620,8 +620,8 @@ static void test_session_dialects(void)
 				       "mailbox.check");
 		CU_ASSERT(json_object_get_boolean(last(log, "api", "success")));
 		json_object_put(log);
-		sk_tr50_err_release(&err);
-		sk_tr50_free(t);
+		supd_tr50_err_release(&err);
+		supd_tr50_free(t);
 	}
 	sim_dialect("{\"session\": \"tr50\"}");
 }
@@ -646,11 +646,11 @@ static void test_reauth_any_code(void)
 		{ -90010, "file not found", false },
 		{ -90011, "message not found", false },
 	};
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t auths = log_count("auth"), calls = log_count("api");
 		char *f, *want;
@@ -662,8 +662,8 @@ static void test_reauth_any_code(void)
 					 cases[i].code, cases[i].msg) >= 0);
 		sim_control(f);
 		free(f);
-		CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-				SK_TR50_ECMD);
+		CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+				SUPD_TR50_ECMD);
 		CU_ASSERT_PTR_NULL(msgs);
 		/* The portal's error, as it said it. */
 		CU_ASSERT_EQUAL(err.code, cases[i].code);
@@ -672,7 +672,7 @@ static void test_reauth_any_code(void)
 					 cases[i].code, cases[i].msg) >= 0);
 		assert_err(&err, want);
 		free(want);
-		sk_tr50_err_release(&err);
+		supd_tr50_err_release(&err);
 		if (cases[i].auth) {
 			/* Refused, api.authenticate, refused again. */
 			CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
@@ -686,31 +686,31 @@ static void test_reauth_any_code(void)
 		}
 		/* The next call works (after a new session, if the last one
 		 * was dropped). */
-		CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-				SK_TR50_OK);
+		CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+				SUPD_TR50_OK);
 		json_object_put(msgs);
 		msgs = NULL;
 	}
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 /* A portal that echoes the session in its refusals: neither the stale
  * session nor the new one reaches a message. */
 static void test_reauth_no_session_in_messages(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL;
 	const char *hex = "0123456789abcdef", *p;
 	size_t run = 0;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	sim_control("{\"faults\": [{\"type\": \"cmd_error\", \"command\": "
 		    "\"mailbox.check\", \"code\": -90000, \"message\": "
 		    "\"invalid or expired session\", \"echo_session\": true, "
 		    "\"count\": 2}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_ECMD);
 	assert_err(&err,
 		   "mailbox.check: portal error -90000: invalid or expired session (session [redacted])");
 	assert_faults_used();
@@ -719,24 +719,24 @@ static void test_reauth_no_session_in_messages(void)
 		run = strchr(hex, *p) ? run + 1 : 0;
 		CU_ASSERT_FATAL(run < 32);
 	}
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 /* HTTP 401 or 403 from /api: one new session, one retry; a new session
  * refused with 401 is a refusal of the credentials, and no loop. */
 static void test_reauth_http(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL;
 	size_t auths;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	auths = log_count("auth");
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 403, "
 		    "\"path\": \"api\"}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err), SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	json_object_put(msgs);
 	msgs = NULL;
@@ -745,18 +745,18 @@ static void test_reauth_http(void)
 	/* The command and the new api.authenticate both get 401. */
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 401, "
 		    "\"path\": \"api\", \"count\": 2}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-			SK_TR50_EAUTH);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_EAUTH);
 	CU_ASSERT_PTR_NULL(msgs);
 	assert_err(&err,
 		   "mailbox.check: api.authenticate: {api} refused the credentials of thing 'gw1': HTTP 401");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	assert_faults_used();
 	/* Nothing left over: the next call logs in and works. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err), SUPD_TR50_OK);
 	json_object_put(msgs);
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 2);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 /* The ack of a completed message, in every wording the simulator has. */
@@ -772,8 +772,8 @@ static void test_ack_done_dialects(void)
 		  "Mailbox message has already been acknowledged" },
 		{ "status", -90000, "mailbox message status is COMPLETED" },
 	};
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *c, *want;
@@ -786,41 +786,41 @@ static void test_ack_done_dialects(void)
 		sim_control(c);
 		free(c);
 		CU_ASSERT_FATAL(asprintf(&c, "ad-%s", cases[i].name) >= 0);
-		CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, c, 0, NULL, NULL, &err),
-				SK_TR50_OK);
-		CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, c, 0, NULL, NULL, &err),
-				SK_TR50_EDONE);
+		CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, c, 0, NULL, NULL, &err),
+				SUPD_TR50_OK);
+		CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, c, 0, NULL, NULL, &err),
+				SUPD_TR50_EDONE);
 		CU_ASSERT_EQUAL(err.code, cases[i].code);
 		CU_ASSERT_FATAL(asprintf(&want,
 					 "mailbox.ack '%s': portal error %d: %s",
 					 c, cases[i].code, cases[i].msg) >= 0);
 		assert_err(&err, want);
-		sk_tr50_err_release(&err);
+		supd_tr50_err_release(&err);
 		free(want);
 		free(c);
 	}
 	sim_dialect("{\"ack\": \"tr50\"}");
 
 	/* Not found is not done. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "nope", 0, NULL, NULL, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, "nope", 0, NULL, NULL, &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_EQUAL(err.code, -90011);
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	/* Nor is a session that is "already closed" (one new session, one
 	 * more try, then the refusal stands). */
 	sim_control("{\"enqueue\": {\"id\": \"ad-s\", \"command\": \"x\"}, "
 		    "\"faults\": [{\"type\": \"cmd_error\", \"command\": "
 		    "\"mailbox.ack\", \"code\": -4711, \"message\": "
 		    "\"session already closed\", \"count\": 2}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "ad-s", 0, NULL, NULL, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, "ad-s", 0, NULL, NULL, &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_EQUAL(err.code, -4711);
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	assert_faults_used();
 	/* The message was never acked: the first real ack is taken. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "ad-s", 0, NULL, NULL, &err),
-			SK_TR50_OK);
-	sk_tr50_free(t);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, "ad-s", 0, NULL, NULL, &err),
+			SUPD_TR50_OK);
+	supd_tr50_free(t);
 }
 
 /* JSON arrays of codes and messages, as a portal's refusal has them. */
@@ -873,9 +873,9 @@ static void test_refusal_words(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool a = refusal(sk_tr50_is_auth_refusal, cases[i].codes,
+		bool a = refusal(supd_tr50_is_auth_refusal, cases[i].codes,
 				 cases[i].msgs);
-		bool d = refusal(sk_tr50_is_done_refusal, cases[i].codes,
+		bool d = refusal(supd_tr50_is_done_refusal, cases[i].codes,
 				 cases[i].msgs);
 
 		if (a != cases[i].auth || d != cases[i].done)
@@ -889,12 +889,12 @@ static void test_refusal_words(void)
 
 static void test_bad_credentials(void)
 {
-	struct sk_tr50 *t = client_with("wrong-token", 10);
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client_with("wrong-token", 10);
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL, *log;
 
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-			SK_TR50_EAUTH);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_EAUTH);
 	CU_ASSERT_EQUAL(err.code, -90002);
 	assert_err(&err,
 		   "mailbox.check: api.authenticate: {api} refused the credentials of thing 'gw1': portal error -90002: authentication failed");
@@ -904,14 +904,14 @@ static void test_bad_credentials(void)
 	CU_ASSERT_PTR_NULL(strstr(json_object_to_json_string(log),
 				  "wrong-token"));
 	json_object_put(log);
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 static void test_mailbox(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL, *m, *v, *params, *log;
 	const char *id;
 
@@ -921,7 +921,7 @@ static void test_mailbox(void)
 		    "\"update.sup\", \"timeout\": 600}}}, {\"id\": \"m2\", "
 		    "\"command\": \"gateway.sup.update\", \"params\": "
 		    "{\"name\": \"b.sup\"}}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 10, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 10, &msgs, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL_FATAL(json_object_array_length(msgs), 2);
 	m = json_object_array_get_idx(msgs, 0);
 	CU_ASSERT(json_object_object_get_ex(m, "id", &v));
@@ -933,7 +933,7 @@ static void test_mailbox(void)
 	json_object_put(msgs);
 
 	/* limit is passed on; autoComplete is false. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 1, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 1, &msgs, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(json_object_array_length(msgs), 1);
 	json_object_put(msgs);
 	log = sim_log();
@@ -943,8 +943,8 @@ static void test_mailbox(void)
 			       "{\"autoComplete\":false,\"limit\":1}");
 	json_object_put(log);
 
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_update(t, "m1", "downloading", &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_update(t, "m1", "downloading", &err),
+			SUPD_TR50_OK);
 	log = sim_log();
 	CU_ASSERT_STRING_EQUAL(last_str(log, "updates", "id"), "m1");
 	CU_ASSERT_STRING_EQUAL(last_str(log, "updates", "msg"), "downloading");
@@ -952,9 +952,9 @@ static void test_mailbox(void)
 
 	params = json_object_new_object();
 	json_object_object_add(params, "package", json_object_new_string("p"));
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "m1", 1, "action 'a' failed",
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, "m1", 1, "action 'a' failed",
 					    params, &err),
-			SK_TR50_OK);
+			SUPD_TR50_OK);
 	log = sim_log();
 	CU_ASSERT_STRING_EQUAL(last_str(log, "acks", "id"), "m1");
 	CU_ASSERT_EQUAL(json_object_get_int(last(log, "acks", "errorCode")), 1);
@@ -967,16 +967,16 @@ static void test_mailbox(void)
 	json_object_put(log);
 
 	/* A second ack of the same message is refused: already done. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_ack(t, "m1", 0, NULL, NULL, &err),
-			SK_TR50_EDONE);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_ack(t, "m1", 0, NULL, NULL, &err),
+			SUPD_TR50_EDONE);
 	CU_ASSERT_EQUAL(err.code, -90012);
 	assert_err(&err,
 		   "mailbox.ack 'm1': portal error -90012: message already completed");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	json_object_put(params);
 
 	/* Only the un-acked message comes back. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 10, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 10, &msgs, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL_FATAL(json_object_array_length(msgs), 1);
 	m = json_object_array_get_idx(msgs, 0);
 	json_object_object_get_ex(m, "id", &v);
@@ -984,80 +984,80 @@ static void test_mailbox(void)
 	CU_ASSERT_STRING_EQUAL(id, "m2");
 	json_object_put(msgs);
 
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_update(t, "nope", "x", &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_update(t, "nope", "x", &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_EQUAL(err.code, -90011);
 	assert_err(&err,
 		   "mailbox.update 'nope': portal error -90011: message not found");
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 static void test_log_publish(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *log;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "action 'a': failed", 0, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "action 'a': failed", 0, &err),
+			SUPD_TR50_OK);
 	log = sim_log();
 	CU_ASSERT_STRING_EQUAL(last_str(log, "logs", "thingKey"), "gw1");
 	CU_ASSERT_STRING_EQUAL(last_str(log, "logs", "msg"),
 			       "action 'a': failed");
 	CU_ASSERT_EQUAL(json_object_get_int(last(log, "logs", "level")), 0);
 	json_object_put(log);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_call_unknown_command(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *reply = (struct json_object *)&err;
 
-	CU_ASSERT_EQUAL(sk_tr50_call(t, "thing.frobnicate", NULL, &reply, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_call(t, "thing.frobnicate", NULL, &reply, &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_PTR_NULL(reply);
 	CU_ASSERT_EQUAL(err.code, -90006);
 	assert_err(&err,
 		   "thing.frobnicate: portal error -90006: unknown command");
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 static void test_http_500(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	struct json_object *msgs = NULL;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 500}]}");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-			SK_TR50_ENET);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_ENET);
 	CU_ASSERT_PTR_NULL(msgs);
 	assert_err(&err, "mailbox.check: HTTP 500 from {api}");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	/* Only the next call was hit. */
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err), SUPD_TR50_OK);
 	json_object_put(msgs);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_slow_reply(void)
 {
-	struct sk_tr50 *t = client_with(TOKEN, 1);
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client_with(TOKEN, 1);
+	struct supd_tr50_err err = { 0 };
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	sim_control("{\"faults\": [{\"type\": \"slow\", \"seconds\": 3}]}");
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "y", 2, &err), SK_TR50_ENET);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "y", 2, &err), SUPD_TR50_ENET);
 	assert_err(&err, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "log.publish: request to "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "timed out"));
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 /* The next count api calls (of command only, if not NULL) get HTTP 200
@@ -1112,49 +1112,49 @@ static void test_hostile_replies(void)
 		{ "{\"1\": {\"success\": true, \"params\": {\"messages\": 5}}}", 1,
 		  "mailbox.check: reply from {api} has a messages member that is not an array" },
 	};
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	struct json_object *msgs = NULL;
 
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		sim_raw_reply(cases[i].body, cases[i].repeat);
-		CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-				SK_TR50_EDATA);
+		CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+				SUPD_TR50_EDATA);
 		CU_ASSERT_PTR_NULL(msgs);
 		assert_err(&err, cases[i].msg);
-		sk_tr50_err_release(&err);
+		supd_tr50_err_release(&err);
 	}
 
 	/* An empty mailbox may come without params at all. */
 	sim_raw_reply("{\"1\": {\"success\": true}}\r\n", 1);
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(json_object_array_length(msgs), 0);
 	json_object_put(msgs);
 
 	/* A portal that answers a bad session for the whole request. */
 	sim_raw_reply("{\"success\": false, \"errorCodes\": [-90008], "
 		      "\"errorMessages\": [\"invalid session\"]}", 1);
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err), SUPD_TR50_OK);
 	json_object_put(msgs);
 
 	/* file.get with a crc32 that is no number, then a negative one (the
 	 * same bits as unsigned). */
 	sim_raw_reply("{\"1\": {\"success\": true, \"params\": {\"fileId\": "
 		      "\"ab\", \"fileSize\": 3, \"crc32\": \"1\"}}}", 1);
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "a.sup", &f, &err),
-			SK_TR50_EDATA);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "a.sup", &f, &err),
+			SUPD_TR50_EDATA);
 	CU_ASSERT_PTR_NULL(f.file_id);
 	assert_err(&err,
 		   "file.get 'a.sup': reply from {api} lacks a valid fileId, fileSize or crc32");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	sim_raw_reply("{\"1\": {\"success\": true, \"params\": {\"fileId\": "
 		      "\"ab\", \"fileSize\": 3, \"crc32\": -1}}}", 1);
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "a.sup", &f, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "a.sup", &f, &err), SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(f.crc32, 0xFFFFFFFFu);
 	CU_ASSERT_EQUAL(f.size, 3);
-	sk_tr50_file_release(&f);
+	supd_tr50_file_release(&f);
 
 	/* A portal error message with control characters and our token
 	 * (a message about a token may mean an expired session: the same
@@ -1162,31 +1162,31 @@ static void test_hostile_replies(void)
 	sim_raw_replies("{\"1\": {\"success\": false, \"errorCodes\": [7], "
 			"\"errorMessages\": [\"bad\\u001b[2J " TOKEN "\"]}}", 1,
 			2, "mailbox.check");
-	CU_ASSERT_EQUAL(sk_tr50_mailbox_check(t, 5, &msgs, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_EQUAL(err.code, 7);
 	assert_err(&err,
 		   "mailbox.check: portal error 7: bad\\x1b[2J [redacted]");
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 static void test_unreachable(void)
 {
-	struct sk_tr50_opts o = { .endpoint = "http://127.0.0.1:1",
+	struct supd_tr50_opts o = { .endpoint = "http://127.0.0.1:1",
 				  .app_id = "app", .app_token = TOKEN,
 				  .thing_key = "gw1", .insecure = true };
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50 *t;
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50 *t;
 
-	CU_ASSERT_EQUAL_FATAL(sk_tr50_new(&t, &o, &err), SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_ENET);
+	CU_ASSERT_EQUAL_FATAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_ENET);
 	CU_ASSERT_PTR_NOT_NULL(err.message);
 	CU_ASSERT_PTR_NOT_NULL(strstr(
 		err.message,
 		"log.publish: api.authenticate: request to http://127.0.0.1:1/api failed: "));
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 /* --- files --- */
@@ -1223,47 +1223,47 @@ static off_t file_size(const char *path)
 
 static void test_file_get(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	unsigned char *d = expected_data();
 	char *src = tu_path(sim.dir, "files/update.sup");
 	uint32_t crc;
 
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	CU_ASSERT_PTR_NOT_NULL(f.file_id);
 	CU_ASSERT_EQUAL(f.size, FILE_SIZE);
-	CU_ASSERT_EQUAL(sk_crc32_file(src, &crc), 0);
+	CU_ASSERT_EQUAL(supd_crc32_file(src, &crc), 0);
 	CU_ASSERT_EQUAL(f.crc32, crc);
-	sk_tr50_file_release(&f);
+	supd_tr50_file_release(&f);
 	CU_ASSERT_PTR_NULL(f.file_id);
 
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "nope.sup", &f, &err),
-			SK_TR50_ECMD);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "nope.sup", &f, &err),
+			SUPD_TR50_ECMD);
 	CU_ASSERT_EQUAL(err.code, -90010);
 	assert_err(&err,
 		   "file.get 'nope.sup': portal error -90010: file not found");
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 
 	/* A wrong crc32 from the portal is passed on as it is. */
 	sim_control("{\"faults\": [{\"type\": \"bad_crc\", \"file\": "
 		    "\"update.sup\"}]}");
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	CU_ASSERT_NOT_EQUAL(f.crc32, crc);
-	sk_tr50_file_release(&f);
+	supd_tr50_file_release(&f);
 	sim_control("{\"clear_faults\": true}");
 	free(src);
 	free(d);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_download_resume(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	struct progress pr = { 0 };
 	unsigned char *d = expected_data();
 	char *dir = tu_mkdtemp(), *part, *want;
@@ -1274,14 +1274,14 @@ static void test_download_resume(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	part = tu_path(dir, "update.sup.part");
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 
 	/* The connection drops after 100000 bytes: they are kept. */
 	sim_control("{\"faults\": [{\"type\": \"drop\", \"after\": 100000}]}");
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size,
 					 on_progress, &pr, &err),
-			SK_TR50_ENET);
+			SUPD_TR50_ENET);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(err.message);
 	CU_ASSERT_EQUAL(file_size(part), 100000);
 	CU_ASSERT_EQUAL(pr.done, 100000);
@@ -1291,32 +1291,32 @@ static void test_download_resume(void)
 				 part, sim.endpoint, f.file_id) >= 0);
 	CU_ASSERT_NSTRING_EQUAL(err.message, want, strlen(want));
 	free(want);
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 
 	/* The file id was single use. */
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_ENET);
+			SUPD_TR50_ENET);
 	CU_ASSERT_FATAL(asprintf(&want,
 				 "download to '%s': HTTP 410 from %s/file/%s",
 				 part, sim.endpoint, f.file_id) >= 0);
 	CU_ASSERT_STRING_EQUAL(err.message, want);
 	free(want);
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	CU_ASSERT_EQUAL(file_size(part), 100000);
-	sk_tr50_file_release(&f);
+	supd_tr50_file_release(&f);
 
 	/* A new file id resumes where the file ends. */
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	pr.calls = 0;
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size,
 					 on_progress, &pr, &err),
-			SK_TR50_OK);
+			SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	CU_ASSERT(pr.calls > 0);
 	CU_ASSERT_EQUAL(pr.done, FILE_SIZE);
-	CU_ASSERT_EQUAL(sk_crc32_file(part, &crc), 0);
+	CU_ASSERT_EQUAL(supd_crc32_file(part, &crc), 0);
 	CU_ASSERT_EQUAL(crc, f.crc32);
 	got = tu_read_file(part, &len);
 	CU_ASSERT_FATAL(got && len == FILE_SIZE);
@@ -1330,22 +1330,22 @@ static void test_download_resume(void)
 	json_object_put(log);
 
 	/* A complete file needs no transfer at all. */
-	CU_ASSERT_EQUAL(sk_tr50_download(t, "unused", part, f.size, NULL, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, "unused", part, f.size, NULL, NULL,
 					 &err),
-			SK_TR50_OK);
-	sk_tr50_file_release(&f);
+			SUPD_TR50_OK);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
 	free(d);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_download_restart_on_200(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	unsigned char *d = expected_data();
 	char *dir = tu_mkdtemp(), *part, *got;
 	struct json_object *log;
@@ -1355,11 +1355,11 @@ static void test_download_restart_on_200(void)
 	part = tu_path(dir, "update.sup.part");
 	CU_ASSERT_EQUAL(tu_write_str(part, "stale bytes from another file"), 0);
 	sim_control("{\"faults\": [{\"type\": \"ignore_range\"}]}");
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_OK);
+			SUPD_TR50_OK);
 	got = tu_read_file(part, &len);
 	CU_ASSERT_FATAL(got && len == FILE_SIZE);
 	CU_ASSERT(memcmp(got, d, FILE_SIZE) == 0);
@@ -1368,48 +1368,48 @@ static void test_download_restart_on_200(void)
 	CU_ASSERT_EQUAL(json_object_get_int(last(log, "downloads", "status")),
 			200);
 	json_object_put(log);
-	sk_tr50_file_release(&f);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
 	free(d);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_download_too_long(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	char *dir = tu_mkdtemp(), *part, *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	part = tu_path(dir, "update.sup.part");
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	/* Never a byte past the size we were told. */
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, 1000, NULL, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, 1000, NULL, NULL,
 					 &err),
-			SK_TR50_EDATA);
+			SUPD_TR50_EDATA);
 	CU_ASSERT_EQUAL(file_size(part), 1000);
 	CU_ASSERT_FATAL(asprintf(&want,
 				 "download to '%s': %s/file/%s sent more than the expected 1000 bytes",
 				 part, sim.endpoint, f.file_id) >= 0);
 	CU_ASSERT_STRING_EQUAL(err.message, want);
 	free(want);
-	sk_tr50_err_release(&err);
-	sk_tr50_file_release(&f);
+	supd_tr50_err_release(&err);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_download_range_refused(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	unsigned char *d = expected_data();
 	char *dir = tu_mkdtemp(), *part, *want;
 
@@ -1418,96 +1418,96 @@ static void test_download_range_refused(void)
 	/* We were told of more bytes than the portal has: it cannot serve
 	 * the rest, and what we have is dropped. */
 	CU_ASSERT_EQUAL(tu_write_file(part, d, FILE_SIZE), 0);
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, FILE_SIZE + 10,
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, FILE_SIZE + 10,
 					 NULL, NULL, &err),
-			SK_TR50_EDATA);
+			SUPD_TR50_EDATA);
 	CU_ASSERT_FATAL(asprintf(&want,
 				 "download to '%s': HTTP 416 from %s/file/%s for byte 300000 on: the partial file was discarded",
 				 part, sim.endpoint, f.file_id) >= 0);
 	CU_ASSERT_STRING_EQUAL(err.message, want);
 	free(want);
 	CU_ASSERT_EQUAL(file_size(part), 0);
-	sk_tr50_err_release(&err);
-	sk_tr50_file_release(&f);
+	supd_tr50_err_release(&err);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
 	free(d);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_download_local_errors(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	char *dir = tu_mkdtemp(), *part, *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	part = tu_path(dir, "no/such/dir.part");
-	CU_ASSERT_EQUAL(sk_tr50_download(t, "ab", part, 10, NULL, NULL, &err),
-			SK_TR50_ELOCAL);
+	CU_ASSERT_EQUAL(supd_tr50_download(t, "ab", part, 10, NULL, NULL, &err),
+			SUPD_TR50_ELOCAL);
 	CU_ASSERT_FATAL(asprintf(&want,
 				 "download to '%s': cannot open: No such file or directory",
 				 part) >= 0);
 	CU_ASSERT_STRING_EQUAL(err.message, want);
 	free(want);
 	free(part);
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 
 	/* A file id from the portal goes into the URL escaped. */
 	part = tu_path(dir, "x.part");
-	CU_ASSERT_EQUAL(sk_tr50_download(t, "a/../b?c", part, 10, NULL, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, "a/../b?c", part, 10, NULL, NULL,
 					 &err),
-			SK_TR50_ENET);
+			SUPD_TR50_ENET);
 	CU_ASSERT_FATAL(asprintf(&want,
 				 "download to '%s': HTTP 404 from %s/file/a%%2F..%%2Fb%%3Fc",
 				 part, sim.endpoint) >= 0);
 	CU_ASSERT_STRING_EQUAL(err.message, want);
 	free(want);
 	CU_ASSERT_EQUAL(file_size(part), 0);
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_download_stall(void)
 {
-	struct sk_tr50 *t = client_with(TOKEN, 1);
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client_with(TOKEN, 1);
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	char *dir = tu_mkdtemp(), *part, *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	part = tu_path(dir, "update.sup.part");
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	sim_control("{\"faults\": [{\"type\": \"stall\", \"after\": 5000, "
 		    "\"seconds\": 4}]}");
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_ENET);
+			SUPD_TR50_ENET);
 	CU_ASSERT_FATAL(asprintf(&want,
 				 "download to '%s': GET %s/file/%s broke off at byte 5000 of 300000: no data for 1 s",
 				 part, sim.endpoint, f.file_id) >= 0);
 	CU_ASSERT_STRING_EQUAL(err.message, want);
 	free(want);
 	CU_ASSERT_EQUAL(file_size(part), 5000);
-	sk_tr50_err_release(&err);
-	sk_tr50_file_release(&f);
+	supd_tr50_err_release(&err);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_file_put(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	char *dir = tu_mkdtemp(), *path, *missing;
 	char hex[SK_SHA256_HEX_LEN + 1];
 	unsigned char *d = malloc(200001);
@@ -1522,9 +1522,9 @@ static void test_file_put(void)
 	fill(d, 200001, 7);
 	CU_ASSERT_EQUAL(tu_write_file(path, d, 200001), 0);
 	CU_ASSERT_EQUAL(sk_sha256_file(path, hex, &size), 0);
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "confirmation-gw1-m1.json", path,
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "confirmation-gw1-m1.json", path,
 					 &err),
-			SK_TR50_OK);
+			SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	log = sim_log();
 	CU_ASSERT_EQUAL(json_object_array_length(log_list(log, "uploads")),
@@ -1539,44 +1539,44 @@ static void test_file_put(void)
 
 	/* An empty file too. */
 	CU_ASSERT_EQUAL(tu_write_str(path, ""), 0);
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "empty.json", path, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "empty.json", path, &err),
+			SUPD_TR50_OK);
 	log = sim_log();
 	CU_ASSERT_EQUAL(json_object_get_int64(last(log, "uploads", "size")), 0);
 	json_object_put(log);
 
 	/* Nothing to read: no file id is asked for. */
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "x.json", missing, &err),
-			SK_TR50_ELOCAL);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "x.json", missing, &err),
+			SUPD_TR50_ELOCAL);
 	CU_ASSERT_FATAL(err.message != NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "file.put 'x.json': cannot read '"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "No such file or directory"));
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 
 	/* The portal refuses the upload itself. */
 	CU_ASSERT_EQUAL(tu_write_str(path, "{}"), 0);
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 503, "
 		    "\"path\": \"file\"}]}");
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "c.json", path, &err),
-			SK_TR50_ENET);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "c.json", path, &err),
+			SUPD_TR50_ENET);
 	CU_ASSERT_PTR_NOT_NULL(err.message);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "file.put 'c.json': "));
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 
 	tu_rm_rf(dir);
 	free(missing);
 	free(path);
 	free(dir);
 	free(d);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 /* The upload is a POST of the raw bytes (docs/tr50.md: the sources);
  * the simulator, like a real portal, refuses PUT. */
 static void test_file_put_post(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
 	char *dir = tu_mkdtemp(), *path, *url = NULL;
 	struct json_object *log;
 	struct curl_slist *h;
@@ -1587,8 +1587,8 @@ static void test_file_put_post(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	path = tu_path(dir, "confirmation.json");
 	CU_ASSERT_EQUAL(tu_write_str(path, "{\"result\": \"succeeded\"}\n"), 0);
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "post.json", path, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "post.json", path, &err),
+			SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	log = sim_log();
 	CU_ASSERT_STRING_EQUAL(last_str(log, "uploads", "fileName"),
@@ -1626,8 +1626,8 @@ static void test_file_put_post(void)
 	attempts = log_count("upload_attempts");
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 401, "
 		    "\"path\": \"file\"}]}");
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "retry.json", path, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "retry.json", path, &err),
+			SUPD_TR50_OK);
 	CU_ASSERT_PTR_NULL(err.message);
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
 	CU_ASSERT_EQUAL(api_count("file.put"), puts + 2);
@@ -1648,21 +1648,21 @@ static void test_file_put_post(void)
 	auths = log_count("auth");
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 403, "
 		    "\"path\": \"file\", \"count\": 2}]}");
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "no.json", path, &err),
-			SK_TR50_ENET);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "no.json", path, &err),
+			SUPD_TR50_ENET);
 	assert_err(&err, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "file.put 'no.json': HTTP 403 from POST "));
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	assert_faults_used();
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "yes.json", path, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "yes.json", path, &err),
+			SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 2);
 
 	tu_rm_rf(dir);
 	free(path);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 /* The POST stops when nothing moves for request_timeout_s, and at once
@@ -1670,141 +1670,141 @@ static void test_file_put_post(void)
 static void test_file_put_stall_cancel(void)
 {
 	volatile sig_atomic_t stop = 0;
-	struct sk_tr50_opts o = {
+	struct supd_tr50_opts o = {
 		.endpoint = sim.endpoint, .app_id = "app", .app_token = TOKEN,
 		.thing_key = "gw1", .insecure = !sim.ca, .ca_bundle = sim.ca,
 		.connect_timeout_s = 5, .request_timeout_s = 1, .cancel = &stop,
 	};
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50 *t = NULL;
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50 *t = NULL;
 	char *dir = tu_mkdtemp(), *path;
 	size_t uploads = log_count("uploads"), puts;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	CU_ASSERT_EQUAL_FATAL(sk_tr50_new(&t, &o, &err), SK_TR50_OK);
+	CU_ASSERT_EQUAL_FATAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_OK);
 	path = tu_path(dir, "confirmation.json");
 	CU_ASSERT_EQUAL(tu_write_str(path, "{}"), 0);
 	sim_control("{\"faults\": [{\"type\": \"upload_stall\", "
 		    "\"seconds\": 3}]}");
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "slow.json", path, &err),
-			SK_TR50_ENET);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "slow.json", path, &err),
+			SUPD_TR50_ENET);
 	assert_err(&err, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "file.put 'slow.json': POST "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "failed: no data for 1 s"));
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 
 	stop = 1;
 	puts = api_count("file.put");
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "stop.json", path, &err),
-			SK_TR50_ENET);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "stop.json", path, &err),
+			SUPD_TR50_ENET);
 	assert_err(&err, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "cancelled: stopping"));
-	sk_tr50_err_release(&err);
+	supd_tr50_err_release(&err);
 	CU_ASSERT_EQUAL(api_count("file.put"), puts + 1);
 	/* The stalled one arrived after we gave up; the cancelled one not. */
 	CU_ASSERT(log_count("uploads") <= uploads + 1);
 	tu_rm_rf(dir);
 	free(path);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 /* A 401 from the file server: the session is renewed before the next
  * try's file.get. */
 static void test_download_401(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	char *dir = tu_mkdtemp(), *part;
 	size_t auths;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	part = tu_path(dir, "update.sup.part");
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	auths = log_count("auth");
 	sim_control("{\"faults\": [{\"type\": \"http_error\", \"status\": 401, "
 		    "\"path\": \"file\"}]}");
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_ENET);
+			SUPD_TR50_ENET);
 	assert_err(&err, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "HTTP 401 from "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "(a new session for the next try)"));
-	sk_tr50_err_release(&err);
-	sk_tr50_file_release(&f);
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	supd_tr50_err_release(&err);
+	supd_tr50_file_release(&f);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	CU_ASSERT_EQUAL(log_count("auth"), auths + 1);
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_OK);
-	sk_tr50_file_release(&f);
+			SUPD_TR50_OK);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 /* --- TLS --- */
 
 static void test_tls_verified(void)
 {
-	struct sk_tr50 *t = client();
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50_file f = { 0 };
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50_file f = { 0 };
 	char *dir = tu_mkdtemp(), *part;
 	uint32_t crc;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	part = tu_path(dir, "update.sup.part");
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "over tls", 2, &err),
-			SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "over tls", 2, &err),
+			SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
 	sim_control("{\"faults\": [{\"type\": \"drop\", \"after\": 70000}]}");
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_ENET);
-	sk_tr50_err_release(&err);
-	sk_tr50_file_release(&f);
-	CU_ASSERT_EQUAL(sk_tr50_file_get(t, "update.sup", &f, &err),
-			SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_tr50_download(t, f.file_id, part, f.size, NULL,
+			SUPD_TR50_ENET);
+	supd_tr50_err_release(&err);
+	supd_tr50_file_release(&f);
+	CU_ASSERT_EQUAL(supd_tr50_file_get(t, "update.sup", &f, &err),
+			SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_download(t, f.file_id, part, f.size, NULL,
 					 NULL, &err),
-			SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_crc32_file(part, &crc), 0);
+			SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_crc32_file(part, &crc), 0);
 	CU_ASSERT_EQUAL(crc, f.crc32);
-	CU_ASSERT_EQUAL(sk_tr50_file_put(t, "c.json", part, &err), SK_TR50_OK);
-	sk_tr50_file_release(&f);
+	CU_ASSERT_EQUAL(supd_tr50_file_put(t, "c.json", part, &err), SUPD_TR50_OK);
+	supd_tr50_file_release(&f);
 	tu_rm_rf(dir);
 	free(part);
 	free(dir);
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 }
 
 static void test_tls_unknown_ca(void)
 {
 	/* insecure only allows http: certificates are checked regardless. */
-	struct sk_tr50_opts o = { .endpoint = sim.endpoint, .app_id = "app",
+	struct supd_tr50_opts o = { .endpoint = sim.endpoint, .app_id = "app",
 				  .app_token = TOKEN, .thing_key = "gw1",
 				  .insecure = true, .connect_timeout_s = 5,
 				  .request_timeout_s = 10 };
-	struct sk_tr50_err err = { 0 };
-	struct sk_tr50 *t;
+	struct supd_tr50_err err = { 0 };
+	struct supd_tr50 *t;
 	size_t auths = log_count("auth");
 
-	CU_ASSERT_EQUAL_FATAL(sk_tr50_new(&t, &o, &err), SK_TR50_OK);
-	CU_ASSERT_EQUAL(sk_tr50_log_publish(t, "x", 2, &err), SK_TR50_ENET);
+	CU_ASSERT_EQUAL_FATAL(supd_tr50_new(&t, &o, &err), SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_ENET);
 	assert_err(&err, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message,
 				      "log.publish: api.authenticate: request to "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "certificate"));
 	/* Nothing reached the portal. */
 	CU_ASSERT_EQUAL(log_count("auth"), auths);
-	sk_tr50_err_release(&err);
-	sk_tr50_free(t);
+	supd_tr50_err_release(&err);
+	supd_tr50_free(t);
 }
 
 static int suite_sim_init(void)

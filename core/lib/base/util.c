@@ -669,3 +669,59 @@ int sk_atomic_sweep(const char *dir, const char *name)
 	 * after a power loss is swept again. */
 	return r ? r : removed;
 }
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int sk_list_dir(int dfd, char ***names, size_t *n)
+{
+	struct dirent *de;
+	char **l = NULL, **g;
+	size_t count = 0;
+	DIR *dp = fdopendir(dfd);
+	int ret = 0;
+
+	if (!dp) {
+		ret = -errno;
+		close(dfd);
+		return ret;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(dp);
+		if (!de) {
+			ret = -errno;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (count >= SIZE_MAX / sizeof(*l) - 1) {
+			ret = -ENOMEM;
+			break;
+		}
+		g = realloc(l, (count + 1) * sizeof(*l));
+		if (!g) {
+			ret = -ENOMEM;
+			break;
+		}
+		l = g;
+		l[count] = strdup(de->d_name);
+		if (!l[count]) {
+			ret = -ENOMEM;
+			break;
+		}
+		count++;
+	}
+	closedir(dp);
+	if (ret) {
+		sk_strv_free(l, count);
+		return ret;
+	}
+	if (count)
+		qsort(l, count, sizeof(*l), cmp_str);
+	*names = l;
+	*n = count;
+	return 0;
+}

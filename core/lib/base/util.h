@@ -14,6 +14,9 @@
  * free with sk_strv_free()): 0, or -EINVAL for an empty item or a
  * trailing comma, -ENOMEM; *out is NULL and *n 0 on failure and for "". */
 int sk_split_list(const char *value, char ***out, size_t *n);
+/* The names in the directory open as dfd (consumed: closed), but "." and
+ * "..", sorted by strcmp(); free with sk_strv_free(). 0 or -errno. */
+int sk_list_dir(int dfd, char ***names, size_t *n);
 /* Free the n strings of l, then l. */
 void sk_strv_free(char **l, size_t n);
 /* malloc'd printf; NULL on failure. */

@@ -665,54 +665,42 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collect the "*.so" names of one directory, sorted. */
+/* Collect the "*.so" names of one directory (without ".so"), sorted. */
 static int list_dir(const char *dir, char ***out, size_t *n,
 		    struct sk_problems *d)
 {
-	DIR *dh;
-	struct dirent *de;
-	char **names = NULL, **grown;
-	size_t count = 0;
+	char **names = NULL;
+	size_t count = 0, kept = 0;
+	int fd, r;
 
 	*out = NULL;
 	*n = 0;
-	dh = opendir(dir);
-	if (!dh) {
-		if (errno == ENOENT)
-			return 0;
-		sk_problems_add(d, SK_PROBLEM_SETUP,
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = fd < 0 ? -errno : sk_list_dir(fd, &names, &count);
+	if (r == -ENOENT)
+		return 0;
+	if (r) {
+		sk_problems_add(d, r == -ENOMEM ? SK_PROBLEM_SYSTEM : SK_PROBLEM_SETUP,
 				"cannot read plugin directory '%s': %s", dir,
-				strerror(errno));
+				strerror(-r));
 		return -1;
 	}
-	while ((de = readdir(dh))) {
-		size_t len = strlen(de->d_name);
+	for (size_t i = 0; i < count; i++) {
+		size_t len = strlen(names[i]);
 
-		if (len <= 3 || strcmp(de->d_name + len - 3, ".so") != 0 ||
-		    de->d_name[0] == '.')
+		if (len <= 3 || strcmp(names[i] + len - 3, ".so") != 0 ||
+		    names[i][0] == '.') {
+			free(names[i]);
 			continue;
-		grown = realloc(names, (count + 1) * sizeof(*names));
-		if (!grown)
-			goto oom;
-		names = grown;
-		names[count] = strndup(de->d_name, len - 3);
-		if (!names[count])
-			goto oom;
-		count++;
+		}
+		names[i][len - 3] = '\0';
+		names[kept++] = names[i];
 	}
-	closedir(dh);
-	if (count)
-		qsort(names, count, sizeof(*names), cmp_str);
+	if (kept)
+		qsort(names, kept, sizeof(*names), cmp_str);
 	*out = names;
-	*n = count;
+	*n = kept;
 	return 0;
-oom:
-	closedir(dh);
-	for (size_t i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
-	sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
-	return -1;
 }
 
 static int load_named(struct sk_registry *r, const char *dir, const char *name,

@@ -93,18 +93,6 @@ static char *clean(const char *s)
 	return out;
 }
 
-/* The string member key of o, or NULL (absent, null or not a string). */
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 static json_object *get_obj(json_object *o, const char *key)
 {
 	json_object *v;
@@ -132,7 +120,7 @@ static bool get_int(json_object *o, const char *key, int64_t *out)
  * when it is present and could not be copied. */
 static char *clean_member(json_object *o, const char *key, bool *oom)
 {
-	const char *s = get_str(o, key);
+	const char *s = sk_confirm_str(o, key);
 	char *c;
 
 	if (!s)
@@ -174,7 +162,7 @@ static int act_read(struct act *a, json_object *o)
 	bool oom = false;
 
 	memset(a, 0, sizeof(*a));
-	if (!get_str(o, "id") || !get_str(o, "status"))
+	if (!sk_confirm_str(o, "id") || !sk_confirm_str(o, "status"))
 		return -EINVAL;
 	a->id = clean_member(o, "id", &oom);
 	a->type = clean_member(o, "type", &oom);
@@ -287,9 +275,9 @@ out:
 static char *package_label(json_object *doc)
 {
 	json_object *pkg = get_obj(doc, "package");
-	const char *name = get_str(pkg, "name");
-	const char *version = get_str(pkg, "version");
-	const char *file = get_str(pkg, "file");
+	const char *name = sk_confirm_str(pkg, "name");
+	const char *version = sk_confirm_str(pkg, "version");
+	const char *file = sk_confirm_str(pkg, "file");
 	char *raw, *out;
 
 	if (name && version)
@@ -314,9 +302,9 @@ static char *signature_part(json_object *doc, bool rejected)
 {
 	json_object *sig = get_obj(get_obj(doc, "package"), "signature");
 	json_object *signer = get_obj(sig, "signer");
-	const char *status = get_str(sig, "status");
-	const char *subject = get_str(signer, "subject");
-	const char *key = get_str(signer, "key_sha256");
+	const char *status = sk_confirm_str(sig, "status");
+	const char *subject = sk_confirm_str(signer, "subject");
+	const char *key = sk_confirm_str(signer, "key_sha256");
 	char *raw, *out;
 
 	if (!status)
@@ -365,11 +353,11 @@ static char *summary_message(json_object *doc, const char *result,
 		msg = sk_asprintf("package %s installed: %zu succeeded%s%s%s%s",
 				  label, k->succeeded, f, s, p, sig);
 	} else if (strcmp(result, "failed") == 0) {
-		const char *m = get_str(err, "message");
+		const char *m = sk_confirm_str(err, "message");
 
 		*level = SK_AUDIT_ERROR;
 		text = clean(m && *m ? m :
-			     get_str(err, "code") ? get_str(err, "code") :
+			     sk_confirm_str(err, "code") ? sk_confirm_str(err, "code") :
 						    "unknown error");
 		if (text)
 			msg = sk_asprintf("package %s failed: %s (%zu succeeded%s%s%s)%s",
@@ -380,7 +368,7 @@ static char *summary_message(json_object *doc, const char *result,
 		if (json_object_object_get_ex(doc, "problems", &problems) &&
 		    json_object_is_type(problems, json_type_array))
 			n_problems = json_object_array_length(problems);
-		first = get_str(err, "message");
+		first = sk_confirm_str(err, "message");
 		if (n_problems)
 			first = json_object_get_string(
 				json_object_array_get_idx(problems, 0));
@@ -432,7 +420,7 @@ int sk_audit_from_doc(struct sk_audit *out, json_object *doc)
 	    format != SK_CONFIRM_FORMAT ||
 	    !json_object_object_get_ex(doc, "actions", &actions) ||
 	    !json_object_is_type(actions, json_type_array) ||
-	    !(result = get_str(doc, "result")))
+	    !(result = sk_confirm_str(doc, "result")))
 		return -EINVAL;
 	if (strcmp(result, "succeeded") != 0 && strcmp(result, "failed") != 0 &&
 	    strcmp(result, "rejected") != 0)

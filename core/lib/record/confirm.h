@@ -64,6 +64,9 @@ struct json_object *sk_confirm_cert_json(const struct sk_cert_info *ci);
  */
 int sk_confirm_read(const char *path, struct json_object **doc,
 		    const char **why);
+/* The string member key of the object o of a record, or NULL (o not an
+ * object; key absent, null or not a string). */
+const char *sk_confirm_str(struct json_object *o, const char *key);
 void sk_confirm_action_start(struct sk_confirm *c, size_t i);
 /* Record the outcome of action i from its execute call. */
 void sk_confirm_action_finish(struct sk_confirm *c, size_t i,

@@ -13,9 +13,9 @@
 
 /* --- the commands supd uses --- */
 
-int sk_tr50_mailbox_check(struct sk_tr50 *t, int limit,
+int supd_tr50_mailbox_check(struct supd_tr50 *t, int limit,
 			  struct json_object **messages,
-			  struct sk_tr50_err *err)
+			  struct supd_tr50_err *err)
 {
 	struct json_object *params, *reply = NULL, *m = NULL;
 	bool ok = true;
@@ -26,7 +26,7 @@ int sk_tr50_mailbox_check(struct sk_tr50 *t, int limit,
 	tr50_add(params, "autoComplete", json_object_new_boolean(0), &ok);
 	tr50_add(params, "limit", json_object_new_int(limit), &ok);
 	if (!ok) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "mailbox.check: out of memory");
 		goto out;
 	}
@@ -38,7 +38,7 @@ int sk_tr50_mailbox_check(struct sk_tr50 *t, int limit,
 	if (reply && json_object_object_get_ex(reply, "messages", &m) &&
 	    !json_object_is_type(m, json_type_array)) {
 		rc = tr50_fail(
-			t, err, SK_TR50_EDATA, 0,
+			t, err, SUPD_TR50_EDATA, 0,
 			"mailbox.check: reply from %s has a messages member that is not an array",
 			t->api_url);
 		goto out;
@@ -48,7 +48,7 @@ int sk_tr50_mailbox_check(struct sk_tr50 *t, int limit,
 	else
 		*messages = json_object_new_array();
 	if (!*messages)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "mailbox.check: out of memory");
 out:
 	json_object_put(reply);
@@ -56,8 +56,8 @@ out:
 	return rc;
 }
 
-int sk_tr50_mailbox_update(struct sk_tr50 *t, const char *id, const char *msg,
-			   struct sk_tr50_err *err)
+int supd_tr50_mailbox_update(struct supd_tr50 *t, const char *id, const char *msg,
+			   struct supd_tr50_err *err)
 {
 	struct json_object *params = json_object_new_object();
 	char buf[SK_SHOW_MAX], *what;
@@ -68,7 +68,7 @@ int sk_tr50_mailbox_update(struct sk_tr50 *t, const char *id, const char *msg,
 	tr50_add(params, "id", json_object_new_string(id), &ok);
 	tr50_add(params, "msg", json_object_new_string(msg), &ok);
 	if (!ok || !what)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "mailbox.update: out of memory");
 	else
 		rc = tr50_call(t, what, "mailbox.update", params, NULL, NULL,
@@ -78,9 +78,9 @@ int sk_tr50_mailbox_update(struct sk_tr50 *t, const char *id, const char *msg,
 	return rc;
 }
 
-int sk_tr50_mailbox_ack(struct sk_tr50 *t, const char *id, int error_code,
+int supd_tr50_mailbox_ack(struct supd_tr50 *t, const char *id, int error_code,
 			const char *error_message, struct json_object *params,
-			struct sk_tr50_err *err)
+			struct supd_tr50_err *err)
 {
 	struct json_object *p = json_object_new_object(), *refused = NULL;
 	struct json_object *codes, *msgs;
@@ -97,22 +97,22 @@ int sk_tr50_mailbox_ack(struct sk_tr50 *t, const char *id, int error_code,
 	if (params)
 		tr50_add(p, "params", json_object_get(params), &ok);
 	if (!ok || !what)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "mailbox.ack: out of memory");
 	else
 		rc = tr50_call(t, what, "mailbox.ack", p, NULL, &refused, err);
 	/* By meaning, not by one code: portals word this differently. */
 	tr50_refusal_of(refused, &codes, &msgs);
-	if (rc == SK_TR50_ECMD && sk_tr50_is_done_refusal(codes, msgs))
-		rc = SK_TR50_EDONE;
+	if (rc == SUPD_TR50_ECMD && supd_tr50_is_done_refusal(codes, msgs))
+		rc = SUPD_TR50_EDONE;
 	json_object_put(refused);
 	free(what);
 	json_object_put(p);
 	return rc;
 }
 
-int sk_tr50_log_publish(struct sk_tr50 *t, const char *msg, int level,
-			struct sk_tr50_err *err)
+int supd_tr50_log_publish(struct supd_tr50 *t, const char *msg, int level,
+			struct supd_tr50_err *err)
 {
 	struct json_object *p = json_object_new_object();
 	bool ok = true;
@@ -122,7 +122,7 @@ int sk_tr50_log_publish(struct sk_tr50 *t, const char *msg, int level,
 	tr50_add(p, "msg", json_object_new_string(msg), &ok);
 	tr50_add(p, "level", json_object_new_int(level), &ok);
 	if (!ok)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "log.publish: out of memory");
 	else
 		rc = tr50_call(t, "log.publish", "log.publish", p, NULL, NULL,
@@ -145,8 +145,8 @@ static bool get_int(struct json_object *o, const char *key, int64_t min,
 	return *out >= min && *out <= max;
 }
 
-int sk_tr50_file_get(struct sk_tr50 *t, const char *file_name,
-		     struct sk_tr50_file *out, struct sk_tr50_err *err)
+int supd_tr50_file_get(struct supd_tr50 *t, const char *file_name,
+		     struct supd_tr50_file *out, struct supd_tr50_err *err)
 {
 	struct json_object *p = json_object_new_object(), *reply = NULL;
 	char buf[SK_SHOW_MAX], *what;
@@ -160,7 +160,7 @@ int sk_tr50_file_get(struct sk_tr50 *t, const char *file_name,
 	tr50_add(p, "fileName", json_object_new_string(file_name), &ok);
 	tr50_add(p, "global", json_object_new_boolean(1), &ok);
 	if (!ok || !what) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "file.get: out of memory");
 		goto out;
 	}
@@ -173,14 +173,14 @@ int sk_tr50_file_get(struct sk_tr50 *t, const char *file_name,
 	if (!id || !get_int(reply, "fileSize", 0, INT64_MAX - 1, &size) ||
 	    !get_int(reply, "crc32", INT32_MIN, UINT32_MAX, &crc)) {
 		rc = tr50_fail(
-			t, err, SK_TR50_EDATA, 0,
+			t, err, SUPD_TR50_EDATA, 0,
 			"%s: reply from %s lacks a valid fileId, fileSize or crc32",
 			what, t->api_url);
 		goto out;
 	}
 	out->file_id = strdup(id);
 	if (!out->file_id) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory",
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0, "%s: out of memory",
 			       what);
 		goto out;
 	}
@@ -194,7 +194,7 @@ out:
 }
 
 /* <endpoint>/file/<id>, the id escaped; NULL on allocation failure. */
-char *tr50_file_url(struct sk_tr50 *t, const char *file_id)
+char *tr50_file_url(struct supd_tr50 *t, const char *file_id)
 {
 	char *esc = curl_easy_escape(t->curl, file_id, 0), *url;
 

@@ -5,8 +5,8 @@
  * the commands (commands.c) and the transfers (transfer.c). Not for use
  * outside core/supd/tr50/.
  */
-#ifndef SK_TR50_INTERNAL_H
-#define SK_TR50_INTERNAL_H
+#ifndef SUPD_TR50_INTERNAL_H
+#define SUPD_TR50_INTERNAL_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -22,7 +22,7 @@
 #define TR50_CHUNK (64 * 1024)
 #define TR50_MAX_TIMEOUT (7L * 24 * 3600)
 
-struct sk_tr50 {
+struct supd_tr50 {
 	CURL *curl;
 	char *endpoint; /* without trailing slashes */
 	char *api_url;
@@ -58,16 +58,16 @@ struct tr50_membuf {
  * portal is in the message already quoted by sk_show(); the app token and
  * the session id are blanked in case the portal echoed them. */
 int __attribute__((format(printf, 5, 6)))
-tr50_fail(const struct sk_tr50 *t, struct sk_tr50_err *err, int status,
+tr50_fail(const struct supd_tr50 *t, struct supd_tr50_err *err, int status,
 	  int code, const char *fmt, ...);
 
 const char *tr50_show(const char *s, char buf[SK_SHOW_MAX]);
 
 /* Options every request gets; the handle keeps its connections. */
-int tr50_setup_request(struct sk_tr50 *t, const char *url, bool transfer,
+int tr50_setup_request(struct supd_tr50 *t, const char *url, bool transfer,
 		       struct curl_slist *headers);
 
-const char *tr50_curl_why(struct sk_tr50 *t, CURLcode r);
+const char *tr50_curl_why(struct supd_tr50 *t, CURLcode r);
 
 size_t tr50_membuf_write(char *ptr, size_t size, size_t n, void *data);
 
@@ -104,19 +104,19 @@ bool tr50_result_is_auth_refusal(struct json_object *res);
 
 /* Forget the session; it is kept as old_session (only to be blanked from
  * messages) until the next one is dropped. */
-void tr50_drop_session(struct sk_tr50 *t);
+void tr50_drop_session(struct supd_tr50 *t);
 
 /*
- * sk_tr50_call with what naming the command (and its subject) in
- * messages. On SK_TR50_ECMD, *refused (if not NULL) gets the refused
+ * supd_tr50_call with what naming the command (and its subject) in
+ * messages. On SUPD_TR50_ECMD, *refused (if not NULL) gets the refused
  * result, owned by the caller, for a closer look at its codes and
  * messages.
  */
-int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
+int tr50_call(struct supd_tr50 *t, const char *what, const char *command,
 	      struct json_object *params, struct json_object **reply,
-	      struct json_object **refused, struct sk_tr50_err *err);
+	      struct json_object **refused, struct supd_tr50_err *err);
 
 /* <endpoint>/file/<id>, the id escaped; NULL on allocation failure. */
-char *tr50_file_url(struct sk_tr50 *t, const char *file_id);
+char *tr50_file_url(struct supd_tr50 *t, const char *file_id);
 
 #endif

@@ -14,7 +14,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-void sk_tr50_err_release(struct sk_tr50_err *e)
+void supd_tr50_err_release(struct supd_tr50_err *e)
 {
 	if (!e)
 		return;
@@ -23,7 +23,7 @@ void sk_tr50_err_release(struct sk_tr50_err *e)
 	e->code = 0;
 }
 
-void sk_tr50_file_release(struct sk_tr50_file *f)
+void supd_tr50_file_release(struct supd_tr50_file *f)
 {
 	if (!f)
 		return;
@@ -62,7 +62,7 @@ static char *redact(char *msg, const char *secret)
  * portal is in the message already quoted by sk_show(); the app token and
  * the session id are blanked in case the portal echoed them. */
 int __attribute__((format(printf, 5, 6)))
-tr50_fail(const struct sk_tr50 *t, struct sk_tr50_err *err, int status,
+tr50_fail(const struct supd_tr50 *t, struct supd_tr50_err *err, int status,
 	  int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -99,18 +99,18 @@ static bool has_prefix_ci(const char *s, const char *prefix)
 
 /* Endpoint text we are willing to put into URLs and messages. */
 static int check_endpoint(const char *ep, bool insecure,
-			  struct sk_tr50_err *err)
+			  struct supd_tr50_err *err)
 {
 	char buf[SK_SHOW_MAX];
 	const char *host, *end;
 
 	if (!ep || !*ep)
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 				 "no portal endpoint");
 	for (const char *p = ep; *p; p++) {
 		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
 			return tr50_fail(
-				NULL, err, SK_TR50_ELOCAL, 0,
+				NULL, err, SUPD_TR50_ELOCAL, 0,
 				"endpoint '%s' holds a space or control character",
 				tr50_show(ep, buf));
 	}
@@ -119,44 +119,44 @@ static int check_endpoint(const char *ep, bool insecure,
 	} else if (has_prefix_ci(ep, "http://")) {
 		if (!insecure)
 			return tr50_fail(
-				NULL, err, SK_TR50_ELOCAL, 0,
+				NULL, err, SUPD_TR50_ELOCAL, 0,
 				"endpoint '%s' is plain http: https is required unless insecure is set",
 				tr50_show(ep, buf));
 		host = ep + 7;
 	} else {
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 				 "endpoint '%s' is not an https:// URL",
 				 tr50_show(ep, buf));
 	}
 	end = host + strcspn(host, "/?#");
 	if (end == host)
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 				 "endpoint '%s' has no host",
 				 tr50_show(ep, buf));
 	/* Credentials in the URL would end up in every error message. */
 	if (memchr(host, '@', (size_t)(end - host)))
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 				 "endpoint must not hold user credentials");
 	if (strpbrk(host, "?#"))
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 				 "endpoint '%s' has a query or fragment",
 				 tr50_show(ep, buf));
-	return SK_TR50_OK;
+	return SUPD_TR50_OK;
 }
 
 static int dup_opt(char **dst, const char *src, const char *what, bool required,
-		   struct sk_tr50_err *err)
+		   struct supd_tr50_err *err)
 {
 	if (!src || !*src) {
 		if (required)
-			return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+			return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 					 "no %s in the portal options", what);
-		return SK_TR50_OK;
+		return SUPD_TR50_OK;
 	}
 	*dst = strdup(src);
 	if (!*dst)
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0, "out of memory");
-	return SK_TR50_OK;
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0, "out of memory");
+	return SUPD_TR50_OK;
 }
 
 /* A timeout in seconds: def when unset, at most a week (which keeps the
@@ -168,10 +168,10 @@ static long timeout_or(long v, long def)
 	return v < TR50_MAX_TIMEOUT ? v : TR50_MAX_TIMEOUT;
 }
 
-int sk_tr50_new(struct sk_tr50 **out, const struct sk_tr50_opts *o,
-		struct sk_tr50_err *err)
+int supd_tr50_new(struct supd_tr50 **out, const struct supd_tr50_opts *o,
+		struct supd_tr50_err *err)
 {
-	struct sk_tr50 *t;
+	struct supd_tr50 *t;
 	size_t len;
 	int rc;
 
@@ -180,12 +180,12 @@ int sk_tr50_new(struct sk_tr50 **out, const struct sk_tr50_opts *o,
 	if (rc)
 		return rc;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 				 "cannot initialise libcurl");
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		curl_global_cleanup();
-		return tr50_fail(NULL, err, SK_TR50_ELOCAL, 0, "out of memory");
+		return tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0, "out of memory");
 	}
 	if ((rc = dup_opt(&t->endpoint, o->endpoint, "endpoint", true, err)) ||
 	    (rc = dup_opt(&t->app_id, o->app_id, "app_id", true, err)) ||
@@ -202,7 +202,7 @@ int sk_tr50_new(struct sk_tr50 **out, const struct sk_tr50_opts *o,
 	t->api_url = sk_asprintf("%s/api", t->endpoint);
 	t->curl = curl_easy_init();
 	if (!t->api_url || !t->curl) {
-		rc = tr50_fail(NULL, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 			       "cannot set up the HTTP client: out of memory");
 		goto out;
 	}
@@ -211,13 +211,13 @@ int sk_tr50_new(struct sk_tr50 **out, const struct sk_tr50_opts *o,
 	t->connect_timeout_s = timeout_or(o->connect_timeout_s, 15);
 	t->request_timeout_s = timeout_or(o->request_timeout_s, 60);
 	*out = t;
-	return SK_TR50_OK;
+	return SUPD_TR50_OK;
 out:
-	sk_tr50_free(t);
+	supd_tr50_free(t);
 	return rc;
 }
 
-void sk_tr50_free(struct sk_tr50 *t)
+void supd_tr50_free(struct supd_tr50 *t)
 {
 	if (!t)
 		return;
@@ -249,7 +249,7 @@ void sk_tr50_free(struct sk_tr50 *t)
 static int stall_watch(void *data, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
-	struct sk_tr50 *t = data;
+	struct supd_tr50 *t = data;
 	long long now = sk_now_ms();
 
 	(void)dltotal;
@@ -270,7 +270,7 @@ static int stall_watch(void *data, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 /* Options every request gets; the handle keeps its connections. */
-int tr50_setup_request(struct sk_tr50 *t, const char *url, bool transfer,
+int tr50_setup_request(struct supd_tr50 *t, const char *url, bool transfer,
 		       struct curl_slist *headers)
 {
 	CURL *c = t->curl;
@@ -314,7 +314,7 @@ int tr50_setup_request(struct sk_tr50 *t, const char *url, bool transfer,
 	return r == CURLE_OK ? 0 : -1;
 }
 
-const char *tr50_curl_why(struct sk_tr50 *t, CURLcode r)
+const char *tr50_curl_why(struct supd_tr50 *t, CURLcode r)
 {
 	if (r == CURLE_ABORTED_BY_CALLBACK && t->cancelled)
 		return "cancelled: stopping";
@@ -399,12 +399,12 @@ bool tr50_http_auth_status(long status)
 
 /*
  * POST body to <endpoint>/api and parse the reply. what names the request
- * in messages. Returns SK_TR50_OK with *out, or ENET / EDATA / ELOCAL;
+ * in messages. Returns SUPD_TR50_OK with *out, or ENET / EDATA / ELOCAL;
  * *http gets the reply's HTTP status (0 without one).
  */
-static int post_api(struct sk_tr50 *t, const char *what,
+static int post_api(struct supd_tr50 *t, const char *what,
 		    struct json_object *body, struct json_object **out,
-		    long *http, struct sk_tr50_err *err)
+		    long *http, struct supd_tr50_err *err)
 {
 	struct curl_slist *headers = NULL, *h;
 	struct tr50_membuf buf = {0};
@@ -425,7 +425,7 @@ static int post_api(struct sk_tr50 *t, const char *what,
 	/* No "Expect: 100-continue" round trip for small bodies. */
 	h = h ? curl_slist_append(headers, "Expect:") : NULL;
 	if (!text || !h) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory",
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0, "%s: out of memory",
 			       what);
 		goto out;
 	}
@@ -437,7 +437,7 @@ static int post_api(struct sk_tr50 *t, const char *what,
 	    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION,
 			     tr50_membuf_write) ||
 	    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &buf)) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: cannot set up the request to %s", what,
 			       t->api_url);
 		goto out;
@@ -446,31 +446,31 @@ static int post_api(struct sk_tr50 *t, const char *what,
 	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
 	*http = status;
 	if (buf.too_big) {
-		rc = tr50_fail(t, err, SK_TR50_EDATA, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_EDATA, 0,
 			       "%s: reply from %s is larger than %d bytes",
 			       what, t->api_url, TR50_MAX_REPLY);
 		goto out;
 	}
 	if (buf.oom) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: out of memory for the reply from %s", what,
 			       t->api_url);
 		goto out;
 	}
 	if (r != CURLE_OK) {
-		rc = tr50_fail(t, err, SK_TR50_ENET, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ENET, 0,
 			       "%s: request to %s failed: %s", what, t->api_url,
 			       tr50_curl_why(t, r));
 		goto out;
 	}
 	if (status < 200 || status > 299) {
-		rc = tr50_fail(t, err, SK_TR50_ENET, 0, "%s: HTTP %ld from %s",
+		rc = tr50_fail(t, err, SUPD_TR50_ENET, 0, "%s: HTTP %ld from %s",
 			       what, status, t->api_url);
 		goto out;
 	}
 	*out = tr50_parse_reply(buf.data, buf.len, &why);
-	rc = *out ? SK_TR50_OK
-		  : tr50_fail(t, err, SK_TR50_EDATA, 0,
+	rc = *out ? SUPD_TR50_OK
+		  : tr50_fail(t, err, SUPD_TR50_EDATA, 0,
 			      "%s: reply from %s is not valid JSON: %s", what,
 			      t->api_url, why);
 out:
@@ -629,7 +629,7 @@ static bool msg_is_auth(const char *m)
 	return m && has_any(m, auth_words);
 }
 
-bool sk_tr50_is_auth_refusal(struct json_object *codes,
+bool supd_tr50_is_auth_refusal(struct json_object *codes,
 			     struct json_object *msgs)
 {
 	if (has_code(codes, auth_codes,
@@ -642,7 +642,7 @@ bool sk_tr50_is_auth_refusal(struct json_object *codes,
 	return false;
 }
 
-bool sk_tr50_is_done_refusal(struct json_object *codes,
+bool supd_tr50_is_done_refusal(struct json_object *codes,
 			     struct json_object *msgs)
 {
 	static const int done[] = {TR50_CODE_DONE};
@@ -680,12 +680,12 @@ bool tr50_result_is_auth_refusal(struct json_object *res)
 	struct json_object *codes, *msgs;
 
 	tr50_refusal_of(res, &codes, &msgs);
-	return sk_tr50_is_auth_refusal(codes, msgs);
+	return supd_tr50_is_auth_refusal(codes, msgs);
 }
 
 /* api.authenticate, for the command named by what. */
-static int authenticate(struct sk_tr50 *t, const char *what,
-			struct sk_tr50_err *err)
+static int authenticate(struct supd_tr50 *t, const char *what,
+			struct supd_tr50_err *err)
 {
 	struct json_object *body, *auth, *params, *reply = NULL, *res, *p;
 	char buf[SK_SHOW_MAX], key[SK_SHOW_MAX], *label;
@@ -706,14 +706,14 @@ static int authenticate(struct sk_tr50 *t, const char *what,
 	tr50_add(body, "auth", auth, &ok);
 	label = sk_asprintf("%s: api.authenticate", what);
 	if (!ok || !label) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: api.authenticate: out of memory", what);
 		goto out;
 	}
 	rc = post_api(t, label, body, &reply, &http, err);
-	if (rc == SK_TR50_ENET && tr50_http_auth_status(http)) {
+	if (rc == SUPD_TR50_ENET && tr50_http_auth_status(http)) {
 		rc = tr50_fail(
-			t, err, SK_TR50_EAUTH, 0,
+			t, err, SUPD_TR50_EAUTH, 0,
 			"%s: %s refused the credentials of thing '%s': HTTP %ld",
 			label, t->api_url, tr50_show(t->thing_key, key), http);
 		goto out;
@@ -724,14 +724,14 @@ static int authenticate(struct sk_tr50 *t, const char *what,
 		res = reply; /* a portal may answer a refusal at top level */
 	s = tr50_result_status(res, &code, buf);
 	if (s < 0) {
-		rc = tr50_fail(t, err, SK_TR50_EDATA, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_EDATA, 0,
 			       "%s: reply from %s has no auth result", label,
 			       t->api_url);
 		goto out;
 	}
 	if (s == 0) {
 		rc = tr50_fail(
-			t, err, SK_TR50_EAUTH, code,
+			t, err, SUPD_TR50_EAUTH, code,
 			"%s: %s refused the credentials of thing '%s': portal error %d: %s",
 			label, t->api_url, tr50_show(t->thing_key, key), code,
 			buf);
@@ -740,14 +740,14 @@ static int authenticate(struct sk_tr50 *t, const char *what,
 	if (json_object_object_get_ex(res, "params", &p))
 		sid = tr50_get_str(p, "sessionId", 4096);
 	if (!sid) {
-		rc = tr50_fail(t, err, SK_TR50_EDATA, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_EDATA, 0,
 			       "%s: reply from %s has no sessionId", label,
 			       t->api_url);
 		goto out;
 	}
 	t->session = strdup(sid);
 	if (!t->session)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory",
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0, "%s: out of memory",
 			       label);
 out:
 	free(label);
@@ -758,7 +758,7 @@ out:
 
 /* Forget the session; it is kept as old_session (only to be blanked from
  * messages) until the next one is dropped. */
-void tr50_drop_session(struct sk_tr50 *t)
+void tr50_drop_session(struct supd_tr50 *t)
 {
 	if (!t->session)
 		return;
@@ -772,10 +772,10 @@ void tr50_drop_session(struct sk_tr50 *t)
 
 /* Send one command with the current session; *res gets its result
  * (owned by the caller), *http the reply's HTTP status. */
-static int send_command(struct sk_tr50 *t, const char *what,
+static int send_command(struct supd_tr50 *t, const char *what,
 			const char *command, struct json_object *params,
 			struct json_object **res, long *http,
-			struct sk_tr50_err *err)
+			struct supd_tr50_err *err)
 {
 	struct json_object *body, *auth, *cmd, *reply = NULL, *r;
 	bool ok = true;
@@ -793,7 +793,7 @@ static int send_command(struct sk_tr50 *t, const char *what,
 		tr50_add(cmd, "params", json_object_get(params), &ok);
 	tr50_add(body, "1", cmd, &ok);
 	if (!ok) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory",
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0, "%s: out of memory",
 			       what);
 		goto out;
 	}
@@ -812,14 +812,14 @@ out:
 }
 
 /*
- * sk_tr50_call with what naming the command (and its subject) in
- * messages. On SK_TR50_ECMD, *refused (if not NULL) gets the refused
+ * supd_tr50_call with what naming the command (and its subject) in
+ * messages. On SUPD_TR50_ECMD, *refused (if not NULL) gets the refused
  * result, owned by the caller, for a closer look at its codes and
  * messages.
  */
-int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
+int tr50_call(struct supd_tr50 *t, const char *what, const char *command,
 	      struct json_object *params, struct json_object **reply,
-	      struct json_object **refused, struct sk_tr50_err *err)
+	      struct json_object **refused, struct supd_tr50_err *err)
 {
 	struct json_object *res = NULL, *p = NULL;
 	char buf[SK_SHOW_MAX];
@@ -840,13 +840,13 @@ int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 		json_object_put(res);
 		res = NULL;
 		rc = send_command(t, what, command, params, &res, &http, err);
-		if (rc == SK_TR50_OK)
+		if (rc == SUPD_TR50_OK)
 			s = tr50_result_status(res, &code, buf);
 		/* Whatever its code or wording, a refusal that can mean an
 		 * expired session gets one new session and one more try. */
 		auth_like =
-			(rc == SK_TR50_ENET && tr50_http_auth_status(http)) ||
-			(rc == SK_TR50_OK && s == 0 &&
+			(rc == SUPD_TR50_ENET && tr50_http_auth_status(http)) ||
+			(rc == SUPD_TR50_OK && s == 0 &&
 			 tr50_result_is_auth_refusal(res));
 		if (!auth_like || tries > 0)
 			break;
@@ -854,7 +854,7 @@ int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 		/* Our message of the try that failed: a success leaves no
 		 * message behind. */
 		if (rc && err)
-			sk_tr50_err_release(err);
+			supd_tr50_err_release(err);
 	}
 	if (rc) {
 		/* The next call starts with api.authenticate. */
@@ -864,11 +864,11 @@ int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 	}
 	if (s < 0) {
 		rc = tr50_fail(
-			t, err, SK_TR50_EDATA, 0,
+			t, err, SUPD_TR50_EDATA, 0,
 			"%s: reply from %s has no result for the command", what,
 			t->api_url);
 	} else if (s == 0) {
-		rc = tr50_fail(t, err, SK_TR50_ECMD, code,
+		rc = tr50_fail(t, err, SUPD_TR50_ECMD, code,
 			       "%s: portal error %d: %s", what, code, buf);
 		/* After the message: tr50_fail() blanks the session id in it.
 		 */
@@ -880,22 +880,22 @@ int tr50_call(struct sk_tr50 *t, const char *what, const char *command,
 		   !json_object_is_type(p, json_type_null) &&
 		   !json_object_is_type(p, json_type_object)) {
 		rc = tr50_fail(
-			t, err, SK_TR50_EDATA, 0,
+			t, err, SUPD_TR50_EDATA, 0,
 			"%s: reply from %s has params that are not an object",
 			what, t->api_url);
 	} else {
 		if (reply && p && json_object_is_type(p, json_type_object))
 			*reply = json_object_get(p);
-		rc = SK_TR50_OK;
+		rc = SUPD_TR50_OK;
 	}
 out:
 	json_object_put(res);
 	return rc;
 }
 
-int sk_tr50_call(struct sk_tr50 *t, const char *command,
+int supd_tr50_call(struct supd_tr50 *t, const char *command,
 		 struct json_object *params, struct json_object **reply,
-		 struct sk_tr50_err *err)
+		 struct supd_tr50_err *err)
 {
 	char buf[SK_SHOW_MAX];
 

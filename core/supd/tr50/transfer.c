@@ -20,7 +20,7 @@
 /* --- download --- */
 
 struct dl {
-	struct sk_tr50 *t;
+	struct supd_tr50 *t;
 	int fd;
 	const char *path;
 	const char *url;
@@ -94,7 +94,7 @@ static bool dl_begin(struct dl *d)
 	curl_easy_getinfo(d->t->curl, CURLINFO_RESPONSE_CODE, &d->status);
 	if (d->status == 206) {
 		if (!range_matches(d)) {
-			dl_stop(d, SK_TR50_EDATA,
+			dl_stop(d, SUPD_TR50_EDATA,
 				sk_asprintf(
 					"download to '%s': the 206 reply from %s does not continue at byte %" PRIu64
 					" of %" PRIu64,
@@ -104,7 +104,7 @@ static bool dl_begin(struct dl *d)
 	} else if (d->status == 200) {
 		/* The whole file again: start over. */
 		if (d->have > 0 && ftruncate(d->fd, 0) != 0) {
-			dl_stop(d, SK_TR50_ELOCAL,
+			dl_stop(d, SUPD_TR50_ELOCAL,
 				sk_asprintf(
 					"download to '%s': cannot truncate: %s",
 					d->path, strerror(errno)));
@@ -134,7 +134,7 @@ static size_t dl_write(char *ptr, size_t size, size_t n, void *data)
 		take = (size_t)(d->expected - d->have);
 	e = sk_write_all(d->fd, ptr, take);
 	if (e) {
-		dl_stop(d, SK_TR50_ELOCAL,
+		dl_stop(d, SUPD_TR50_ELOCAL,
 			sk_asprintf("download to '%s': cannot write: %s",
 				    d->path, strerror(-e)));
 		return 0;
@@ -143,7 +143,7 @@ static size_t dl_write(char *ptr, size_t size, size_t n, void *data)
 	if (d->progress)
 		d->progress(d->progress_data, d->have, d->expected);
 	if (take < len) {
-		dl_stop(d, SK_TR50_EDATA,
+		dl_stop(d, SUPD_TR50_EDATA,
 			sk_asprintf(
 				"download to '%s': %s sent more than the expected %" PRIu64
 				" bytes",
@@ -157,23 +157,23 @@ static size_t dl_write(char *ptr, size_t size, size_t n, void *data)
  * 401 or 403 may mean that the portal wants a live session behind the
  * file id (the sources are silent): the session is renewed before the
  * next command, which is the next try's file.get. */
-static int dl_refused(struct dl *d, struct sk_tr50_err *err)
+static int dl_refused(struct dl *d, struct supd_tr50_err *err)
 {
-	struct sk_tr50 *t = d->t;
+	struct supd_tr50 *t = d->t;
 	bool renew = tr50_http_auth_status(d->status);
 
 	if (renew)
 		tr50_drop_session(t);
-	return tr50_fail(t, err, SK_TR50_ENET, 0,
+	return tr50_fail(t, err, SUPD_TR50_ENET, 0,
 			 "download to '%s': HTTP %ld from %s%s", d->path,
 			 d->status, d->url,
 			 renew ? " (a new session for the next try)" : "");
 }
 
 /* After the transfer: what the result is. */
-static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
+static int dl_finish(struct dl *d, CURLcode r, struct supd_tr50_err *err)
 {
-	struct sk_tr50 *t = d->t;
+	struct supd_tr50 *t = d->t;
 
 	if (d->fail) {
 		/* The message holds no secret: only path, URL, sizes. */
@@ -188,7 +188,7 @@ static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
 		return dl_refused(d, err);
 	if (r != CURLE_OK)
 		return tr50_fail(
-			t, err, SK_TR50_ENET, 0,
+			t, err, SUPD_TR50_ENET, 0,
 			"download to '%s': GET %s broke off at byte %" PRIu64
 			" of %" PRIu64 ": %s",
 			d->path, d->url, d->have, d->expected,
@@ -202,11 +202,11 @@ static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
 		/* What we have is no prefix of the portal's file. */
 		if (ftruncate(d->fd, 0) != 0)
 			return tr50_fail(
-				t, err, SK_TR50_ELOCAL, 0,
+				t, err, SUPD_TR50_ELOCAL, 0,
 				"download to '%s': cannot truncate: %s",
 				d->path, strerror(errno));
 		return tr50_fail(
-			t, err, SK_TR50_EDATA, 0,
+			t, err, SUPD_TR50_EDATA, 0,
 			"download to '%s': HTTP 416 from %s for byte %" PRIu64
 			" on: the partial file was discarded",
 			d->path, d->url, d->have);
@@ -214,18 +214,18 @@ static int dl_finish(struct dl *d, CURLcode r, struct sk_tr50_err *err)
 	if (d->status != 200 && d->status != 206)
 		return dl_refused(d, err);
 	if (d->have != d->expected)
-		return tr50_fail(t, err, SK_TR50_EDATA, 0,
+		return tr50_fail(t, err, SUPD_TR50_EDATA, 0,
 				 "download to '%s': %s ended at byte %" PRIu64
 				 " of %" PRIu64,
 				 d->path, d->url, d->have, d->expected);
-	return SK_TR50_OK;
+	return SUPD_TR50_OK;
 }
 
-int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
+int supd_tr50_download(struct supd_tr50 *t, const char *file_id,
 		     const char *part_path, uint64_t expected_size,
 		     void (*progress)(void *data, uint64_t done,
 				      uint64_t total),
-		     void *progress_data, struct sk_tr50_err *err)
+		     void *progress_data, struct supd_tr50_err *err)
 {
 	struct dl d = {.t = t,
 		       .fd = -1,
@@ -241,11 +241,11 @@ int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 	/* O_APPEND: every byte lands after what the last try kept. */
 	d.fd = open(part_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (d.fd < 0)
-		return tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		return tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 				 "download to '%s': cannot open: %s", part_path,
 				 strerror(errno));
 	if (fstat(d.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "download to '%s': not a regular file",
 			       part_path);
 		goto out;
@@ -254,7 +254,7 @@ int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 	/* More than the portal's file: not ours to continue. */
 	if (d.have > expected_size) {
 		if (ftruncate(d.fd, 0) != 0) {
-			rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+			rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 				       "download to '%s': cannot truncate: %s",
 				       part_path, strerror(errno));
 			goto out;
@@ -262,14 +262,14 @@ int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 		d.have = 0;
 	}
 	if (d.have == expected_size) {
-		rc = SK_TR50_OK;
+		rc = SUPD_TR50_OK;
 		goto out_sync;
 	}
 	url = tr50_file_url(t, file_id);
 	range = d.have ? sk_asprintf("%" PRIu64 "-", d.have) : NULL;
 	d.url = url;
 	if (!url || (d.have && !range)) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "download to '%s': out of memory", part_path);
 		goto out;
 	}
@@ -278,7 +278,7 @@ int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 	    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, dl_write) ||
 	    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &d)) {
 		rc = tr50_fail(
-			t, err, SK_TR50_ELOCAL, 0,
+			t, err, SUPD_TR50_ELOCAL, 0,
 			"download to '%s': cannot set up the request to %s",
 			part_path, url);
 		goto out;
@@ -287,13 +287,13 @@ int sk_tr50_download(struct sk_tr50 *t, const char *file_id,
 	rc = dl_finish(&d, r, err);
 out_sync:
 	/* Keep what arrived, whatever happened: the next try resumes. */
-	if (fsync(d.fd) != 0 && rc == SK_TR50_OK)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+	if (fsync(d.fd) != 0 && rc == SUPD_TR50_OK)
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "download to '%s': cannot fsync: %s", part_path,
 			       strerror(errno));
 out:
-	if (close(d.fd) != 0 && rc == SK_TR50_OK)
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+	if (close(d.fd) != 0 && rc == SUPD_TR50_OK)
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "download to '%s': cannot close: %s", part_path,
 			       strerror(errno));
 	free(d.why);
@@ -328,20 +328,20 @@ static size_t ul_read(char *buf, size_t size, size_t n, void *data)
  * non-JSON body, or one too big to keep, is success; a TR50 result object
  * may still say the portal refused the bytes (*auth_like: in words that
  * can mean an expired session). */
-static int post_result(struct sk_tr50 *t, const char *what,
+static int post_result(struct supd_tr50 *t, const char *what,
 		       const struct tr50_membuf *sink, bool *auth_like,
-		       struct sk_tr50_err *err)
+		       struct supd_tr50_err *err)
 {
 	struct json_object *res;
 	char buf[SK_SHOW_MAX];
 	const char *why;
-	int code, s, rc = SK_TR50_OK;
+	int code, s, rc = SUPD_TR50_OK;
 
 	if (sink->too_big || !sink->len)
-		return SK_TR50_OK;
+		return SUPD_TR50_OK;
 	res = tr50_parse_reply(sink->data, sink->len, &why);
 	if (!res)
-		return SK_TR50_OK;
+		return SUPD_TR50_OK;
 	/* Some portals wrap the result like a command reply. */
 	s = tr50_result_status(res, &code, buf);
 	if (s < 0) {
@@ -357,7 +357,7 @@ static int post_result(struct sk_tr50 *t, const char *what,
 	}
 	if (s == 0) {
 		*auth_like = tr50_result_is_auth_refusal(res);
-		rc = tr50_fail(t, err, SK_TR50_ECMD, code,
+		rc = tr50_fail(t, err, SUPD_TR50_ECMD, code,
 			       "%s: portal error %d: %s", what, code, buf);
 	}
 	json_object_put(res);
@@ -369,9 +369,9 @@ static int post_result(struct sk_tr50 *t, const char *what,
  * (size bytes, from its start). *auth_like tells whether a refusal of the
  * POST can mean an expired session.
  */
-static int put_once(struct sk_tr50 *t, const char *what,
+static int put_once(struct supd_tr50 *t, const char *what,
 		    struct json_object *params, const char *path, struct ul *u,
-		    curl_off_t size, bool *auth_like, struct sk_tr50_err *err)
+		    curl_off_t size, bool *auth_like, struct supd_tr50_err *err)
 {
 	struct json_object *reply = NULL;
 	struct curl_slist *headers = NULL, *h;
@@ -388,7 +388,7 @@ static int put_once(struct sk_tr50 *t, const char *what,
 		goto out;
 	id = reply ? tr50_get_str(reply, "fileId", 1024) : NULL;
 	if (!id) {
-		rc = tr50_fail(t, err, SK_TR50_EDATA, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_EDATA, 0,
 			       "%s: reply from %s has no fileId", what,
 			       t->api_url);
 		goto out;
@@ -400,12 +400,12 @@ static int put_once(struct sk_tr50 *t, const char *what,
 	/* No "Expect: 100-continue" round trip (a record is small). */
 	h = h ? curl_slist_append(headers, "Expect:") : NULL;
 	if (!url || !h) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0, "%s: out of memory",
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0, "%s: out of memory",
 			       what);
 		goto out;
 	}
 	if (lseek(u->fd, 0, SEEK_SET) != 0) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: cannot read '%s': %s", what, path,
 			       strerror(errno));
 		goto out;
@@ -420,7 +420,7 @@ static int put_once(struct sk_tr50 *t, const char *what,
 	    curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION,
 			     tr50_membuf_write) ||
 	    curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &sink)) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: cannot set up the request to %s", what,
 			       url);
 		goto out;
@@ -428,16 +428,16 @@ static int put_once(struct sk_tr50 *t, const char *what,
 	r = curl_easy_perform(t->curl);
 	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (u->err_no) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: cannot read '%s': %s", what, path,
 			       strerror(u->err_no));
 	} else if (r != CURLE_OK && !sink.too_big) {
-		rc = tr50_fail(t, err, SK_TR50_ENET, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ENET, 0,
 			       "%s: POST %s failed: %s", what, url,
 			       tr50_curl_why(t, r));
 	} else if (status < 200 || status > 299) {
 		*auth_like = tr50_http_auth_status(status);
-		rc = tr50_fail(t, err, SK_TR50_ENET, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ENET, 0,
 			       "%s: HTTP %ld from POST %s", what, status, url);
 	} else {
 		rc = post_result(t, what, &sink, auth_like, err);
@@ -450,8 +450,8 @@ out:
 	return rc;
 }
 
-int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name, const char *path,
-		     struct sk_tr50_err *err)
+int supd_tr50_file_put(struct supd_tr50 *t, const char *file_name, const char *path,
+		     struct supd_tr50_err *err)
 {
 	struct json_object *p = json_object_new_object();
 	struct ul u = {.fd = -1};
@@ -464,7 +464,7 @@ int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name, const char *path,
 	tr50_add(p, "fileName", json_object_new_string(file_name), &ok);
 	tr50_add(p, "thingKey", json_object_new_string(t->thing_key), &ok);
 	if (!ok || !what) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "file.put: out of memory");
 		goto out;
 	}
@@ -472,7 +472,7 @@ int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name, const char *path,
 	 * read. */
 	u.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (u.fd < 0 || fstat(u.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = tr50_fail(t, err, SK_TR50_ELOCAL, 0,
+		rc = tr50_fail(t, err, SUPD_TR50_ELOCAL, 0,
 			       "%s: cannot read '%s': %s", what, path,
 			       u.fd < 0 ? strerror(errno)
 					: "not a regular file");
@@ -482,12 +482,12 @@ int sk_tr50_file_put(struct sk_tr50 *t, const char *file_name, const char *path,
 		      err);
 	/* A POST refused as if the session had expired: a new session and
 	 * a new file id (single-use), once. */
-	if (rc != SK_TR50_OK && auth_like && !(t->cancel && *t->cancel)) {
+	if (rc != SUPD_TR50_OK && auth_like && !(t->cancel && *t->cancel)) {
 		tr50_drop_session(t);
-		sk_tr50_err_release(err);
+		supd_tr50_err_release(err);
 		rc = put_once(t, what, p, path, &u, (curl_off_t)st.st_size,
 			      &auth_like, err);
-		if (rc != SK_TR50_OK && auth_like)
+		if (rc != SUPD_TR50_OK && auth_like)
 			tr50_drop_session(t);
 	}
 out:
@@ -500,7 +500,7 @@ out:
 
 /* --- CRC --- */
 
-int sk_crc32_file(const char *path, uint32_t *out)
+int supd_crc32_file(const char *path, uint32_t *out)
 {
 	unsigned char *buf;
 	uLong crc = crc32(0L, Z_NULL, 0);

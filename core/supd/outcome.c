@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* record.c - the install record (confirmation.json) as a job's answer. */
-#include "record.h"
+/* outcome.c - the install record (confirmation.json) as a job's answer. */
+#include "outcome.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -11,24 +11,14 @@
 #include "record/audit.h"
 #include "record/confirm.h"
 
-static const char *get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 const char *supd_record_job(json_object *doc)
 {
-	return get_str(doc, "job_id");
+	return sk_confirm_str(doc, "job_id");
 }
 
 const char *supd_record_result(json_object *doc)
 {
-	const char *r = get_str(doc, "result");
+	const char *r = sk_confirm_str(doc, "result");
 
 	return r ? r : "";
 }
@@ -53,14 +43,14 @@ static json_object *outcome_params(json_object *doc)
 	if (json_object_object_get_ex(doc, "package", &pkg) &&
 	    !json_object_is_type(pkg, json_type_object))
 		pkg = NULL;
-	name = get_str(pkg, "name");
-	version = get_str(pkg, "version");
+	name = sk_confirm_str(pkg, "name");
+	version = sk_confirm_str(pkg, "version");
 	if (json_object_object_get_ex(doc, "actions", &acts) &&
 	    json_object_is_type(acts, json_type_array)) {
 		size_t n = json_object_array_length(acts);
 
 		for (size_t i = 0; i < n; i++) {
-			const char *st = get_str(
+			const char *st = sk_confirm_str(
 				json_object_array_get_idx(acts, i), "status");
 
 			if (!st)
@@ -109,7 +99,7 @@ int supd_record_outcome(json_object *doc, int *code, char **message,
 		sk_audit_release(&a);
 	} else {
 		if (json_object_object_get_ex(doc, "error", &err))
-			m = get_str(err, "message");
+			m = sk_confirm_str(err, "message");
 		*message = strdup(m && *m ? m : "the install did not succeed");
 	}
 	if (!*message) {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * install.h - running a job's package with `sup install --detach` (fork
+ * launch.h - running a job's package with `sup install --detach` (fork
  * and execv, no shell) and following its record, confirmation.json, to
  * the end: through suspensions, reboots and restarts of supd.
  */
-#ifndef SUPD_INSTALL_H
-#define SUPD_INSTALL_H
+#ifndef SUPD_LAUNCH_H
+#define SUPD_LAUNCH_H
 
 #include "ctx.h"
 #include "job.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* install.c - sup install --detach for a job, and its record. */
-#include "install.h"
+/* launch.c - sup install --detach for a job, and its record. */
+#include "launch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "record.h"
+#include "outcome.h"
 #include "record/confirm.h"
 #include "report.h"
 #include "slog.h"

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * record.h - reading the install record sup writes (confirmation.json,
- * docs/confirmation.md) and turning it into the answer of a campaign job.
+ * outcome.h - the install record sup writes (confirmation.json,
+ * docs/confirmation.md) turned into the answer of a campaign job.
  */
-#ifndef SUPD_RECORD_H
-#define SUPD_RECORD_H
+#ifndef SUPD_OUTCOME_H
+#define SUPD_OUTCOME_H
 
 #include <stdbool.h>
 
