@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* runner.c - install, resume and abandon runs of a package. */
-#include "install/runner.h"
+/* runner.c - a package installed: preflight, lock, record and state,
+ * then its actions in order (the run loop, shared with resume.c). */
+#include "install/run.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,21 +32,6 @@ static void on_stop(int sig)
 	stop_requested = sig;
 }
 
-/* One run of the actions of a package. */
-struct run {
-	const struct sk_env *e;
-	const struct sk_supfile *f;
-	const struct sk_action_type **types;
-	const struct sk_install_opts *o;
-	struct sk_confirm c;
-	char *logs;  /* host paths */
-	char *state;
-	size_t current; /* action being executed */
-	bool suspended;
-	char *fail_code;
-	char *fail_msg;
-};
-
 /* Resolve a configured gateway directory under the root and create it. */
 static char *prepare_dir(const char *root, const char *gw,
 			 struct sk_problems *d)
@@ -70,7 +56,7 @@ static char *prepare_dir(const char *root, const char *gw,
 	return host;
 }
 
-static int write_or_report(struct sk_confirm *c)
+int run_write_record(struct sk_confirm *c)
 {
 	int r = sk_confirm_write(c);
 
@@ -84,7 +70,7 @@ static int write_or_report(struct sk_confirm *c)
  * succeeded, failed or rejected): appended to audit.jsonl in the logs
  * directory and sent to syslog. confirmation.json stays the record: a
  * failure here is reported and changes no exit code. */
-static void audit_run(struct sk_confirm *c, const char *logs)
+void run_audit(struct sk_confirm *c, const char *logs)
 {
 	struct sk_audit a;
 	int r = sk_audit_from_doc(&a, c->doc);
@@ -101,7 +87,7 @@ static void audit_run(struct sk_confirm *c, const char *logs)
 			logs, SK_AUDIT_NAME, strerror(-r));
 }
 
-static int take_lock(const char *state, const char *what)
+int run_take_lock(const char *state, const char *what)
 {
 	char *holder = NULL;
 	int fd = sk_lock_take(state, what, &holder);
@@ -144,7 +130,7 @@ static void settle_temps(int root_fd, const char *state, bool remove)
  * not running now: anything it noted is garbage; it sweeps its own when
  * it runs again).
  */
-static void tidy(const char *root, const char *state, const char *logs)
+void run_tidy(const char *root, const char *state, const char *logs)
 {
 	char *staging = sk_path_join(state, "staging");
 	int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -170,7 +156,7 @@ static void tidy(const char *root, const char *state, const char *logs)
 }
 
 /* The SHA-256 of the package a record names, or NULL. */
-static const char *record_sha256(const struct sk_confirm *c)
+const char *run_record_sha256(const struct sk_confirm *c)
 {
 	json_object *pkg, *v;
 
@@ -184,7 +170,7 @@ static const char *record_sha256(const struct sk_confirm *c)
 /* Is c the record of a run still under way ("running" or "suspended"),
  * and, when sha256 is given, of that package? A final record is the
  * story of a run that ended, and is never rewritten. */
-static bool record_open(const struct sk_confirm *c, const char *sha256)
+bool run_record_open(const struct sk_confirm *c, const char *sha256)
 {
 	const char *result, *sha;
 
@@ -195,13 +181,13 @@ static bool record_open(const struct sk_confirm *c, const char *sha256)
 		return false;
 	if (!sha256)
 		return true;
-	sha = record_sha256(c);
+	sha = run_record_sha256(c);
 	return sha && strcmp(sha, sha256) == 0;
 }
 
 /* End a record that stays open: the running action failed with act_code
  * and act_msg, pending ones skipped, the run failed with code and msg. */
-static void close_record(struct sk_confirm *c, const char *act_code,
+void run_close_record(struct sk_confirm *c, const char *act_code,
 			 const char *act_msg, const char *code,
 			 const char *msg)
 {
@@ -225,7 +211,7 @@ static void close_record(struct sk_confirm *c, const char *act_code,
  * its record, so that it does not claim to go on, and drop the package
  * link it may have made.
  */
-static void settle_no_state(const char *state, const char *logs, bool quiet)
+void run_settle_no_state(const char *state, const char *logs, bool quiet)
 {
 	struct sk_confirm c;
 	char *path = sk_path_join(logs, SK_CONFIRM_NAME), *msg = NULL;
@@ -235,13 +221,13 @@ static void settle_no_state(const char *state, const char *logs, bool quiet)
 	if (!path)
 		return;
 	if (sk_confirm_load(&c, path, NULL, &why) == 0 &&
-	    record_open(&c, NULL)) {
+	    run_record_open(&c, NULL)) {
 		msg = sk_asprintf("there is no install state in '%s': the installer stopped before it saved it, or it was removed; the run cannot be resumed",
 				  state);
-		close_record(&c, "interrupted", msg ? msg : "no install state",
+		run_close_record(&c, "interrupted", msg ? msg : "no install state",
 			     "interrupted", msg ? msg : "no install state");
-		if (write_or_report(&c) == 0) {
-			audit_run(&c, logs);
+		if (run_write_record(&c) == 0) {
+			run_audit(&c, logs);
 			if (!quiet)
 				fprintf(stderr, "sup: closed the record of a run that was never pending: %s\n",
 					msg ? msg : "no install state");
@@ -278,16 +264,16 @@ static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
 	}
 	/* confirmation.json belongs to the running or pending install, if
 	 * any: the rejection is then only reported, not recorded. */
-	lock_fd = take_lock(state, "recording a rejected package");
+	lock_fd = run_take_lock(state, "recording a rejected package");
 	if (lock_fd < 0)
 		goto out;
-	tidy(e->root, state, logs);
+	run_tidy(e->root, state, logs);
 	if (sk_state_load(state, &st, &why) != -ENOENT) {
 		fprintf(stderr, "sup: error: not recording the rejection: an install is pending ('sup install --resume')\n");
 		sk_install_state_release(&st);
 		goto out;
 	}
-	settle_no_state(state, logs, o->quiet);
+	run_settle_no_state(state, logs, o->quiet);
 	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
 			    "rejected") != 0)
 		goto out;
@@ -296,8 +282,8 @@ static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
 	sk_confirm_problems(&c, d);
 	sk_confirm_finish(&c, "rejected", "preflight_failed",
 			  d->count ? d->items[0].msg : "preflight failed");
-	if (c.path && write_or_report(&c) == 0)
-		audit_run(&c, logs);
+	if (c.path && run_write_record(&c) == 0)
+		run_audit(&c, logs);
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);
@@ -352,7 +338,7 @@ static int on_resume(void *data, const char *reason)
 
 	sk_confirm_action_resume_point(&r->c, r->current, reason);
 	sk_confirm_suspend(&r->c, reason, r->f->manifest.actions[r->current].id);
-	if (write_or_report(&r->c)) {
+	if (run_write_record(&r->c)) {
 		/* Not durable: the plugin will not reboot; the record in
 		 * memory must not say otherwise. */
 		sk_confirm_unsuspend(&r->c);
@@ -441,7 +427,7 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 	free(temps);
 }
 
-static void set_failure(struct run *r, const char *code, char *msg)
+void run_set_failure(struct run *r, const char *code, char *msg)
 {
 	free(r->fail_code);
 	free(r->fail_msg);
@@ -450,7 +436,7 @@ static void set_failure(struct run *r, const char *code, char *msg)
 }
 
 /* Skip what is left once an aborting action failed. */
-static void skip_pending(struct run *r)
+void run_skip_pending(struct run *r)
 {
 	for (size_t i = 0; i < r->c.n; i++)
 		if (sk_confirm_status(&r->c, i) == SK_ST_PENDING)
@@ -458,7 +444,7 @@ static void skip_pending(struct run *r)
 }
 
 /* Anti-rollback: what is installed now under this package name. */
-static void record_installed_as(const char *state, const char *name,
+void run_record_installed_as(const char *state, const char *name,
 				const char *version, unsigned long long sv)
 {
 	const char *why;
@@ -475,12 +461,12 @@ static void record_installed(struct run *r)
 {
 	const struct sk_manifest *m = &r->f->manifest;
 
-	record_installed_as(r->state, m->name, m->version,
+	run_record_installed_as(r->state, m->name, m->version,
 			    m->security_version);
 }
 
 /* The actions still pending, in order; then the final record. */
-static int run_loop(struct run *r)
+int run_loop(struct run *r)
 {
 	const struct sk_manifest *m = &r->f->manifest;
 	struct sigaction sa, old_int, old_term;
@@ -511,26 +497,26 @@ static int run_loop(struct run *r)
 			fprintf(stderr, "sup: [%zu/%zu] %s (%s)\n", i + 1,
 				m->n_actions, a->id, a->type);
 		sk_confirm_action_start(&r->c, i);
-		if (write_or_report(&r->c))
+		if (run_write_record(&r->c))
 			goto out;
 		run_action(r, i, &res);
 		if (!res.ok && !r->o->quiet)
 			print_failed(a->id, res.message ? res.message : "");
 		if (!res.ok && a->on_error == SK_ON_ERROR_ABORT)
-			set_failure(r, res.code ? res.code : "action_failed",
+			run_set_failure(r, res.code ? res.code : "action_failed",
 				    sk_asprintf("action '%s' failed: %s", a->id,
 						res.message ? res.message : ""));
 		sk_call_result_release(&res);
 		if (r->fail_code)
-			skip_pending(r);
-		if (write_or_report(&r->c))
+			run_skip_pending(r);
+		if (run_write_record(&r->c))
 			goto out;
 		if (r->suspended)
 			break;
 	}
 
 	if (r->suspended) {
-		if (write_or_report(&r->c))
+		if (run_write_record(&r->c))
 			goto out;
 		if (!r->o->quiet)
 			fprintf(stderr, "sup: '%s' %s suspended (%s); 'sup install --resume' continues it\n",
@@ -547,11 +533,11 @@ static int run_loop(struct run *r)
 		sk_confirm_finish(&r->c, "succeeded", NULL, NULL);
 		ret = SK_EXIT_OK;
 	}
-	if (write_or_report(&r->c)) {
+	if (run_write_record(&r->c)) {
 		ret = SK_EXIT_SYSTEM;
 		goto out;
 	}
-	audit_run(&r->c, r->logs);
+	run_audit(&r->c, r->logs);
 	if (ret == SK_EXIT_OK)
 		record_installed(r);
 	/* The record is final: nothing is left to resume. */
@@ -588,7 +574,7 @@ out:
  * install), output to the installer log. Returns in the child only; the
  * parent prints where to look and exits.
  */
-static int detach(struct run *r, int lock_fd, const char *what)
+int run_detach(struct run *r, int lock_fd, const char *what)
 {
 	char *log = sk_path_join(r->logs, "installer.log");
 	pid_t pid;
@@ -630,8 +616,6 @@ static int detach(struct run *r, int lock_fd, const char *what)
 	return 0;
 }
 
-/* The package path to keep in the state: a link in the state directory
- * when it can be made (it outlives /tmp), else the absolute path. */
 /*
  * Keep the package for a resume: a hard link STATE_DIR/package.sup to the
  * file that was opened and verified, made from its descriptor (another
@@ -694,12 +678,12 @@ static int start_install(const struct sk_install_opts *o,
 		sk_problems_print(&d, "sup");
 		goto out;
 	}
-	lock_fd = take_lock(r.state, what);
+	lock_fd = run_take_lock(r.state, what);
 	if (lock_fd < 0) {
 		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
 		goto out;
 	}
-	tidy(e->root, r.state, r.logs);
+	run_tidy(e->root, r.state, r.logs);
 	err = sk_state_load(r.state, &st, &why);
 	if (err != -ENOENT) {
 		fprintf(stderr, "sup: error: an unfinished install is pending (%s): run 'sup install --resume' to finish it or 'sup install --abandon' to close it\n",
@@ -707,7 +691,7 @@ static int start_install(const struct sk_install_opts *o,
 		ret = SK_EXIT_BUSY;
 		goto out;
 	}
-	settle_no_state(r.state, r.logs, o->quiet);
+	run_settle_no_state(r.state, r.logs, o->quiet);
 
 	/* Anti-rollback again, now that no other install can finish: one
 	 * may have since preflight read installed.json. */
@@ -761,7 +745,7 @@ static int start_install(const struct sk_install_opts *o,
 		goto out;
 	}
 	sk_confirm_job(&r.c, o->job_id);
-	if (write_or_report(&r.c)) {
+	if (run_write_record(&r.c)) {
 		st.plugin_dirs = NULL;
 		st.n_plugin_dirs = 0;
 		sk_state_clear(r.state);
@@ -777,26 +761,26 @@ static int start_install(const struct sk_install_opts *o,
 		fprintf(stderr, "sup: error: %s\n", msg ? msg : "cannot write the install state");
 		/* Nothing ran, and nothing is pending: say so in the record
 		 * that was just written. */
-		skip_pending(&r);
+		run_skip_pending(&r);
 		sk_confirm_finish(&r.c, "failed", "internal",
 				  msg ? msg : "cannot write the install state");
-		if (write_or_report(&r.c) == 0)
-			audit_run(&r.c, r.logs);
+		if (run_write_record(&r.c) == 0)
+			run_audit(&r.c, r.logs);
 		sk_state_clear(r.state);
 		free(msg);
 		goto out;
 	}
-	if (o->detach && (err = detach(&r, lock_fd, what)) != 0) {
+	if (o->detach && (err = run_detach(&r, lock_fd, what)) != 0) {
 		char *msg = sk_asprintf("cannot detach the installer: %s",
 					strerror(-err));
 
 		fprintf(stderr, "sup: error: %s\n", msg ? msg : "cannot detach");
 		/* Nothing ran: close the record instead of leaving a run
 		 * that every later install would find pending. */
-		skip_pending(&r);
+		run_skip_pending(&r);
 		sk_confirm_finish(&r.c, "failed", "internal",
 				  msg ? msg : "cannot detach");
-		if (write_or_report(&r.c) == 0)
+		if (run_write_record(&r.c) == 0)
 			sk_state_clear(r.state);
 		free(msg);
 		goto out;
@@ -898,376 +882,14 @@ out:
 	return ret;
 }
 
-/* Where the state of this gateway lives: the configuration given on the
- * command line decides, as for a new install. */
-static char *find_state_dir(const struct sk_install_opts *o, char **root,
-			    char **logs)
-{
-	struct sk_config cfg;
-	struct sk_problems d;
-	const char *why;
-	char *state = NULL;
-
-	sk_problems_init(&d);
-	*logs = NULL;
-	*root = realpath(o->root ? o->root : "/", NULL);
-	if (!*root) {
-		fprintf(stderr, "sup: error: root directory '%s': %s\n",
-			o->root ? o->root : "/", strerror(errno));
-		return NULL;
-	}
-	if (sk_config_load(&cfg, o->config_path, *root, o->product, &d) == 0 &&
-	    sk_root_resolve(*root, cfg.state_dir, 0, &state, &why) == 0 &&
-	    sk_root_resolve(*root, cfg.logs_dir, 0, logs, &why) != 0) {
-		free(state);
-		state = NULL;
-	}
-	sk_problems_print(&d, "sup");
-	sk_config_release(&cfg);
-	sk_problems_release(&d);
-	return state;
-}
-
-/* A fresh root, or one that never installed: nothing can be pending
- * there, and nothing is created to say so. */
-static bool no_state_dir(const char *state)
-{
-	struct stat st;
-
-	return lstat(state, &st) != 0 && errno == ENOENT;
-}
-
-/*
- * End a pending run that cannot go on: record why, drop the state. The
- * record closed is an open one: while install.json exists, that can only
- * be the pending run's (start_install writes it first, and a new install
- * closes or replaces any other before). The final record of an earlier
- * run is never rewritten.
- */
-static int resume_failed(struct sk_confirm *c, const char *state,
-			 const char *logs, const char *code, const char *msg)
-{
-	fprintf(stderr, "sup: error: cannot resume: %s\n", msg);
-	if (record_open(c, NULL)) {
-		close_record(c, "interrupted", msg, code, msg);
-		if (write_or_report(c))
-			return SK_EXIT_SYSTEM;
-		audit_run(c, logs);
-	}
-	sk_state_clear(state);
-	return SK_EXIT_FAILED;
-}
-
-/* Prepare the statuses of an interrupted run for continuing it. */
-static void requeue(struct run *r)
-{
-	const struct sk_manifest *m = &r->f->manifest;
-
-	for (size_t i = 0; i < r->c.n; i++) {
-		enum sk_action_status s = sk_confirm_status(&r->c, i);
-
-		if (s == SK_ST_RUNNING) {
-			if (r->types[i]->ops.flags & SUP_ACTION_IDEMPOTENT) {
-				sk_confirm_action_requeue(&r->c, i);
-				continue;
-			}
-			sk_confirm_action_error(&r->c, i, "interrupted",
-				"the installer stopped during this action; it is not idempotent, so it is not run again");
-			s = SK_ST_FAILED;
-		}
-		if (s == SK_ST_FAILED &&
-		    m->actions[i].on_error == SK_ON_ERROR_ABORT && !r->fail_code)
-			set_failure(r, "interrupted",
-				    sk_asprintf("action '%s' failed: it was interrupted",
-						m->actions[i].id));
-	}
-	if (r->fail_code)
-		skip_pending(r);
-}
-
-/* Is c the final record ("succeeded" or "failed") of package sha256? */
-static bool record_ended(const struct sk_confirm *c, const char *sha256)
-{
-	const char *result = sk_confirm_result(c), *sha = record_sha256(c);
-
-	return (strcmp(result, "succeeded") == 0 ||
-		strcmp(result, "failed") == 0) &&
-	       sha && strcmp(sha, sha256) == 0;
-}
-
-/* A string member of the record's "package" object, or NULL. */
-static const char *record_package(const struct sk_confirm *c, const char *key)
-{
-	json_object *pkg, *v;
-
-	if (!json_object_object_get_ex(c->doc, "package", &pkg) ||
-	    !json_object_object_get_ex(pkg, key, &v) || !v)
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/*
- * The pending run's own record is final: the run ended, and the
- * installer was stopped before it removed the install state. (With the
- * state present, a final record of this package can be no other run's:
- * a new run replaces the record before it saves its state.) Do again
- * what run_loop() does after the final record, from the record alone
- * (the package may be gone by now): the audit log (whose lines of this
- * run may then be written twice, never lost), installed.json (the same
- * values again), the removal of the state.
- */
-static int resume_ended(struct sk_confirm *c, const char *state,
-			const char *logs, bool quiet)
-{
-	const char *name = record_package(c, "name");
-	const char *version = record_package(c, "version");
-	const char *sv_text = record_package(c, "security_version");
-	unsigned long long sv = 0;
-	bool ok = strcmp(sk_confirm_result(c), "succeeded") == 0;
-
-	if (!quiet)
-		fprintf(stderr, "sup: the pending install of '%s' %s had ended (%s) before its install state was removed; record in %s\n",
-			name ? name : "?", version ? version : "?",
-			sk_confirm_result(c), c->path);
-	audit_run(c, logs);
-	if (ok && name && version && (!sv_text || sk_parse_u64(sv_text, &sv)))
-		record_installed_as(state, name, version, sv);
-	sk_state_clear(state);
-	return ok ? SK_EXIT_OK : SK_EXIT_FAILED;
-}
-
-static int resume(const struct sk_install_opts *o)
-{
-	struct sk_limits lim;
-	struct sk_problems d;
-	struct sk_supfile f = { .fd = -1 };
-	struct sk_env e = { 0 };
-	struct sk_install_state st = { 0 };
-	struct run r = { .o = o, .f = &f, .e = &e };
-	char *root = NULL, *what = NULL, *conf_path = NULL, *msg = NULL;
-	const struct sk_action_type **types = NULL;
-	const char *why, *reason;
-	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
-
-	sk_limits_default(&lim);
-	sk_problems_init(&d);
-	r.state = find_state_dir(o, &root, &r.logs);
-	if (!r.state)
-		goto out;
-	if (no_state_dir(r.state)) {
-		if (!o->quiet)
-			fprintf(stderr, "sup: nothing to resume\n");
-		ret = SK_EXIT_OK;
-		goto out;
-	}
-	/* The lock first: a run that ends meanwhile clears its state, and
-	 * its final record must then be left alone. */
-	lock_fd = take_lock(r.state, "resuming an install");
-	if (lock_fd < 0) {
-		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
-		goto out;
-	}
-	tidy(root, r.state, r.logs);
-	err = sk_state_load(r.state, &st, &why);
-	if (err == -ENOENT) {
-		settle_no_state(r.state, r.logs, o->quiet);
-		if (!o->quiet)
-			fprintf(stderr, "sup: nothing to resume\n");
-		ret = SK_EXIT_OK;
-		goto out;
-	}
-	conf_path = sk_path_join(r.logs, SK_CONFIRM_NAME);
-	if (!conf_path)
-		goto out;
-	if (err) {
-		msg = sk_asprintf("install state in '%s': %s", r.state, why);
-		/* Only a record that loads whole is closed. */
-		if (sk_confirm_load(&r.c, conf_path, NULL, &why) != 0)
-			sk_confirm_release(&r.c);
-		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
-				    msg ? msg : why);
-		goto out;
-	}
-	if (sk_confirm_load(&r.c, conf_path, NULL, &why) == 0 &&
-	    record_ended(&r.c, st.sup_sha256)) {
-		ret = resume_ended(&r.c, r.state, r.logs, o->quiet);
-		goto out;
-	}
-	sk_confirm_release(&r.c);
-	/* The package whose hash was pinned when it was accepted: its
-	 * signature is not checked again (the package itself may have
-	 * changed the keyring meanwhile), its bytes are. */
-	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, r.state, &d) != 0 ||
-	    strcmp(f.sha256, st.sup_sha256) != 0) {
-		sk_problems_print(&d, "sup");
-		msg = sk_asprintf("package '%s' is gone or changed since the install started",
-				  st.sup);
-		/* Only a record that loads whole is closed. */
-		if (sk_confirm_load(&r.c, conf_path, NULL, &why) != 0)
-			sk_confirm_release(&r.c);
-		ret = resume_failed(&r.c, r.state, r.logs, "package_changed",
-				    msg ? msg : "package changed");
-		goto out;
-	}
-	if (sk_confirm_load(&r.c, conf_path, &f, &why) != 0) {
-		fprintf(stderr, "sup: error: cannot resume: '%s': %s; 'sup install --abandon' closes the pending run\n",
-			conf_path, why);
-		goto out;
-	}
-	/* The record is written before the state (start_install), so a
-	 * pending install always has its own record: open, or final once
-	 * the run ended (resume_ended, above). Any other record (the final
-	 * one of an earlier run, say) tells nothing of how far this run
-	 * got: continuing from it could skip actions, or mark the package
-	 * installed with none of them run. */
-	if (!record_open(&r.c, st.sup_sha256)) {
-		fprintf(stderr, "sup: error: cannot resume: '%s' is not the record of the pending install (its result is '%s', its package sha256 %s); 'sup install --abandon' closes the pending run\n",
-			conf_path, sk_confirm_result(&r.c),
-			record_sha256(&r.c) ? record_sha256(&r.c) : "unknown");
-		goto out;
-	}
-	sk_env_open(&e, root, st.config, st.product,
-		    (const char *const *)st.plugin_dirs, st.n_plugin_dirs, &d);
-	types = calloc(f.manifest.n_actions + 1, sizeof(*types));
-	if (!types)
-		goto out;
-	for (size_t i = 0; i < f.manifest.n_actions; i++) {
-		types[i] = sk_registry_find(&e.reg, f.manifest.actions[i].type);
-		if (!types[i])
-			sk_problems_add(
-				&d, SK_PROBLEM_SETUP,
-				"action '%s': no enabled plugin handles type '%s'",
-				f.manifest.actions[i].id,
-				f.manifest.actions[i].type);
-	}
-	if (!sk_problems_empty(&d)) {
-		sk_problems_print(&d, "sup");
-		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
-				    d.items[0].msg);
-		goto out;
-	}
-	r.types = types;
-	reason = strcmp(sk_confirm_result(&r.c), "suspended") == 0 ?
-			 sk_confirm_suspend_reason(&r.c) : NULL;
-	reason = reason ? reason : "interrupted";
-	if (!o->quiet)
-		fprintf(stderr, "sup: resuming '%s' %s (%s)\n",
-			f.manifest.name, f.manifest.version, reason);
-	sk_confirm_resumed(&r.c, reason);
-	requeue(&r);
-	if (write_or_report(&r.c))
-		goto out;
-	what = sk_asprintf("resuming '%s' %s", f.manifest.name,
-			   f.manifest.version);
-	if (o->detach && (err = detach(&r, lock_fd, what ? what : "")) != 0) {
-		fprintf(stderr, "sup: error: cannot detach: %s\n", strerror(-err));
-		goto out;
-	}
-	ret = run_loop(&r);
-out:
-	if (lock_fd >= 0)
-		close(lock_fd);
-	free(types);
-	sk_install_state_release(&st);
-	sk_confirm_release(&r.c);
-	sk_env_close(&e);
-	if (f.path)
-		sk_supfile_close(&f);
-	sk_problems_release(&d);
-	free(root);
-	free(r.logs);
-	free(r.state);
-	free(r.fail_code);
-	free(r.fail_msg);
-	free(conf_path);
-	free(what);
-	free(msg);
-	return ret;
-}
-
-static int abandon(const struct sk_install_opts *o)
-{
-	struct sk_install_state st = { 0 };
-	struct sk_confirm c = { 0 };
-	char *root = NULL, *logs = NULL, *state, *conf_path = NULL;
-	const char *why;
-	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
-	bool loaded;
-
-	state = find_state_dir(o, &root, &logs);
-	if (!state)
-		goto out;
-	if (no_state_dir(state)) {
-		if (!o->quiet)
-			fprintf(stderr, "sup: no pending install to abandon\n");
-		ret = SK_EXIT_OK;
-		goto out;
-	}
-	lock_fd = take_lock(state, "abandoning an install");
-	if (lock_fd < 0) {
-		ret = lock_fd == -EBUSY ? SK_EXIT_BUSY : SK_EXIT_SYSTEM;
-		goto out;
-	}
-	tidy(root, state, logs);
-	err = sk_state_load(state, &st, &why);
-	if (err == -ENOENT) {
-		settle_no_state(state, logs, o->quiet);
-		if (!o->quiet)
-			fprintf(stderr, "sup: no pending install to abandon\n");
-		ret = SK_EXIT_OK;
-		goto out;
-	}
-	conf_path = sk_path_join(logs, SK_CONFIRM_NAME);
-	if (!conf_path)
-		goto out;
-	loaded = sk_confirm_load(&c, conf_path, NULL, &why) == 0;
-	if (loaded && !err && record_ended(&c, st.sup_sha256)) {
-		/* Nothing to abandon: the run ended; finish its end. */
-		resume_ended(&c, state, logs, o->quiet);
-		ret = SK_EXIT_OK;
-		goto out;
-	}
-	/* The open record is the pending run's (see resume_failed); the
-	 * final record of an earlier run is left as it is. */
-	if (loaded && record_open(&c, NULL)) {
-		close_record(&c, "abandoned",
-			     "the pending install was abandoned by the operator",
-			     "abandoned",
-			     "the pending install was abandoned by the operator");
-		if (write_or_report(&c))
-			goto out;
-		audit_run(&c, logs);
-	}
-	err = sk_state_clear(state);
-	if (err) {
-		fprintf(stderr, "sup: error: cannot remove the install state in '%s': %s\n",
-			state, strerror(-err));
-		goto out;
-	}
-	if (!o->quiet)
-		fprintf(stderr, "sup: abandoned the pending install of '%s'\n",
-			st.sup ? st.sup : "(unreadable install state)");
-	ret = SK_EXIT_OK;
-out:
-	if (lock_fd >= 0)
-		close(lock_fd);
-	sk_install_state_release(&st);
-	sk_confirm_release(&c);
-	free(root);
-	free(logs);
-	free(state);
-	free(conf_path);
-	return ret;
-}
-
 int sk_install(const struct sk_install_opts *o)
 {
 	/* The caller (an agent, the runtime) may go away: writes to its
 	 * pipes must fail, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	switch (o->mode) {
-	case SK_MODE_RESUME: return resume(o);
-	case SK_MODE_ABANDON: return abandon(o);
+	case SK_MODE_RESUME: return run_resume(o);
+	case SK_MODE_ABANDON: return run_abandon(o);
 	case SK_MODE_INSTALL: break;
 	}
 	return install(o);
