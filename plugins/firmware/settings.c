@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -23,8 +22,8 @@
 #include <sup/plugin.h>
 
 #include "fs.h"
-#include "rtctl.h"
-#include "util.h"
+#include "product.h"
+#include "rtconf.h"
 
 #include "firmware.h"
 
@@ -96,28 +95,7 @@ bool fw_is_version(const char *v)
 
 static const char *fw_get(const struct fw *fw, const char *key)
 {
-	const char *v = NULL;
-
-	if (fw->host->product_get(fw->ctx, FW_SECTION, key, &v) != SUP_OK)
-		return NULL;
-	return v;
-}
-
-/* A [firmware] number; unit names it in the message. */
-static int fw_load_num(struct fw *fw, const char *key, int64_t def,
-		       int64_t min, int64_t max, const char *unit,
-		       int64_t *out)
-{
-	const char *v = fw_get(fw, key);
-
-	*out = def;
-	if (!v)
-		return SUP_OK;
-	if (!spl_parse_num(v, min, max, out))
-		return fw->host->fail(fw->ctx, 0,
-				      "[firmware] %s: '%s' is not a number %sfrom %" PRId64 " to %" PRId64,
-				      key, v, unit, min, max);
-	return SUP_OK;
+	return spl_product_get(fw->host, fw->ctx, FW_SECTION, key);
 }
 
 /* Absolute, no ".." component, not the root; normalised into *out. */
@@ -282,16 +260,18 @@ int fw_load(struct fw *fw, const struct sup_host_api *host,
 
 	n = fw->rt.start_timeout_ms > 0 ? fw->rt.start_timeout_ms / 1000 :
 					  SPL_RT_TIMEOUT_S_DEFAULT;
-	if (fw_load_num(fw, "health_timeout_s", n, 1, SPL_RT_TIMEOUT_S_MAX,
-			"of seconds ", &n))
+	if (spl_product_num(host, ctx, FW_SECTION, "health_timeout_s", n, 1,
+			    SPL_RT_TIMEOUT_S_MAX, "of seconds ", &n))
 		ret = SUP_ERR;
 	fw->health_timeout_ms = n * 1000;
-	if (fw_load_num(fw, "min_free_mb", FW_MIN_FREE_MB_DEFAULT, 0,
-			FW_MIN_FREE_MB_MAX, "of MiB ", &n))
+	if (spl_product_num(host, ctx, FW_SECTION, "min_free_mb",
+			    FW_MIN_FREE_MB_DEFAULT, 0, FW_MIN_FREE_MB_MAX,
+			    "of MiB ", &n))
 		ret = SUP_ERR;
 	fw->min_free_mb = (uint64_t)n;
-	if (fw_load_num(fw, "keep_releases", FW_KEEP_DEFAULT, 1, FW_KEEP_MAX,
-			"", &fw->keep_releases))
+	if (spl_product_num(host, ctx, FW_SECTION, "keep_releases",
+			    FW_KEEP_DEFAULT, 1, FW_KEEP_MAX, "",
+			    &fw->keep_releases))
 		ret = SUP_ERR;
 
 	/* The method's own settings only make sense for a known method. */

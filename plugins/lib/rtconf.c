@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rtconf.c - the [runtime] settings of the product profile, read and
- * checked (spl_rt_load(), see rtctl.h).
+ * checked (spl_rt_load(), see rtconf.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -15,8 +15,8 @@
 
 #include "cmd.h"
 #include "fs.h"
-#include "rtctl.h"
-#include "util.h"
+#include "product.h"
+#include "rtconf.h"
 
 #define RT_SECTION "runtime"
 #define RT_UNIT_MAX 255
@@ -29,30 +29,21 @@ static const char *const rt_keys[] = {
 
 static const char *rt_get(const struct spl_rt *rt, const char *key)
 {
-	const char *v = NULL;
-
-	if (rt->host->product_get(rt->ctx, RT_SECTION, key, &v) != SUP_OK)
-		return NULL;
-	return v;
+	return spl_product_get(rt->host, rt->ctx, RT_SECTION, key);
 }
 
 static int rt_load_num(struct spl_rt *rt, const char *key, int64_t def,
 		       int64_t min, int64_t max, int64_t unit_ms,
 		       int64_t *out)
 {
-	const char *v = rt_get(rt, key);
 	int64_t n;
+	int ret;
 
-	*out = def * unit_ms;
-	if (!v)
-		return SUP_OK;
-	if (!spl_parse_num(v, min, max, &n)) {
-		if (unit_ms == 1)
-			return rt->host->fail(rt->ctx, 0, "[runtime] %s: '%s' is not a number of milliseconds from %lld to %lld", key, v, (long long)min, (long long)max);
-		return rt->host->fail(rt->ctx, 0, "[runtime] %s: '%s' is not a number of seconds from %lld to %lld", key, v, (long long)min, (long long)max);
-	}
+	ret = spl_product_num(rt->host, rt->ctx, RT_SECTION, key, def, min, max,
+			      unit_ms == 1 ? "of milliseconds " : "of seconds ",
+			      &n);
 	*out = n * unit_ms;
-	return SUP_OK;
+	return ret;
 }
 
 static bool rt_is_blank(const char *s)

@@ -1,19 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rtctl.h - stop, start and watch the product runtime as the [runtime]
- * section of the product profile says (host->product_get(), keys in
- * docs/config.md). The settings are read in rtconf.c, the looks at the
- * runtime taken in rtprobe.c, stop and start done in rtctl.c.
- *
- * Three questions are asked of the runtime:
- *  - healthy?  per "health": the health command exits with 0 (command),
- *    the pidfile holds the pid of a live process (pidfile), or
- *    `systemctl is-active UNIT` says "active" (systemd);
- *  - down?     with a unit: `systemctl is-active UNIT` says "inactive" or
- *    "failed"; else with a pidfile: there is none, or its pid is not alive;
- *    else: the health command exits with a non-zero status;
- *  - which pid? from the pidfile, else systemd's MainPID of the unit;
- *    only for messages.
+ * rtctl.h - stop and start the product runtime, and wait until it is down
+ * or healthy, as the [runtime] settings say (rtconf.h; done in rtctl.c
+ * with the looks of rtprobe.h).
  *
  * Commands run through spl_cmd_run() (cmd.h): on the host, with SUP_ROOT
  * set, output to host->output() (the health command's output is kept and
@@ -32,61 +21,7 @@
 #include <sup/plugin.h>
 
 #include "cmd.h"
-
-enum spl_rt_control {
-	SPL_RT_CONTROL_COMMANDS = 0, /* start_command, stop_command */
-	SPL_RT_CONTROL_SYSTEMD = 1,  /* systemctl start/stop UNIT */
-};
-
-enum spl_rt_health {
-	SPL_RT_HEALTH_COMMAND = 0,
-	SPL_RT_HEALTH_PIDFILE = 1,
-	SPL_RT_HEALTH_SYSTEMD = 2,
-};
-
-/*
- * The [runtime] settings, checked. Filled by spl_rt_load() and valid
- * during the plugin call whose host and ctx it was loaded with (the
- * strings belong to the host); release it with spl_rt_release().
- */
-struct spl_rt {
-	const struct sup_host_api *host;
-	struct sup_action_ctx *ctx;
-	enum spl_rt_control control;
-	enum spl_rt_health health;
-	const char *unit;	    /* NULL if not set */
-	const char *start_command;  /* NULL with control = systemd */
-	const char *stop_command;   /* NULL with control = systemd */
-	const char *health_command; /* NULL unless health = command */
-	const char *pidfile;	    /* gateway path, or NULL */
-	/* pidfile under the root (host->free): validated in check, and
-	 * tells a probe whether its directory is there at all; the file is
-	 * read through host->path_parent(). */
-	char *pidfile_host;
-	/* The walk to the pidfile was refused (recorded on the action): not
-	 * tried again, nothing started or stopped. */
-	bool pidfile_refused;
-	char *systemctl;	    /* host path of systemctl (free), or NULL */
-	int64_t start_timeout_ms;
-	int64_t stop_timeout_ms;
-	int64_t poll_interval_ms;
-};
-
-/* Default and limits of the [runtime] numbers. */
-#define SPL_RT_TIMEOUT_S_DEFAULT 60
-#define SPL_RT_TIMEOUT_S_MAX 3600
-#define SPL_RT_POLL_MS_DEFAULT 200
-#define SPL_RT_POLL_MS_MIN 10
-#define SPL_RT_POLL_MS_MAX 60000
-
-/*
- * Read and check the [runtime] section; every problem is recorded on ctx
- * with a message naming section and key. Returns SUP_OK or SUP_ERR;
- * release rt either way. No side effects: check() may call it.
- */
-int spl_rt_load(struct spl_rt *rt, const struct sup_host_api *host,
-		struct sup_action_ctx *ctx);
-void spl_rt_release(struct spl_rt *rt);
+#include "rtconf.h"
 
 /*
  * Stop the runtime: nothing if it is already down (said on the output),
@@ -149,15 +84,5 @@ void spl_rt_start_release(struct spl_rt_start *st);
  * way). Returns SUP_OK, or SUP_ERR with the failure recorded.
  */
 int spl_rt_wait_healthy(struct spl_rt *rt, int64_t timeout_ms);
-
-/*
- * One look at the runtime, nothing recorded on ctx. *pid (pid may be NULL)
- * is set to its pid if known, else 0; *seen (seen may be NULL) to what was
- * seen ("no pidfile '/run/acme.pid'", "health command exited with status
- * 1", ...), malloc'd, or NULL when a live pid says it all. A probe that
- * cannot tell (a pidfile that cannot be read) says no to both questions.
- */
-bool spl_rt_is_healthy(struct spl_rt *rt, long *pid, char **seen);
-bool spl_rt_is_down(struct spl_rt *rt, long *pid, char **seen);
 
 #endif

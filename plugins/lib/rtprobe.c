@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rtprobe.c - one look at the product runtime: its pidfile, its systemd
- * unit or its health command (see rtprobe.h, rtctl.h).
+ * unit or its health command (see rtprobe.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "rtctl.h"
 #include "rtprobe.h"
 #include "util.h"
 
@@ -108,23 +107,19 @@ static bool rt_pid_alive(long pid)
 	return paren[2] != 'Z' && paren[2] != 'X';
 }
 
-/* A pid and white space; 0 if the text is anything else. */
-static long rt_parse_pid(const char *s)
+/* A pid and white space; 0 if the text is anything else. The white space
+ * at the end is cut off (s is written to). */
+static long rt_parse_pid(char *s)
 {
-	long pid = 0;
+	size_t len;
+	int64_t pid;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
-		return 0;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		if (pid > (INT_MAX - (*s - '0')) / 10)
-			return 0;
-		pid = pid * 10 + (*s - '0');
-	}
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return *s ? 0 : pid;
+	s += strspn(s, " \t");
+	len = strlen(s);
+	while (len > 0 && strchr(" \t\n\r", s[len - 1]))
+		len--;
+	s[len] = '\0';
+	return spl_parse_num(s, 0, INT_MAX, &pid) ? (long)pid : 0;
 }
 
 /*

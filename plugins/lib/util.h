@@ -8,7 +8,9 @@
  * alone (sdk/include) and never link libsupcore, so that a plugin depends
  * on the plugin ABI only and the installer's internals stay free to change.
  * The rule is one copy per side: the core's in core/, the plugins' here,
- * and no plugin writes its own.
+ * and no plugin writes its own. The one exception is the SDK example
+ * (sdk/examples/marker/marker.c): it is built out of tree against the
+ * installed SDK alone, so it keeps its own marker_write_all().
  */
 #ifndef SPL_UTIL_H
 #define SPL_UTIL_H

@@ -80,7 +80,13 @@ static int marker_check(const struct sup_host_api *host,
 	return ret;
 }
 
-/* Write all of buf, retrying short writes and interrupted calls. */
+/*
+ * Write all of buf, retrying short writes and interrupted calls. A third
+ * copy of write_all (the core's sk_write_all(), the plugins'
+ * spl_write_all()) on purpose: this example stands alone, built out of
+ * tree against the installed SDK only, which has no such helper (see
+ * plugins/lib/util.h).
+ */
 static int marker_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
