@@ -173,67 +173,15 @@ static const char *file_kind(mode_t m)
 static int read_small(const char *path, size_t max, char **out, size_t *len,
 		      struct stat *st, const char **why)
 {
-	size_t got = 0;
-	char *buf = NULL;
-	int fd, ret;
+	int r = sk_read_small_file(path, 0, max, out, len, st);
 
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		ret = -errno;
-		*why = strerror(errno);
-		return ret;
-	}
-	if (fstat(fd, st) != 0) {
-		ret = -errno;
-		*why = strerror(errno);
-		goto out;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		ret = -EINVAL;
+	if (r == -EINVAL)
 		*why = file_kind(st->st_mode);
-		goto out;
-	}
-	if ((unsigned long long)st->st_size > max) {
-		ret = -EFBIG;
+	else if (r == -EFBIG)
 		*why = "too big";
-		goto out;
-	}
-	buf = malloc(max + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		*why = strerror(ENOMEM);
-		goto out;
-	}
-	/* Read up to max + 1 bytes: a file that grew is refused. */
-	while (got <= max) {
-		ssize_t n = read(fd, buf + got, max + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			*why = strerror(errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > max) {
-		ret = -EFBIG;
-		*why = "too big";
-		goto out;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	buf = NULL;
-	ret = 0;
-out:
-	free(buf);
-	close(fd);
-	return ret;
+	else if (r)
+		*why = strerror(-r);
+	return r;
 }
 
 /* ---- redacted configuration --------------------------------------- */

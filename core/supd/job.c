@@ -367,43 +367,16 @@ static bool get_phase(json_object *o, enum supd_phase *out)
 /* The whole file, at most JOB_MAX bytes. */
 static int read_text(const char *path, char **out, const char **why)
 {
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	int fd, r;
+	size_t len;
+	int r = sk_read_small_file(path, O_NOFOLLOW, JOB_MAX, out, &len, NULL);
 
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		*why = strerror(errno);
-		return -errno;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > JOB_MAX) {
-		*why = "not a regular file, or larger than 256 KiB";
-		r = -EINVAL;
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		r = -ENOMEM;
+	if (r == -ENOMEM)
 		*why = "out of memory";
-		goto out;
-	}
-	n = pread(fd, buf, (size_t)st.st_size, 0);
-	if (n != st.st_size) {
-		*why = n < 0 ? strerror(errno) : "short read";
-		r = -EINVAL;
-		goto out;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	buf = NULL;
-	r = 0;
-out:
-	free(buf);
-	close(fd);
-	return r;
+	else if (r == -EINVAL || r == -EFBIG)
+		*why = "not a regular file, or larger than 256 KiB";
+	else if (r)
+		*why = strerror(-r);
+	return r == -EFBIG ? -EINVAL : r;
 }
 
 int supd_job_load(const char *supd_dir, const char *file,

@@ -150,6 +150,32 @@ out:
 	return ret;
 }
 
+int sk_read_small_file(const char *path, int flags, size_t max, char **out,
+		       size_t *len, struct stat *st)
+{
+	struct stat own;
+	int fd, r;
+
+	*out = NULL;
+	*len = 0;
+	if (!st)
+		st = &own;
+	/* O_NONBLOCK: a FIFO planted there must not hang the reader. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) != 0)
+		r = -errno;
+	else if (!S_ISREG(st->st_mode))
+		r = -EINVAL;
+	else if ((unsigned long long)st->st_size > max)
+		r = -EFBIG;
+	else
+		r = sk_read_all(fd, max, out, len);
+	close(fd);
+	return r;
+}
+
 int sk_read_all(int fd, size_t max, char **out, size_t *len)
 {
 	size_t cap = max < 65536 ? max + 1 : 65536, got = 0;

@@ -75,6 +75,16 @@ int sk_remove_tree(const char *path);
  * with a NUL after the data (not counted in *len). 0; -EFBIG when fd holds
  * more than max bytes; -ENOMEM; or another -errno from read. */
 int sk_read_all(int fd, size_t max, char **out, size_t *len);
+/*
+ * A small regular file read whole, as sk_read_all(): path opened
+ * read-only, non-blocking (a FIFO never hangs the reader), with flags
+ * added (e.g. O_NOFOLLOW); *st (if not NULL) gets its fstat(). 0; -EINVAL
+ * for anything but a regular file; -EFBIG for more than max bytes, also
+ * when it grew while read; -ENOMEM; another -errno from open or read.
+ */
+struct stat;
+int sk_read_small_file(const char *path, int flags, size_t max, char **out,
+		       size_t *len, struct stat *st);
 /* sk_remove_tree() of the entry name (one component) in dirfd. */
 int sk_remove_tree_at(int dirfd, const char *name);
 /* A full write loop that retries on EINTR; 0 or -errno. */

@@ -99,27 +99,25 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 {
 	char *path = sk_path_join(state_dir, SK_STATE_NAME);
 	json_object *o = NULL, *v, *dirs;
-	char buf[SK_STATE_MAX + 1];
-	ssize_t n;
-	int fd, r = -EINVAL;
+	char *buf = NULL;
+	size_t n;
+	int r = -EINVAL;
 
 	memset(s, 0, sizeof(*s));
 	*why = "unreadable install state";
 	if (!path)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		*why = strerror(errno);
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0 || n > SK_STATE_MAX) {
+	r = sk_read_small_file(path, 0, SK_STATE_MAX, &buf, &n, NULL);
+	if (r == -EINVAL || r == -EFBIG) {
+		r = -EINVAL;
 		*why = "install state is unreadable or too large";
 		goto out;
 	}
-	buf[n] = '\0';
+	if (r) {
+		*why = strerror(-r);
+		goto out;
+	}
+	r = -EINVAL;
 	o = json_tokener_parse(buf);
 	if (!o || !json_object_is_type(o, json_type_object)) {
 		*why = "install state is not a JSON object";
@@ -169,6 +167,7 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 	}
 	r = 0;
 out:
+	free(buf);
 	if (r)
 		sk_install_state_release(s);
 	json_object_put(o);

@@ -370,27 +370,19 @@ int sk_confirm_read(const char *path, json_object **doc, const char **why)
 {
 	struct json_tokener *tok = NULL;
 	json_object *o = NULL, *v;
-	struct stat st;
 	char *text = NULL;
 	size_t len;
-	int fd, r;
+	int r;
 
 	*doc = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*why = strerror(errno);
-		return -errno;
-	}
-	r = -EINVAL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > SK_CONFIRM_MAX) {
+	r = sk_read_small_file(path, 0, SK_CONFIRM_MAX, &text, &len, NULL);
+	if (r == -EINVAL || r == -EFBIG) {
 		*why = "not a regular file, or larger than 64 MiB";
-		goto out;
+		return -EINVAL;
 	}
-	r = sk_read_all(fd, SK_CONFIRM_MAX, &text, &len);
 	if (r) {
 		*why = r == -ENOMEM ? "out of memory" : strerror(-r);
-		goto out;
+		return r;
 	}
 	r = -ENOMEM;
 	*why = "out of memory";
@@ -421,7 +413,6 @@ out:
 		json_tokener_free(tok);
 	json_object_put(o);
 	free(text);
-	close(fd);
 	return r;
 }
 

@@ -69,38 +69,17 @@ static json_object *member(json_object *o, const char *key)
 static int read_text(const char *path, char **text, size_t *len,
 		     const char **why)
 {
-	struct stat st;
-	int fd, r;
+	int r = sk_read_small_file(path, 0, SK_INSTALLED_MAX_BYTES, text, len,
+				   NULL);
 
-	*text = NULL;
 	*why = "cannot read " SK_INSTALLED_NAME;
-	/* O_NONBLOCK: a FIFO planted there must not hang the installer. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0) {
-		r = -errno;
-		goto out;
-	}
-	r = -EINVAL;
-	if (!S_ISREG(st.st_mode)) {
+	if (r == -EINVAL)
 		*why = SK_INSTALLED_NAME " is not a regular file";
-		goto out;
-	}
-	if (st.st_size > SK_INSTALLED_MAX_BYTES) {
+	else if (r == -EFBIG)
 		*why = SK_INSTALLED_NAME " is larger than 4 MiB";
-		goto out;
-	}
-	r = sk_read_all(fd, SK_INSTALLED_MAX_BYTES, text, len);
-	if (r == -EFBIG) {
-		r = -EINVAL; /* it grew meanwhile */
-		*why = SK_INSTALLED_NAME " is larger than 4 MiB";
-	} else if (r == -ENOMEM) {
+	else if (r == -ENOMEM)
 		*why = "out of memory";
-	}
-out:
-	close(fd);
-	return r;
+	return r == -EFBIG ? -EINVAL : r;
 }
 
 /* The parsed file, or *root NULL when there is none; not yet checked. */
