@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,20 +573,33 @@ static bool poll_step(struct agent *a)
 	return false;
 }
 
-/* Sleep until the earliest thing to do, waking for a stop request. */
+/*
+ * Sleep until the earliest thing to do, in one wait: no wake-up between
+ * polls. The stop signals are blocked while the flag is checked and let
+ * in only by ppoll() itself, so one that comes just before the wait ends
+ * it at once instead of being noticed at the next poll.
+ */
 static void nap(struct agent *a)
 {
 	long long until = a->once && a->polled ? -1 : a->next_poll, now;
+	sigset_t stops, old;
 
 	for (size_t i = 0; i < a->n_jobs; i++)
 		if (until < 0 || a->jobs[i]->next_ms < until)
 			until = a->jobs[i]->next_ms;
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stops, &old);
 	while (!*a->ctx.stop && (now = sk_now_ms()) < until) {
-		long long ms = until - now > 100 ? 100 : until - now;
-		struct timespec ts = { 0, (long)ms * 1000000L };
+		long long ms = until - now;
+		struct timespec ts = { (time_t)(ms / 1000),
+				       (long)(ms % 1000) * 1000000L };
 
-		nanosleep(&ts, NULL);
+		ppoll(NULL, 0, &ts, &old);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 int supd_agent_run(const struct supd_conf *conf, bool once,
