@@ -642,7 +642,14 @@ while [ "$landed" -lt "$kills" ] && [ "$ITER" -lt $((kills * 20 + 10)) ]; do
 	# iteration's, of another package), and is started again.
 	while :; do
 		tries=$((tries + 1))
-		attempt "$(delay "$p")" "$SUP" install "$T/$p.sup" "${ISUP[@]}"
+		# A retry after the last kill landed runs to its end: the count
+		# stays exactly N.
+		if [ "$landed" -lt "$kills" ]; then
+			attempt "$(delay "$p")" "$SUP" install "$T/$p.sup" "${ISUP[@]}"
+		else
+			run "$SUP" install "$T/$p.sup" "${ISUP[@]}"
+			KILLED=0
+		fi
 		n=0
 		while [ "$KILLED" = 1 ]; do
 			landed=$((landed + 1))
