@@ -42,6 +42,7 @@
 
 #include "extract.h"
 #include "fs.h"
+#include "stage.h"
 #include "util.h"
 
 /* Upper bound for the buffer of getpwnam_r()/getgrnam_r(). */
@@ -312,6 +313,83 @@ static int file_install_check(const struct sup_host_api *host,
 	return rc;
 }
 
+/* Stage the payload next to nothing: into the host's staging directory
+ * on the target's file system (ABI 1.2). */
+static int file_install_stage(const struct sup_host_api *host,
+			      struct sup_action_ctx *ctx)
+{
+	struct file_args a;
+	int rc = SUP_ERR;
+
+	if (file_install_args(host, ctx, &a) == SUP_OK &&
+	    file_check_payloads(host, ctx, 1) == SUP_OK)
+		rc = spl_stage_payload(host, ctx, a.path, SUP_PATH_FOLLOW_LAST,
+				       0);
+	file_args_release(host, &a);
+	return rc;
+}
+
+/*
+ * Commit the staged file: owner and mode on the descriptor of what
+ * staging wrote (never on a name), then one rename into place. EXDEV
+ * when the target's directory is no longer on the staging file system
+ * (an earlier action made it a link elsewhere): the caller streams.
+ */
+static int file_install_commit(const struct sup_host_api *host,
+			       struct sup_action_ctx *ctx,
+			       const struct file_args *a, int sdfd, int fd,
+			       int *xdev)
+{
+	struct stat st;
+	char *name = NULL;
+	int dfd = -1, rc = SUP_ERR;
+
+	*xdev = 0;
+	if (spl_fs_open_parent(host, ctx, a->path,
+			       SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS, &dfd,
+			       &name))
+		goto out;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		host->fail(ctx, EISDIR, "cannot install '%s'", a->path);
+		goto out;
+	}
+	/* chown() first: it clears the set-user/group-id bits. */
+	if (file_apply_owner(&a->owner, fd) != 0) {
+		host->fail(ctx, errno, "cannot set owner of '%s'", a->path);
+		goto out;
+	}
+	if (fchmod(fd, a->mode) != 0) {
+		host->fail(ctx, errno, "cannot set mode of '%s'", a->path);
+		goto out;
+	}
+	/* The data was synced after staging; this makes owner and mode
+	 * durable with it. */
+	if (fsync(fd) != 0) {
+		host->fail(ctx, errno, "cannot sync '%s'", a->path);
+		goto out;
+	}
+	if (renameat(sdfd, SPL_STAGE_FILE, dfd, name) != 0) {
+		if (errno == EXDEV)
+			*xdev = 1;
+		else
+			host->fail(ctx, errno, "cannot install '%s'", a->path);
+		goto out;
+	}
+	if (fsync(dfd) != 0) {
+		host->fail(ctx, errno,
+			   "cannot sync the directory of '%s' after installing it",
+			   a->path);
+		goto out;
+	}
+	rc = SUP_OK;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(name);
+	return rc;
+}
+
 static int file_install_execute(const struct sup_host_api *host,
 				struct sup_action_ctx *ctx)
 {
@@ -323,11 +401,36 @@ static int file_install_execute(const struct sup_host_api *host,
 	const char *pname;
 	bool renamed = false;
 	struct stat st;
-	int dfd = -1, fd = -1, err, rc = SUP_ERR;
+	int dfd = -1, fd = -1, sdfd = -1, err, rc = SUP_ERR;
 
 	if (file_install_args(host, ctx, &a) ||
 	    file_check_payloads(host, ctx, 1))
 		goto out;
+	switch (spl_staged_open(host, ctx, a.path, &sdfd, &fd)) {
+	case SUP_ENOENT:
+		break;
+	case SUP_OK:
+		rc = file_install_commit(host, ctx, &a, sdfd, fd, &err);
+		close(fd);
+		fd = -1;
+		if (rc == SUP_OK) {
+			host->payload_info(ctx, 0, &pname, &prog.total);
+			host->log(ctx, SUP_LOG_INFO,
+				  "installed '%s' from payload '%s' (%" PRIu64 " bytes, staged, mode %04o)",
+				  a.path, pname, prog.total,
+				  (unsigned int)a.mode);
+			goto out;
+		}
+		if (!err)
+			goto out;
+		host->log(ctx, SUP_LOG_INFO,
+			  "'%s' is no longer on the file system it was staged on: streaming its payload again",
+			  a.path);
+		rc = SUP_ERR;
+		break;
+	default:
+		goto out;
+	}
 	if (host->payload_info(ctx, 0, &pname, &prog.total) != SUP_OK) {
 		host->fail(ctx, 0, "cannot get payload 0 of action '%s'",
 			   host->action_id(ctx));
@@ -421,6 +524,8 @@ out:
 		host->payload_close(pl);
 	if (dfd >= 0)
 		close(dfd);
+	if (sdfd >= 0)
+		close(sdfd);
 	free(tmp);
 	free(name);
 	free(buf);
@@ -874,6 +979,7 @@ static const struct sup_action_ops file_actions[] = {
 		.params = file_install_keys,
 		.min_payloads = 1,
 		.max_payloads = 1,
+		.stage = file_install_stage,
 	},
 	{
 		.type = "file.remove",

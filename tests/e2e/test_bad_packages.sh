@@ -70,7 +70,7 @@ refused empty 3 "$T/empty.sup: not a SUP file"
 # Cut inside the second payload's data, and inside the manifest entry.
 off=$(python3 -c 'import sys, tarfile; print([m.offset_data for m in tarfile.open(sys.argv[1]) if m.name == "b.txt"][0])' "$T/good.sup")
 head -c $((off + 3)) "$T/good.sup" >"$T/truncated.sup"
-refused truncated 3 "$T/truncated.sup: payload 'b.txt': Truncated tar archive"
+refused truncated 3 "$T/truncated.sup: payload 'b.txt': Truncated"
 head -c 700 "$T/good.sup" >"$T/truncated-manifest.sup"
 refused truncated-manifest 3 \
 	"$T/truncated-manifest.sup: cannot read manifest.json: Truncated tar archive"

@@ -8,7 +8,7 @@
 # resume; a pending run blocks new installs until --resume or --abandon.
 . "$(dirname "$0")/lib.sh"
 
-PLUGINS=(--plugin-dir "$SUP_PLUGIN_DIR")
+PLUGINS=(--plugin-dir "$SUP_FIXTURE_DIR/good" --plugin-dir "$SUP_PLUGIN_DIR")
 
 # step ID ON_ERROR: an exec.command action (not idempotent) that appends
 # ID to /counter; if /slow-ID exists it then creates /in-ID and sleeps,
@@ -19,8 +19,9 @@ step() {
 }
 
 # The package: a1 (continue), one (file.install), a2 (continue), a3
-# (abort), a4 (continue), big (file.install of 128 MiB, idempotent, long
-# enough to be killed in the middle).
+# (abort), a4 (continue), big (file.install of 128 MiB, staged before
+# the first action runs), last (fixture.write: idempotent, and slow when
+# /slow-last exists, to be killed in the middle).
 BIG_COUNT=$((8 * 1024 * 1024))
 pkg "$T/multi.sup" <<EOF
 { "manifest": { "sup_format": 1,
@@ -31,7 +32,8 @@ pkg "$T/multi.sup" <<EOF
       $(step a2 continue),
       $(step a3 abort),
       $(step a4 continue),
-      {"id": "big", "type": "file.install", "params": {"path": "/opt/big.bin"}, "payloads": ["big.bin"]}] },
+      {"id": "big", "type": "file.install", "params": {"path": "/opt/big.bin"}, "payloads": ["big.bin"]},
+      {"id": "last", "type": "fixture.write", "params": {"path": "/opt/last.txt", "content": "last", "pause_if": "/slow-last", "paused": "/in-last"}}] },
   "entries": [{"name": "one.txt", "data": "one\n"},
               {"name": "big.bin", "repeat": {"text": "0123456789abcdef", "count": $BIG_COUNT}}] }
 EOF
@@ -96,7 +98,7 @@ assert_eq "$KILL_RC" "137" "the installer was killed (exit status)"
 assert_json_parses "$C"
 assert_json "$C" 'd["result"]' "running"
 assert_json "$C" '[a["status"] for a in d["actions"]]' \
-	'["running", "pending", "pending", "pending", "pending", "pending"]'
+	'["running", "pending", "pending", "pending", "pending", "pending", "pending"]'
 assert_eq "$(lines "$R/counter")" "a1 " "counter after the kill"
 resume
 watch_stop first
@@ -105,20 +107,20 @@ assert_stderr "sup: resuming 'multi' 1.0"
 assert_eq "$(lines "$R/counter")" "a1 a2 a3 a4 " "counter: every step once"
 assert_json "$C" 'd["result"]' "succeeded"
 assert_json "$C" '[a["status"] for a in d["actions"]]' \
-	'["failed", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded"]'
+	'["failed", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded"]'
 assert_json "$C" 'd["actions"][0]["error"]["code"]' "interrupted"
 assert_json_contains "$C" 'd["actions"][0]["error"]["message"]' \
 	"it is not idempotent, so it is not run again"
 assert_json "$C" 'd["actions"][0]["finished"] is not None' "true"
 assert_json "$C" '[r["reason"] for r in d["resumed"]]' '["interrupted"]'
 assert_json "$C" 'd["summary"]' \
-	'{"failed": 1, "pending": 0, "skipped": 0, "succeeded": 5, "total": 6}'
+	'{"failed": 1, "pending": 0, "skipped": 0, "succeeded": 6, "total": 7}'
 assert_content "$R/opt/one.txt" $'one\n'
 assert_eq "$(sha256 "$R/opt/big.bin")" "$BIG_SHA" "sha256 of /opt/big.bin"
 assert_missing "$R/var/lib/supkit/install.json"
 watched first '["running", "succeeded"]'
 assert_json "$T/first.watch.json" 'd["killed"]' \
-	'["running", "pending", "pending", "pending", "pending", "pending"]'
+	'["running", "pending", "pending", "pending", "pending", "pending", "pending"]'
 
 # ---- killed in the middle --------------------------------------------
 section "killed in the middle (not idempotent, on_error abort)"
@@ -136,54 +138,56 @@ assert_json "$C" 'd["result"]' "failed"
 assert_json "$C" 'd["error"]' \
 	"{\"code\": \"interrupted\", \"message\": \"action 'a3' failed: it was interrupted\"}"
 assert_json "$C" '[a["status"] for a in d["actions"]]' \
-	'["succeeded", "succeeded", "succeeded", "failed", "skipped", "skipped"]'
+	'["succeeded", "succeeded", "succeeded", "failed", "skipped", "skipped", "skipped"]'
 assert_json "$C" 'd["actions"][3]["error"]["code"]' "interrupted"
 assert_json "$C" 'd["summary"]' \
-	'{"failed": 1, "pending": 0, "skipped": 2, "succeeded": 3, "total": 6}'
+	'{"failed": 1, "pending": 0, "skipped": 3, "succeeded": 3, "total": 7}'
 assert_eq "$(stat -c %i "$R/opt/one.txt")" "$ONE_INODE" \
 	"/opt/one.txt not installed again (inode)"
 assert_missing "$R/opt/big.bin"
 assert_missing "$R/var/lib/supkit/install.json"
 watched middle '["running", "failed"]'
 assert_json "$T/middle.watch.json" 'd["killed"]' \
-	'["succeeded", "succeeded", "succeeded", "running", "pending", "pending"]'
+	'["succeeded", "succeeded", "succeeded", "running", "pending", "pending", "pending"]'
 
 # ---- killed during the last action -----------------------------------
 section "killed during the last action (idempotent)"
-# While it writes the new file next to the target.
-kill_at last big "opt/.big.bin.*"
+# In the middle of fixture.write, after big.bin was staged and installed.
+kill_at last last in-last
 assert_eq "$KILL_RC" "137" "the installer was killed (exit status)"
 assert_json "$C" 'd["result"]' "running"
-assert_json "$C" 'd["actions"][5]["status"]' "running"
+assert_json "$C" 'd["actions"][6]["status"]' "running"
 assert_eq "$(lines "$R/counter")" "a1 a2 a3 a4 " "counter after the kill"
 resume
 watch_stop last
 expect_exit 0 "resume"
-assert_stderr "sup: [6/6] big (file.install)"
+assert_stderr "sup: [7/7] last (fixture.write)"
 assert_eq "$(lines "$R/counter")" "a1 a2 a3 a4 " "counter: nothing ran twice"
 assert_json "$C" 'd["result"]' "succeeded"
 assert_json "$C" '[a["status"] for a in d["actions"]]' \
-	'["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded"]'
-assert_json "$C" 'd["actions"][5]["interrupted"]' "true"
-assert_json "$C" 'd["actions"][5]["error"]' "null"
-assert_json "$C" '[a.get("interrupted") for a in d["actions"][:5]]' \
-	'[null, null, null, null, null]'
+	'["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded"]'
+assert_json "$C" 'd["actions"][6]["interrupted"]' "true"
+assert_json "$C" 'd["actions"][6]["error"]' "null"
+assert_json "$C" '[a.get("interrupted") for a in d["actions"][:6]]' \
+	'[null, null, null, null, null, null]'
 assert_eq "$(sha256 "$R/opt/big.bin")" "$BIG_SHA" "sha256 of /opt/big.bin"
-# The interrupted copy must not stay behind next to the target.
-assert_eq "$(cd "$R/opt" && ls -A | tr '\n' ' ')" "big.bin one.txt " \
+assert_content "$R/opt/last.txt" "last"
+# Nothing interrupted stays behind next to a target, nor staged.
+assert_eq "$(cd "$R/opt" && ls -A | tr '\n' ' ')" "big.bin last.txt one.txt " \
 	"files in /opt"
 assert_eq "$(find "$R/var/lib/supkit/staging" -mindepth 1 | wc -l)" "0" \
 	"staging directories left"
+assert_missing "$R/var/lib/supkit/stage"
 watched last '["running", "succeeded"]'
 assert_json "$T/last.watch.json" 'd["killed"]' \
-	'["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "running"]'
+	'["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "running"]'
 
 # ---- a pending run, abandoned ----------------------------------------
 section "pending run: a new install is refused"
 kill_at abandon a2 in-a2
 assert_eq "$KILL_RC" "137" "the installer was killed (exit status)"
 assert_json "$C" '[a["status"] for a in d["actions"]]' \
-	'["succeeded", "succeeded", "running", "pending", "pending", "pending"]'
+	'["succeeded", "succeeded", "running", "pending", "pending", "pending", "pending"]'
 sup install "$T/other.sup" --root "$R" "${PLUGINS[@]}"
 expect_exit 8 "install"
 assert_stderr "sup: error: an unfinished install is pending ("
@@ -201,7 +205,7 @@ assert_json "$C" 'd["result"]' "failed"
 assert_json "$C" 'd["finished"] is not None' "true"
 assert_json "$C" 'd["error"]["code"]' "abandoned"
 assert_json "$C" '[a["status"] for a in d["actions"]]' \
-	'["succeeded", "succeeded", "failed", "skipped", "skipped", "skipped"]'
+	'["succeeded", "succeeded", "failed", "skipped", "skipped", "skipped", "skipped"]'
 assert_json "$C" 'd["actions"][2]["error"]["code"]' "abandoned"
 assert_json "$C" 'd["summary"]["pending"]' "0"
 assert_eq "$(lines "$R/counter")" "a1 a2 " "counter: nothing ran after the kill"
@@ -215,7 +219,7 @@ assert_stderr "sup: no pending install to abandon"
 watch_stop abandon
 watched abandon '["running", "failed"]'
 assert_json "$T/abandon.watch.json" 'd["killed"]' \
-	'["succeeded", "succeeded", "running", "pending", "pending", "pending"]'
+	'["succeeded", "succeeded", "running", "pending", "pending", "pending", "pending"]'
 
 section "pending run: a new install after --abandon"
 sup install "$T/other.sup" --root "$R" "${PLUGINS[@]}"

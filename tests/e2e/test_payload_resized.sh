@@ -8,7 +8,10 @@
 # the manifest declares M"), more bytes fail as soon as they exceed the
 # declared size ("more data than the M bytes the manifest declares"),
 # before any of them reaches the plugin; the hash is not what catches
-# either. Nothing is installed and no temporary is left.
+# either. Nothing is installed and no temporary is left. The resized
+# payload goes to fixture.payload, which streams it when it runs; a type
+# that stages (file.install, ABI 1.2) took its verified bytes before any
+# action ran, and a rewrite afterwards changes nothing (last section).
 . "$(dirname "$0")/lib.sh"
 
 R=$(new_root gw)
@@ -40,14 +43,15 @@ print(json.dumps({"id": "resize", "type": "exec.command",
 PY
 }
 
-# resized_pkg STEM DELTA: $T/STEM.sup: the resize action, then file.install
-# of data.bin to /opt/data.bin and of after.bin to /opt/after.bin: an entry
-# follows data.bin, so a longer claim reads real bytes of the archive.
+# resized_pkg STEM DELTA [TYPE]: $T/STEM.sup: the resize action, then
+# data.bin to /opt/data.bin by TYPE (fixture.payload: streamed when it
+# runs), and file.install of after.bin to /opt/after.bin: an entry follows
+# data.bin, so a longer claim reads real bytes of the archive.
 resized_pkg() {
 	pkg "$T/$1.sup" <<EOF
 {"manifest": {"sup_format": 1, "package": {"name": "$1", "version": "1"},
   "actions": [$(resize_action "$1" "$2"),
-              {"id": "data", "type": "file.install",
+              {"id": "data", "type": "${3:-fixture.payload}",
                "params": {"path": "/opt/data.bin"}, "payloads": ["data.bin"]},
               {"id": "after", "type": "file.install",
                "params": {"path": "/opt/after.bin"}, "payloads": ["after.bin"]}]},
@@ -60,7 +64,8 @@ EOF
 resized() {
 	resized_pkg "$1" "$2"
 	mkdir -p "$R/opt"
-	sup install "$T/$1.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+	sup install "$T/$1.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" \
+		--plugin-dir "$SUP_FIXTURE_DIR/good"
 	expect_exit 1 "install of the resized package"
 	assert_stderr "$3"
 	assert_stderr_not "sha256 mismatch"
@@ -80,9 +85,17 @@ section "the header claims more bytes after preflight"
 resized longer 1000 \
 	"payload 'data.bin': more data than the $SIZE bytes the manifest declares"
 
+section "staged: a resize after staging changes nothing"
+resized_pkg staged -1000 file.install
+sup install "$T/staged.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+expect_exit 0 "install"
+assert_same_file "$R/opt/data.bin" "$T/data.bin"
+rm -f "$R/opt/data.bin" "$R/opt/after.bin"
+
 section "unchanged, the same package installs"
 resized_pkg same 0
-sup install "$T/same.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+sup install "$T/same.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" \
+	--plugin-dir "$SUP_FIXTURE_DIR/good"
 expect_exit 0 "install"
 assert_same_file "$R/opt/data.bin" "$T/data.bin"
 assert_eq "$(head -c 10 "$R/opt/after.bin")" "afterafter" "the next payload"

@@ -134,7 +134,7 @@ while read -r dir file reason; do
 	assert_stderr "cannot load plugin '$SUP_FIXTURE_DIR/$dir/$file': $reason"
 done <<'EOF'
 zero-abi-major zeromajor.so wrong ABI major 0, this host speaks 1
-newer-minor newerminor.so ABI 1.2 is newer than this host's 1.1
+newer-minor newerminor.so ABI 1.3 is newer than this host's 1.2
 missing-entry noentry.so it does not export sup_plugin_entry
 bad-signature badsig.so build signature
 name-mismatch othername.so plugin name 'different' does not match the file name 'othername.so'

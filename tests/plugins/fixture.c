@@ -398,6 +398,37 @@ static int fixture_write_check(const struct sup_host_api *host,
 	return ret;
 }
 
+/* "pause_if" (a gateway path) exists: create "paused" and sleep 30 s, for
+ * a test to kill the installer in the middle of this idempotent action. */
+static int fixture_write_pause(const struct sup_host_api *host,
+			       struct sup_action_ctx *ctx)
+{
+	const char *gate = NULL, *mark = NULL;
+	char *gate_path = NULL, *mark_path = NULL;
+	struct timespec ts = { .tv_sec = 30 };
+	int fd;
+
+	if (host->param_string(ctx, "pause_if", SUP_PARAM_OPTIONAL, &gate) !=
+		    SUP_OK ||
+	    host->param_string(ctx, "paused", SUP_PARAM_OPTIONAL, &mark) !=
+		    SUP_OK)
+		return SUP_OK;
+	if (host->resolve_path(ctx, gate, 0, &gate_path) != SUP_OK ||
+	    host->resolve_path(ctx, mark, 0, &mark_path) != SUP_OK) {
+		host->free(gate_path);
+		return SUP_ERR;
+	}
+	if (access(gate_path, F_OK) == 0) {
+		fd = open(mark_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		nanosleep(&ts, NULL);
+	}
+	host->free(gate_path);
+	host->free(mark_path);
+	return SUP_OK;
+}
+
 static int fixture_write_execute(const struct sup_host_api *host,
 				 struct sup_action_ctx *ctx)
 {
@@ -405,6 +436,9 @@ static int fixture_write_execute(const struct sup_host_api *host,
 	char *line;
 	size_t len;
 	int append = 0, ret;
+
+	if (fixture_write_pause(host, ctx) != SUP_OK)
+		return SUP_ERR;
 
 	if (host->param_string(ctx, "content", SUP_PARAM_REQUIRED,
 			       &content) != SUP_OK)
@@ -682,8 +716,9 @@ static int fixture_rollback_rollback(const struct sup_host_api *host,
 static const char *const fixture_no_params[] = { NULL };
 static const char *const fixture_message_params[] = { "message", NULL };
 static const char *const fixture_hang_params[] = { "ignore_sigterm", NULL };
-static const char *const fixture_write_params[] = { "path", "content",
-						    "append", NULL };
+static const char *const fixture_write_params[] = {
+	"path", "content", "append", "pause_if", "paused", NULL
+};
 static const char *const fixture_path_params[] = { "path", NULL };
 static const char *const fixture_params_params[] = {
 	"path", "string", "int", "bool", "strings", "strmap", "json", NULL
@@ -692,6 +727,55 @@ static const char *const fixture_config_params[] = { "path", "key", NULL };
 static const char *const fixture_slowcheck_params[] = { "check_ms", NULL };
 static const char *const fixture_rollback_params[] = { "path",
 						       "rollback_fail", NULL };
+
+/* --- fixture.stagetamper ------------------------------------------- */
+
+/* stage(): flip the byte at "offset" of "file" (a host path: the .sup
+ * being installed), as a local user who can write the file would while
+ * the package is staged; the actions after it stage what is now there.
+ * stage() with "hang_ms": sleep that long first (to be killed). */
+static int fixture_stagetamper_stage(const struct sup_host_api *host,
+				     struct sup_action_ctx *ctx)
+{
+	const char *file = NULL;
+	int64_t off = -1, hang = 0;
+	unsigned char b;
+	int fd;
+
+	if (host->param_int(ctx, "hang_ms", SUP_PARAM_OPTIONAL, &hang) ==
+		    SUP_EINVAL ||
+	    host->param_string(ctx, "file", SUP_PARAM_OPTIONAL, &file) ==
+		    SUP_EINVAL ||
+	    host->param_int(ctx, "offset", SUP_PARAM_OPTIONAL, &off) ==
+		    SUP_EINVAL)
+		return SUP_ERR;
+	if (hang > 0) {
+		struct timespec ts = { .tv_sec = hang / 1000,
+				       .tv_nsec = (hang % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (!file)
+		return SUP_OK;
+	fd = open(file, O_RDWR);
+	if (fd < 0 || pread(fd, &b, 1, (off_t)off) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return host->fail(ctx, errno, "cannot read '%s'", file);
+	}
+	b ^= 1;
+	if (pwrite(fd, &b, 1, (off_t)off) != 1) {
+		close(fd);
+		return host->fail(ctx, errno, "cannot write '%s'", file);
+	}
+	close(fd);
+	host->log(ctx, SUP_LOG_INFO, "flipped byte %" PRId64 " of '%s'", off,
+		  file);
+	return SUP_OK;
+}
+
+static const char *const fixture_stagetamper_params[] = { "file", "offset",
+							  "hang_ms", NULL };
 
 static const struct sup_action_ops fixture_actions[] = {
 	/* params NULL: accepts (and ignores) every parameter name */
@@ -720,6 +804,9 @@ static const struct sup_action_ops fixture_actions[] = {
 	  .execute = fixture_params_execute, .params = fixture_params_params },
 	{ .type = "fixture.config", .check = fixture_config_check,
 	  .execute = fixture_config_execute, .params = fixture_config_params },
+	{ .type = "fixture.stagetamper", .execute = fixture_ok_execute,
+	  .stage = fixture_stagetamper_stage,
+	  .params = fixture_stagetamper_params },
 	{ .type = "fixture.rollback", .execute = fixture_rollback_execute,
 	  .rollback = fixture_rollback_rollback,
 	  .params = fixture_rollback_params },

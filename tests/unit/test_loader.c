@@ -157,7 +157,7 @@ static void test_good_loads(void)
 		"fixture.hang", "fixture.crashcheck", "fixture.slowcheck",
 		"fixture.checkfail",
 		"fixture.write", "fixture.payload", "fixture.params",
-		"fixture.config", "fixture.rollback",
+		"fixture.config", "fixture.stagetamper", "fixture.rollback",
 	};
 	const size_t n = sizeof(types) / sizeof(types[0]);
 	const struct sk_action_type *t;
@@ -184,6 +184,14 @@ static void test_good_loads(void)
 		CU_ASSERT_PTR_EQUAL(t->plugin, &r.plugins[0]);
 		CU_ASSERT_PTR_NOT_NULL(t->ops.execute);
 	}
+	/* ABI 1.2: the stage op is copied where the plugin has one, and
+	 * reads as absent where it has none. */
+	t = sk_registry_find(&r, "fixture.stagetamper");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL(t->ops.stage);
+	t = sk_registry_find(&r, "fixture.ok");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NULL(t->ops.stage);
 
 	t = sk_registry_find(&r, "fixture.ok");
 	CU_ASSERT_PTR_NULL(t->ops.check);
@@ -259,7 +267,7 @@ static void test_same_file_twice(void)
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
 	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
-	CU_ASSERT_EQUAL(r.n_types, 12);
+	CU_ASSERT_EQUAL(r.n_types, 13);
 	sk_registry_release(&r);
 	sk_problems_release(&d);
 	free(msg);

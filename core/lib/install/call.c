@@ -3,6 +3,7 @@
  * read its messages, enforce the timeout, and turn how it ended into a
  * result. */
 #include "install/host.h"
+#include "install/stage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -167,6 +168,25 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 		if (ok)
 			s->res->resume_reason = strdup(reason);
 		(void)sk_write_all(s->ack_fd, ok ? "1" : "0", 1);
+	} else if (strcmp(t, "staged") == 0 &&
+		   s->call->phase == SK_PHASE_STAGE && s->call->stage) {
+		json_object *dv, *iv;
+
+		/* Not kept (out of memory): execute() finds nothing staged
+		 * and streams the payload, verified again. */
+		if (json_object_object_get_ex(o, "d", &dv) &&
+		    json_object_object_get_ex(o, "i", &iv))
+			(void)sk_stage_add(s->call->stage,
+					   s->call->action_index,
+					   member_text(o, "p", ""),
+					   member_text(o, "n", ""),
+					   (dev_t)json_object_get_int64(dv),
+					   (ino_t)json_object_get_int64(iv));
+	} else if (strcmp(t, "verified") == 0 &&
+		   s->call->phase == SK_PHASE_STAGE && s->call->stage &&
+		   json_object_object_get_ex(o, "i", &v)) {
+		sk_stage_verified(s->call->stage,
+				  (size_t)json_object_get_int64(v));
 	} else if (strcmp(t, "done") == 0 &&
 		   json_object_object_get_ex(o, "ok", &v)) {
 		s->done_seen = true;

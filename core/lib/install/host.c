@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,6 +22,7 @@
 #include "base/rootfd.h"
 #include "base/rootpath.h"
 #include "base/util.h"
+#include "install/stage.h"
 #include "install/temps.h"
 
 /* Plugins' texts are cut to this before they are sent (a message line
@@ -44,6 +46,9 @@ struct sup_action_ctx {
 	 * and inode, with their gateway paths: what temp_note() records. */
 	struct handed_dir *dirs;
 	size_t n_dirs;
+	/* The gateway paths stage_dir() made a directory for. */
+	char **staged;
+	size_t n_staged;
 };
 
 struct handed_dir {
@@ -55,6 +60,8 @@ struct handed_dir {
 struct sup_payload {
 	struct sup_action_ctx *ctx;
 	struct sk_payload_stream *s;
+	size_t index; /* in the manifest */
+	bool told;    /* its verified end was reported */
 };
 
 static void send_obj(struct sup_action_ctx *ctx, json_object *o)
@@ -430,6 +437,7 @@ static int h_payload_open(struct sup_action_ctx *ctx, size_t index,
 		return SUP_ERR;
 	}
 	p->ctx = ctx;
+	p->index = ctx->call->action->payloads[index];
 	if (sk_payload_stream_open(ctx->call->sup,
 				   ctx->call->action->payloads[index], &p->s,
 				   &err) != 0) {
@@ -453,6 +461,17 @@ static int64_t h_payload_read(struct sup_payload *p, void *buf, size_t len)
 		      err ? err : "payload read failed");
 		free(err);
 		return SUP_ERR;
+	}
+	/* Staged and verified: the host need not read it again. */
+	if (n == 0 && !p->told && p->ctx->call->phase == SK_PHASE_STAGE) {
+		json_object *o = msg_new("verified");
+
+		if (o) {
+			json_object_object_add(o, "i",
+					       json_object_new_int64((int64_t)p->index));
+			send_obj(p->ctx, o);
+		}
+		p->told = true;
 	}
 	return n;
 }
@@ -686,6 +705,179 @@ static int h_product_get(struct sup_action_ctx *ctx, const char *section,
 	return SUP_OK;
 }
 
+/*
+ * The device of the file system gw lives on: gw itself when it exists (a
+ * mount point is its own), else its nearest directory that does. false
+ * when the walk fails or is refused: staging is then not offered, and
+ * execute() meets the same path when it runs, after the actions before
+ * it (which may well have changed it), and judges it then.
+ */
+static bool stage_dev(struct sup_action_ctx *ctx, const char *gw,
+		      unsigned int flags, dev_t *dev)
+{
+	char *why = NULL, *name = NULL, *up = NULL, *slash;
+	struct stat st;
+	int rfd = root_fd(ctx), dfd = -1, r;
+	bool ok = false;
+
+	if (rfd < 0)
+		return false;
+	r = sk_rootfd_parent(rfd, gw, rfd_flags(flags) & SK_RFD_FOLLOW_LAST,
+			     &dfd, &name, &why);
+	if (r == 0) {
+		ok = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
+		     fstat(dfd, &st) == 0;
+		goto out;
+	}
+	/* The root itself has no parent; or a directory on the way is
+	 * missing (execute() makes it, inside the nearest one that
+	 * exists). */
+	up = r == -EINVAL || r == -ENOENT ? strdup(gw) : NULL;
+	if (up && r == -EINVAL) {
+		free(why);
+		why = NULL;
+		r = sk_rootfd_dir(rfd, up, 0, &dfd, &why);
+	}
+	while (up && r == -ENOENT && (slash = strrchr(up, '/')) != NULL) {
+		free(why);
+		why = NULL;
+		slash[slash == up ? 1 : 0] = '\0';
+		r = sk_rootfd_dir(rfd, up, 0, &dfd, &why);
+		if (slash == up)
+			break;
+	}
+	ok = r == 0 && fstat(dfd, &st) == 0;
+out:
+	if (ok)
+		*dev = st.st_dev;
+	if (dfd >= 0)
+		close(dfd);
+	free(name);
+	free(why);
+	free(up);
+	return ok;
+}
+
+static int h_stage_dir(struct sup_action_ctx *ctx, const char *gw,
+		       unsigned int flags, uint64_t need, int *dirfd)
+{
+	struct sk_stage *s = ctx->call->stage;
+	struct statvfs vfs;
+	struct stat st;
+	json_object *o;
+	char name[64], **l;
+	dev_t dev = 0;
+	int fd;
+
+	*dirfd = -1;
+	if (ctx->call->phase != SK_PHASE_STAGE || !s || s->fd < 0)
+		return SUP_ENOTSUP;
+	if (!gw) {
+		failf(ctx, "action_failed", "stage_dir: no path");
+		return SUP_EINVAL;
+	}
+	for (size_t i = 0; i < ctx->n_staged; i++)
+		if (strcmp(ctx->staged[i], gw) == 0) {
+			failf(ctx, "action_failed",
+			      "stage_dir: '%s' was staged already", gw);
+			return SUP_EINVAL;
+		}
+	/* A rename commits it only on the same file system. */
+	if (!stage_dev(ctx, gw, flags, &dev) || dev != s->dev)
+		return SUP_ENOTSUP;
+	if (fstatvfs(s->fd, &vfs) != 0) {
+		failf(ctx, "internal", "cannot stage for '%s': '%s': %s", gw,
+		      s->dir, strerror(errno));
+		return SUP_ERR;
+	}
+	if ((unsigned long long)vfs.f_bavail * vfs.f_frsize <
+	    need + SK_STAGE_SPARE) {
+		failf(ctx, "no_space",
+		      "not enough space to stage '%s': %llu bytes needed, %llu free on the file system of '%s'",
+		      gw, (unsigned long long)need,
+		      (unsigned long long)vfs.f_bavail * vfs.f_frsize,
+		      s->dir);
+		return SUP_ERR;
+	}
+	snprintf(name, sizeof(name), "%zu-%zu", ctx->call->action_index,
+		 ctx->n_staged);
+	l = realloc(ctx->staged, (ctx->n_staged + 1) * sizeof(*l));
+	if (!l || !(l[ctx->n_staged] = strdup(gw))) {
+		if (l)
+			ctx->staged = l;
+		failf(ctx, "internal", "out of memory");
+		return SUP_ERR;
+	}
+	ctx->staged = l;
+	ctx->n_staged++;
+	if (mkdirat(s->fd, name, 0700) != 0 ||
+	    (fd = openat(s->fd, name,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		failf(ctx, "internal", "cannot make '%s/%s': %s", s->dir, name,
+		      strerror(errno));
+		return SUP_ERR;
+	}
+	if (fstat(fd, &st) != 0 || fchmod(fd, 0700) != 0) {
+		failf(ctx, "internal", "cannot make '%s/%s': %s", s->dir, name,
+		      strerror(errno));
+		close(fd);
+		return SUP_ERR;
+	}
+	o = msg_new("staged");
+	if (!o) {
+		close(fd);
+		failf(ctx, "internal", "out of memory");
+		return SUP_ERR;
+	}
+	json_object_object_add(o, "p", json_object_new_string(gw));
+	json_object_object_add(o, "n", json_object_new_string(name));
+	json_object_object_add(o, "d", json_object_new_int64((int64_t)st.st_dev));
+	json_object_object_add(o, "i", json_object_new_int64((int64_t)st.st_ino));
+	send_obj(ctx, o);
+	*dirfd = fd;
+	return SUP_OK;
+}
+
+static int h_staged_dir(struct sup_action_ctx *ctx, const char *gw,
+			int *dirfd)
+{
+	const struct sk_stage *s = ctx->call->stage;
+	const struct sk_staged *e;
+	struct stat st;
+	int fd;
+
+	*dirfd = -1;
+	if (ctx->call->phase != SK_PHASE_EXECUTE &&
+	    ctx->call->phase != SK_PHASE_ROLLBACK)
+		return SUP_ENOTSUP;
+	e = gw && s && s->fd >= 0 ?
+		    sk_stage_find(s, ctx->call->action_index, gw) :
+		    NULL;
+	if (!e)
+		return SUP_ENOENT;
+	fd = openat(s->fd, e->name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return SUP_ENOENT;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		failf(ctx, "internal", "cannot open '%s/%s': %s", s->dir,
+		      e->name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SUP_ERR;
+	}
+	if (st.st_dev != e->dev || st.st_ino != e->ino ||
+	    st.st_uid != geteuid() || (st.st_mode & 077)) {
+		failf(ctx, "internal",
+		      "'%s/%s', staged for '%s', is not the directory staging made",
+		      s->dir, e->name, gw);
+		close(fd);
+		return SUP_ERR;
+	}
+	*dirfd = fd;
+	return SUP_OK;
+}
+
 static const struct sup_host_api host_api = {
 	.size = sizeof(struct sup_host_api),
 	.abi_major = SUP_ABI_MAJOR,
@@ -718,6 +910,8 @@ static const struct sup_host_api host_api = {
 	.path_parent = h_path_parent,
 	.path_dir = h_path_dir,
 	.temp_note = h_temp_note,
+	.stage_dir = h_stage_dir,
+	.staged_dir = h_staged_dir,
 };
 
 static sup_action_fn phase_fn(const struct sk_call *call)
@@ -726,8 +920,31 @@ static sup_action_fn phase_fn(const struct sk_call *call)
 	case SK_PHASE_CHECK: return call->type->ops.check;
 	case SK_PHASE_EXECUTE: return call->type->ops.execute;
 	case SK_PHASE_ROLLBACK: return call->type->ops.rollback;
+	case SK_PHASE_STAGE: return call->type->ops.stage;
 	}
 	return NULL;
+}
+
+unsigned long sk_action_timeout(const struct sk_action_decl *a,
+				const struct sk_config *cfg)
+{
+	return a->timeout_s ? a->timeout_s : cfg->default_timeout_s;
+}
+
+void sk_call_init(struct sk_call *call, enum sk_phase phase,
+		  const struct sk_env *e, const struct sk_supfile *f, size_t i,
+		  const struct sk_action_type *t)
+{
+	memset(call, 0, sizeof(*call));
+	call->phase = phase;
+	call->type = t;
+	call->action = &f->manifest.actions[i];
+	call->action_index = i;
+	call->sup = f;
+	call->config = &e->cfg;
+	call->root = e->root;
+	call->root_fd = e->root_fd;
+	call->timeout_s = sk_action_timeout(call->action, &e->cfg);
 }
 
 const char *sk_phase_name(enum sk_phase p)
@@ -736,6 +953,7 @@ const char *sk_phase_name(enum sk_phase p)
 	case SK_PHASE_CHECK: return "checking";
 	case SK_PHASE_EXECUTE: return "executing";
 	case SK_PHASE_ROLLBACK: return "rolling back";
+	case SK_PHASE_STAGE: return "staging";
 	}
 	return "running";
 }
@@ -787,6 +1005,7 @@ void sk_host_child_main(const struct sk_call *call, int fd, int ack_fd,
 	for (size_t i = 0; i < ctx.n_dirs; i++)
 		free(ctx.dirs[i].gw);
 	free(ctx.dirs);
+	sk_strv_free(ctx.staged, ctx.n_staged);
 	if (ctx.own_root_fd >= 0)
 		close(ctx.own_root_fd);
 	_exit(0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * host.h - running one plugin call (check, execute or rollback) in a
+ * host.h - running one plugin call (check, stage, execute or rollback) in a
  * child process, with the host services of sup/plugin.h implemented on
  * the child side and reported to the parent over a pipe as JSON lines.
  */
@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "base/config.h"
+#include "install/env.h"
 #include "install/loader.h"
 #include "package/manifest.h"
 #include "package/supfile.h"
@@ -19,7 +20,10 @@ enum sk_phase {
 	SK_PHASE_CHECK = 0,
 	SK_PHASE_EXECUTE,
 	SK_PHASE_ROLLBACK,
+	SK_PHASE_STAGE,
 };
+
+struct sk_stage;
 
 /* Everything a plugin call needs; all borrowed. */
 struct sk_call {
@@ -33,10 +37,15 @@ struct sk_call {
 	/* A descriptor of root (O_PATH), opened once by the caller; 0 or
 	 * less: none (the child opens root by name). */
 	int root_fd;
-	const char *staging; /* NULL during check */
+	const char *staging; /* NULL during check and stage */
 	/* The journal of temporaries (temps.h), or NULL: temp_note() then
 	 * refuses (check). */
 	const char *temps;
+	/* Stage, then commit (stage.h): during stage where directories are
+	 * made, and what the call staged and verified is added to it (in
+	 * the parent); during execute and rollback what was staged. NULL:
+	 * nothing is staged. */
+	struct sk_stage *stage;
 	unsigned long timeout_s;
 	/* Do not echo plugin log lines and later failures to stderr. They
 	 * are printed escaped (sk_show_text()). */
@@ -66,6 +75,16 @@ struct sk_call_result {
 };
 
 void sk_call_result_release(struct sk_call_result *r);
+
+/* The timeout of an action: its own, or the configured default. */
+unsigned long sk_action_timeout(const struct sk_action_decl *a,
+				const struct sk_config *cfg);
+
+/* call zeroed, then set for phase of action i of f, of type t, in e,
+ * with the action's timeout; the caller sets the rest. */
+void sk_call_init(struct sk_call *call, enum sk_phase phase,
+		  const struct sk_env *e, const struct sk_supfile *f, size_t i,
+		  const struct sk_action_type *t);
 
 /*
  * Run the call in a child process in its own process group and wait for

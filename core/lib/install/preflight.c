@@ -84,12 +84,6 @@ static char *accepted_params(const char *const *list)
 	return s;
 }
 
-unsigned long sk_action_timeout(const struct sk_action_decl *a,
-				    const struct sk_config *cfg)
-{
-	return a->timeout_s ? a->timeout_s : cfg->default_timeout_s;
-}
-
 /* Static checks of one action against its type, then its check(). */
 static void check_action(const struct sk_env *e, const struct sk_supfile *f,
 			 size_t i, const struct sk_action_type *t,
@@ -139,16 +133,7 @@ static void check_action(const struct sk_env *e, const struct sk_supfile *f,
 	if (!ok || !o->check)
 		return;
 
-	memset(&call, 0, sizeof(call));
-	call.phase = SK_PHASE_CHECK;
-	call.type = t;
-	call.action = a;
-	call.action_index = i;
-	call.sup = f;
-	call.config = &e->cfg;
-	call.root = e->root;
-	call.root_fd = e->root_fd;
-	call.timeout_s = sk_action_timeout(a, &e->cfg);
+	sk_call_init(&call, SK_PHASE_CHECK, e, f, i, t);
 	if (call.timeout_s > SK_CHECK_TIMEOUT_S)
 		call.timeout_s = SK_CHECK_TIMEOUT_S;
 	call.quiet = true;

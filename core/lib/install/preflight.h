@@ -25,8 +25,4 @@
 void sk_preflight(const struct sk_env *e, const struct sk_supfile *f,
 		  const struct sk_action_type **types, struct sk_problems *d);
 
-/* The timeout of an action: its own, or the configured default. */
-unsigned long sk_action_timeout(const struct sk_action_decl *a,
-				const struct sk_config *cfg);
-
 #endif

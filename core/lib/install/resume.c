@@ -170,6 +170,7 @@ int run_resume(const struct sk_install_opts *o)
 	struct run r = { .o = o, .f = &f, .e = &e };
 	char *root = NULL, *what = NULL, *conf_path = NULL, *msg = NULL;
 	const struct sk_action_type **types = NULL;
+	bool *skip = NULL;
 	const char *why, *reason;
 	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
 
@@ -279,6 +280,19 @@ int run_resume(const struct sk_install_opts *o)
 			f.manifest.name, f.manifest.version, reason);
 	sk_confirm_resumed(&r.c, reason);
 	requeue(&r);
+	/* What the interrupted run staged went with run_tidy(): the actions
+	 * left are staged again before the first of them runs. */
+	skip = calloc(r.c.n + 1, sizeof(*skip));
+	if (!skip)
+		goto out;
+	for (size_t i = 0; i < r.c.n; i++)
+		skip[i] = sk_confirm_status(&r.c, i) != SK_ST_PENDING;
+	if (run_stage(&r, skip, &d) != 0) {
+		sk_problems_print(&d, "sup");
+		ret = resume_failed(&r.c, r.state, r.logs, "resume_failed",
+				    d.items[0].msg);
+		goto out;
+	}
 	if (run_write_record(&r.c))
 		goto out;
 	what = sk_asprintf("resuming '%s' %s", f.manifest.name,
@@ -289,8 +303,13 @@ int run_resume(const struct sk_install_opts *o)
 	}
 	ret = run_loop(&r);
 out:
+	if (r.stage) {
+		sk_stage_close(r.stage);
+		free(r.stage);
+	}
 	if (lock_fd >= 0)
 		close(lock_fd);
+	free(skip);
 	free(types);
 	sk_install_state_release(&st);
 	sk_confirm_release(&r.c);

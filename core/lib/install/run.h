@@ -12,6 +12,7 @@
 
 #include "install/env.h"
 #include "install/runner.h"
+#include "install/stage.h"
 #include "package/supfile.h"
 #include "record/confirm.h"
 
@@ -21,6 +22,7 @@ struct run {
 	const struct sk_supfile *f;
 	const struct sk_action_type **types;
 	const struct sk_install_opts *o;
+	struct sk_stage *stage; /* what the stage pass staged, or NULL */
 	struct sk_confirm c;
 	char *logs;  /* host paths */
 	char *state;
@@ -58,6 +60,11 @@ void run_record_installed_as(const char *state, const char *name,
 			     const char *version, unsigned long long sv);
 int run_detach(struct run *r, int lock_fd, const char *what);
 int run_loop(struct run *r);
+
+/* The stage pass (stage.h) over the actions not yet run (skip: those
+ * that are; NULL: none), into r->stage, which it opens; problems are
+ * printed. 0, or the exit code of the failure. */
+int run_stage(struct run *r, const bool *skip, struct sk_problems *d);
 
 /* Continue (--resume) or close (--abandon) a pending install. */
 int run_resume(const struct sk_install_opts *o);

@@ -56,6 +56,43 @@ static char *prepare_dir(const char *root, const char *gw,
 	return host;
 }
 
+/* The topmost directory of gw under root that does not exist yet: what
+ * prepare_dir() would create, from there down; NULL when none (or when
+ * it cannot tell). */
+static char *first_missing(const char *root, const char *gw)
+{
+	char *host = NULL, *top = NULL, *slash;
+	const char *why;
+	struct stat st;
+
+	if (sk_root_resolve(root, gw, 0, &host, &why) != 0)
+		return NULL;
+	while (lstat(host, &st) != 0 && errno == ENOENT) {
+		free(top);
+		top = strdup(host);
+		slash = strrchr(host, '/');
+		if (!top || !slash || slash == host)
+			break;
+		*slash = '\0';
+	}
+	free(host);
+	return top;
+}
+
+/* Remove dir and its parents up to top, which this run created, as long
+ * as they are empty (another installer may have put something there
+ * meanwhile: it stays). */
+static void remove_made_dirs(const char *dir, const char *top)
+{
+	char *p = dir && top ? strdup(dir) : NULL, *slash;
+	size_t top_len = top ? strlen(top) : 0;
+
+	while (p && strlen(p) >= top_len && rmdir(p) == 0 &&
+	       strlen(p) > top_len && (slash = strrchr(p, '/')) != NULL)
+		*slash = '\0';
+	free(p);
+}
+
 int run_write_record(struct sk_confirm *c)
 {
 	int r = sk_confirm_write(c);
@@ -133,6 +170,7 @@ static void settle_temps(int root_fd, const char *state, bool remove)
 void run_tidy(const char *root, const char *state, const char *logs)
 {
 	char *staging = sk_path_join(state, "staging");
+	char *stage = sk_path_join(state, SK_STAGE_DIR_NAME);
 	int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = sk_state_sweep(state);
 
@@ -152,7 +190,13 @@ void run_tidy(const char *root, const char *state, const char *logs)
 	if (r && r != -ENOENT)
 		fprintf(stderr, "sup: warning: cannot remove '%s': %s\n",
 			staging ? staging : "staging", strerror(-r));
+	/* What a run that did not finish staged: --resume stages again. */
+	r = stage ? sk_remove_tree(stage) : -ENOMEM;
+	if (r && r != -ENOENT)
+		fprintf(stderr, "sup: warning: cannot remove '%s': %s\n",
+			stage ? stage : SK_STAGE_DIR_NAME, strerror(-r));
 	free(staging);
+	free(stage);
 }
 
 /* The SHA-256 of the package a record names, or NULL. */
@@ -238,6 +282,30 @@ void run_settle_no_state(const char *state, const char *logs, bool quiet)
 	free(msg);
 }
 
+/* The "rejected" record of f, written under the installer lock when no
+ * install is pending. */
+static void write_rejection(const struct sk_env *e, const struct sk_supfile *f,
+			    const struct sk_action_type **types,
+			    const struct sk_install_opts *o,
+			    const struct sk_problems *d, const char *logs)
+{
+	struct sk_confirm c;
+
+	memset(&c, 0, sizeof(c));
+	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
+			    "rejected") != 0)
+		goto out;
+	c.path = sk_path_join(logs, SK_CONFIRM_NAME);
+	sk_confirm_job(&c, o->job_id);
+	sk_confirm_problems(&c, d);
+	sk_confirm_finish(&c, "rejected", "preflight_failed",
+			  d->count ? d->items[0].msg : "preflight failed");
+	if (c.path && run_write_record(&c) == 0)
+		run_audit(&c, logs);
+out:
+	sk_confirm_release(&c);
+}
+
 /* Write a "rejected" record when asked to; the root is otherwise left as
  * it was. */
 static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
@@ -246,7 +314,6 @@ static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
 			     const struct sk_problems *d)
 {
 	struct sk_problems d2;
-	struct sk_confirm c;
 	char *logs;
 
 	struct sk_install_state st;
@@ -255,7 +322,6 @@ static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
 	int lock_fd = -1;
 
 	sk_problems_init(&d2);
-	memset(&c, 0, sizeof(c));
 	logs = prepare_dir(e->root, e->cfg.logs_dir, &d2);
 	state = logs ? prepare_dir(e->root, e->cfg.state_dir, &d2) : NULL;
 	if (!state) {
@@ -274,20 +340,10 @@ static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
 		goto out;
 	}
 	run_settle_no_state(state, logs, o->quiet);
-	if (sk_confirm_init(&c, f, types, e->cfg.product, e->root,
-			    "rejected") != 0)
-		goto out;
-	c.path = sk_path_join(logs, SK_CONFIRM_NAME);
-	sk_confirm_job(&c, o->job_id);
-	sk_confirm_problems(&c, d);
-	sk_confirm_finish(&c, "rejected", "preflight_failed",
-			  d->count ? d->items[0].msg : "preflight failed");
-	if (c.path && run_write_record(&c) == 0)
-		run_audit(&c, logs);
+	write_rejection(e, f, types, o, d, logs);
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);
-	sk_confirm_release(&c);
 	free(logs);
 	free(state);
 	sk_problems_release(&d2);
@@ -384,18 +440,10 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 		return;
 	}
 
-	memset(&call, 0, sizeof(call));
-	call.phase = SK_PHASE_EXECUTE;
-	call.type = t;
-	call.action = a;
-	call.action_index = i;
-	call.sup = r->f;
-	call.config = &r->e->cfg;
-	call.root = r->e->root;
-	call.root_fd = r->e->root_fd;
+	sk_call_init(&call, SK_PHASE_EXECUTE, r->e, r->f, i, t);
 	call.staging = staging;
 	call.temps = temps;
-	call.timeout_s = sk_action_timeout(a, &r->e->cfg);
+	call.stage = r->stage;
 	call.quiet = r->o->quiet;
 	call.on_resume = on_resume;
 	call.on_resume_data = r;
@@ -422,6 +470,9 @@ static void run_action(struct run *r, size_t i, struct sk_call_result *res)
 	/* Failed (crashed, timed out): what it left next to its targets
 	 * goes. Succeeded: it put everything in place. */
 	settle_temps(r->e->root_fd, r->state, !res->ok);
+	/* What it did not move into place is of no further use. */
+	if (r->stage)
+		sk_stage_drop(r->stage, i);
 	sk_remove_tree(staging);
 	free(staging);
 	free(temps);
@@ -441,6 +492,38 @@ void run_skip_pending(struct run *r)
 	for (size_t i = 0; i < r->c.n; i++)
 		if (sk_confirm_status(&r->c, i) == SK_ST_PENDING)
 			sk_confirm_action_skip(&r->c, i);
+}
+
+int run_stage(struct run *r, const bool *skip, struct sk_problems *d)
+{
+	const struct sk_manifest *m = &r->f->manifest;
+	bool any = false;
+	int err;
+
+	for (size_t i = 0; i < m->n_actions && !any; i++)
+		any = (!skip || !skip[i]) && r->types[i] &&
+		      r->types[i]->ops.stage;
+	if (!any)
+		return 0;
+	r->stage = calloc(1, sizeof(*r->stage));
+	if (!r->stage) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+		return sk_problems_exit_code(d);
+	}
+	err = sk_stage_open(r->stage, r->state, m->n_payloads);
+	if (err) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM,
+				"cannot make the staging directory '%s': %s",
+				r->stage->dir ? r->stage->dir : SK_STAGE_DIR_NAME,
+				strerror(-err));
+		return sk_problems_exit_code(d);
+	}
+	if (sk_stage_run(r->stage, r->e, r->f, r->types, skip, d) != 0) {
+		if (sk_problems_empty(d))
+			sk_problems_add(d, SK_PROBLEM_SYSTEM, "staging failed");
+		return sk_problems_exit_code(d);
+	}
+	return 0;
 }
 
 /* Anti-rollback: what is installed now under this package name. */
@@ -658,7 +741,7 @@ static char *keep_package(const struct sk_supfile *f, const char *state)
 
 static int start_install(const struct sk_install_opts *o,
 			 const struct sk_env *e, struct sk_trust *t,
-			 const struct sk_supfile *f,
+			 struct sk_supfile *f,
 			 const struct sk_action_type **types)
 {
 	const struct sk_manifest *m = &f->manifest;
@@ -666,10 +749,15 @@ static int start_install(const struct sk_install_opts *o,
 	struct sk_install_state st = { 0 };
 	struct sk_problems d;
 	char *what = NULL, *config_abs = NULL;
+	char *made_logs = NULL, *made_state = NULL;
 	const char *why;
 	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
 
 	sk_problems_init(&d);
+	/* A package refused by staging leaves the root as it found it, the
+	 * installer's directories included. */
+	made_logs = first_missing(e->root, e->cfg.logs_dir);
+	made_state = first_missing(e->root, e->cfg.state_dir);
 	r.logs = prepare_dir(e->root, e->cfg.logs_dir, &d);
 	r.state = r.logs ? prepare_dir(e->root, e->cfg.state_dir, &d) : NULL;
 	what = sk_asprintf("installing '%s' %s from '%s'", m->name, m->version,
@@ -704,6 +792,43 @@ static int start_install(const struct sk_install_opts *o,
 		ret = sk_problems_exit_code(&d);
 		goto out;
 	}
+	/*
+	 * Stage, then commit: every payload is staged or verified before
+	 * the first action runs, so a bad one anywhere changes nothing. A
+	 * failure here is a rejection, like one found in preflight.
+	 */
+	ret = run_stage(&r, NULL, &d);
+	if (!ret && sk_supfile_hash_wait(f, &d) != 0)
+		ret = sk_problems_exit_code(&d);
+	if (ret) {
+		sk_problems_print(&d, "sup");
+		fprintf(stderr, "sup: error: '%s' was not installed: %zu problem%s found; %s\n",
+			f->path, d.count, d.count == 1 ? "" : "s",
+			o->record_rejection ? "recording the rejection" :
+					      "nothing was changed");
+		if (o->record_rejection) {
+			write_rejection(e, f, types, o, &d, r.logs);
+			goto out;
+		}
+		if (r.stage) {
+			sk_stage_close(r.stage);
+			free(r.stage);
+			r.stage = NULL;
+		}
+		if (made_state || made_logs) {
+			char *lock = sk_path_join(r.state, SK_LOCK_NAME);
+
+			if (lock)
+				unlink(lock);
+			free(lock);
+			remove_made_dirs(r.state, made_state);
+			remove_made_dirs(r.logs, made_logs);
+		}
+		goto out;
+	}
+	ret = SK_EXIT_SYSTEM;
+	if (!o->quiet)
+		print_signer(f);
 	/* Accepted: its signing time is now a lower bound of the clock. */
 	sk_trust_note_accepted(t, &f->sig_result);
 	st.sup = keep_package(f, r.state);
@@ -787,6 +912,10 @@ static int start_install(const struct sk_install_opts *o,
 	}
 	ret = run_loop(&r);
 out:
+	if (r.stage) {
+		sk_stage_close(r.stage);
+		free(r.stage);
+	}
 	if (lock_fd >= 0)
 		close(lock_fd);
 	sk_install_state_release(&st);
@@ -798,7 +927,32 @@ out:
 	free(r.fail_msg);
 	free(what);
 	free(config_abs);
+	free(made_logs);
+	free(made_state);
 	return ret;
+}
+
+/* A payload whose every user stages it is left to the stage pass. */
+static bool defer_to_stage(void *data, const struct sk_manifest *m, size_t p)
+{
+	const struct sk_env *e = data;
+	bool used = false;
+
+	for (size_t i = 0; i < m->n_actions; i++) {
+		const struct sk_action_decl *a = &m->actions[i];
+
+		for (size_t k = 0; k < a->n_payloads; k++) {
+			const struct sk_action_type *t;
+
+			if (a->payloads[k] != p)
+				continue;
+			t = sk_registry_find(&e->reg, a->type);
+			if (!t || !t->ops.stage)
+				return false;
+			used = true;
+		}
+	}
+	return used;
 }
 
 static int install(const struct sk_install_opts *o)
@@ -826,9 +980,12 @@ static int install(const struct sk_install_opts *o)
 	if (trust_ok &&
 	    sk_root_resolve(e.root, e.cfg.state_dir, 0, &spool, &why) != 0)
 		spool = NULL;
+	/* A dry run stages nothing: it verifies every payload here. */
 	if (trust_ok)
-		sk_supfile_open(&f, o->sup_path, &lim, &t,
-				o->quiet ? SK_SUPFILE_QUIET : 0, spool, &d);
+		sk_supfile_open_deferred(&f, o->sup_path, &lim, &t,
+					 o->quiet ? SK_SUPFILE_QUIET : 0, spool,
+					 o->dry_run ? NULL : defer_to_stage, &e,
+					 &d);
 	else
 		sk_supfile_init(&f, o->sup_path);
 
@@ -850,8 +1007,16 @@ static int install(const struct sk_install_opts *o)
 			o->record_rejection && e.root ?
 				"recording the rejection" :
 				"nothing was changed");
-		if (o->record_rejection && e.root)
+		if (o->record_rejection && e.root) {
+			struct sk_problems ignored;
+
+			/* The record names the file by its hash, which a
+			 * thread may still be computing. */
+			sk_problems_init(&ignored);
+			sk_supfile_hash_wait(&f, &ignored);
+			sk_problems_release(&ignored);
 			record_rejection(&e, &f, types, o, &d);
+		}
 		ret = sk_problems_exit_code(&d);
 		goto out;
 	}
@@ -869,8 +1034,6 @@ static int install(const struct sk_install_opts *o)
 		ret = SK_EXIT_OK;
 		goto out;
 	}
-	if (!o->quiet)
-		print_signer(&f);
 	ret = start_install(o, &e, &t, &f, types);
 out:
 	free(types);

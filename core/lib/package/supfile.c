@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "package/filehash.h"
 #include "verify/trust.h"
 
 #define SK_READ_BLOCK (64 * 1024)
@@ -30,6 +31,7 @@
 struct rd {
 	int fd;
 	off_t off;
+	off_t size; /* of the file, or 0: unknown (not clamped) */
 	struct sk_sha256 *raw; /* hash of the raw bytes, or NULL */
 	unsigned char buf[SK_READ_BLOCK];
 };
@@ -61,6 +63,10 @@ static la_int64_t rd_skip(struct archive *a, void *ud, la_int64_t request)
 	(void)a;
 	if (request < 0)
 		return 0;
+	/* Never past the end: libarchive then reads what is missing, and
+	 * reports a truncated archive. */
+	if (r->size > 0 && request > r->size - r->off)
+		request = r->size > r->off ? r->size - r->off : 0;
 	r->off += request;
 	return request;
 }
@@ -516,6 +522,21 @@ static int parse_manifest(struct sk_supfile *f, struct sk_problems *d)
 	return 0;
 }
 
+/* Does the entry's size in its header match the manifest? Reported if
+ * not. */
+static bool entry_size_ok(const struct sk_supfile *f,
+			  const struct sk_payload_decl *p, la_int64_t hdr_size,
+			  struct sk_problems *d)
+{
+	if (hdr_size >= 0 && (unsigned long long)hdr_size == p->size)
+		return true;
+	sk_problems_add(
+		d, SK_PROBLEM_PACKAGE,
+		"%s: payload '%s': archive entry is %lld bytes, the manifest says %llu",
+		f->path, p->name, (long long)hdr_size, p->size);
+	return false;
+}
+
 /* Read and hash one payload entry; report mismatches. */
 static void verify_entry(struct sk_supfile *f, struct archive *a,
 			 const struct sk_payload_decl *p, la_int64_t hdr_size,
@@ -525,11 +546,7 @@ static void verify_entry(struct sk_supfile *f, struct archive *a,
 	unsigned long long total = 0;
 	char hex[SK_SHA256_HEX_LEN + 1];
 
-	if (hdr_size < 0 || (unsigned long long)hdr_size != p->size) {
-		sk_problems_add(
-			d, SK_PROBLEM_PACKAGE,
-			"%s: payload '%s': archive entry is %lld bytes, the manifest says %llu",
-			f->path, p->name, (long long)hdr_size, p->size);
+	if (!entry_size_ok(f, p, hdr_size, d)) {
 		*ok = false;
 		return;
 	}
@@ -565,6 +582,46 @@ static void verify_entry(struct sk_supfile *f, struct archive *a,
 			f->path, p->name, p->sha256, hex);
 		*ok = false;
 	}
+}
+
+/* A deferred payload: only its size here; its data is skipped (the tar
+ * reader seeks over it, as far as the file goes) and verified when it is
+ * staged. */
+static void check_deferred(struct sk_supfile *f, struct archive *a,
+			   const struct sk_payload_decl *p, la_int64_t hdr_size,
+			   struct sk_problems *d, bool *ok)
+{
+	if (!entry_size_ok(f, p, hdr_size, d)) {
+		*ok = false;
+		return;
+	}
+	if (archive_read_data_skip(a) != ARCHIVE_OK) {
+		sk_problems_add(d, SK_PROBLEM_PACKAGE, "%s: payload '%s': %s",
+				f->path, p->name, archive_error_string(a));
+		*ok = false;
+	}
+}
+
+/* Which payloads the caller defers (none when it defers none). -1 when
+ * out of memory. */
+static int mark_deferred(struct sk_supfile *f, sk_supfile_defer_fn defer,
+			 void *data)
+{
+	const struct sk_manifest *m = &f->manifest;
+	bool any = false;
+
+	if (!defer || !m->n_payloads)
+		return 0;
+	f->deferred = calloc(m->n_payloads, sizeof(*f->deferred));
+	if (!f->deferred)
+		return -1;
+	for (size_t i = 0; i < m->n_payloads; i++)
+		any |= f->deferred[i] = defer(data, m, i);
+	if (!any) {
+		free(f->deferred);
+		f->deferred = NULL;
+	}
+	return 0;
 }
 
 static int verify_payloads(struct sk_supfile *f, struct archive *a,
@@ -663,8 +720,12 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 		}
 		any = true;
 		last_rank = f->rank[idx];
-		verify_entry(f, a, &m->payloads[idx], archive_entry_size(e), h,
-			     buf, d, &ok);
+		if (f->deferred && f->deferred[idx])
+			check_deferred(f, a, &m->payloads[idx],
+				       archive_entry_size(e), d, &ok);
+		else
+			verify_entry(f, a, &m->payloads[idx],
+				     archive_entry_size(e), h, buf, d, &ok);
 	}
 	for (size_t i = 0; i < m->n_payloads; i++) {
 		if (!seen[i]) {
@@ -732,7 +793,7 @@ void sk_supfile_init(struct sk_supfile *f, const char *path)
  * memory.
  */
 static int reader_for(struct sk_supfile *f, struct rd *r, struct spool *sp,
-		      const char *spool_dir, unsigned int flags,
+		      const char *spool_dir, unsigned int flags, bool threaded,
 		      struct archive **a)
 {
 	sp->z = decompressor_new(r);
@@ -749,6 +810,18 @@ static int reader_for(struct sk_supfile *f, struct rd *r, struct spool *sp,
 	sp->z = NULL;
 	r->off = 0;
 	sk_sha256_reset(r->raw);
+	if (threaded) {
+		/* The whole file is hashed by a thread of its own: this pass
+		 * may seek over the data of deferred payloads. */
+		f->filehash = sk_filehash_start(f->fd, f->file_size);
+		if (!f->filehash)
+			return -1;
+		sk_sha256_free(r->raw);
+		r->raw = NULL;
+		r->size = (off_t)f->file_size;
+		*a = reader_new(r, true);
+		return *a ? 0 : -1;
+	}
 	*a = reader_new(r, false);
 	return *a ? 0 : -1;
 }
@@ -757,6 +830,16 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		    const struct sk_limits *lim, const struct sk_trust *trust,
 		    unsigned int flags, const char *spool_dir,
 		    struct sk_problems *d)
+{
+	return sk_supfile_open_deferred(f, path, lim, trust, flags, spool_dir,
+					NULL, NULL, d);
+}
+
+int sk_supfile_open_deferred(struct sk_supfile *f, const char *path,
+			     const struct sk_limits *lim,
+			     const struct sk_trust *trust, unsigned int flags,
+			     const char *spool_dir, sk_supfile_defer_fn defer,
+			     void *defer_data, struct sk_problems *d)
 {
 	static struct sk_limits defaults;
 	struct spool sp = { .path = path, .fd = -1 };
@@ -796,7 +879,7 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		goto out;
 	}
 	r->fd = f->fd;
-	if (reader_for(f, r, &sp, spool_dir, flags, &a) != 0) {
+	if (reader_for(f, r, &sp, spool_dir, flags, defer != NULL, &a) != 0) {
 		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 		goto out;
 	}
@@ -809,6 +892,12 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		goto out;
 	if (parse_manifest(f, d) != 0)
 		goto out;
+	/* A compressed file is read forward once, whatever is deferred. */
+	if (!f->compressed && f->filehash &&
+	    mark_deferred(f, defer, defer_data) != 0) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+		goto out;
+	}
 	spool_check_room(&sp, a, &f->manifest);
 	if (verify_payloads(f, a, e, pending, d) != 0)
 		goto out;
@@ -824,18 +913,25 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 				f->path);
 		goto out;
 	}
-	err = hash_rest(r);
-	if (err) {
-		sk_problems_add(d, SK_PROBLEM_SYSTEM, "cannot read '%s': %s",
-				path, strerror(-err));
+	if (r->raw) {
+		err = hash_rest(r);
+		if (err) {
+			sk_problems_add(d, SK_PROBLEM_SYSTEM,
+					"cannot read '%s': %s", path,
+					strerror(-err));
+			goto out;
+		}
+		if ((unsigned long long)r->off != f->file_size) {
+			sk_problems_add(d, SK_PROBLEM_PACKAGE,
+					"'%s' changed while it was being read",
+					path);
+			goto out;
+		}
+		sk_sha256_final_hex(r->raw, f->sha256);
+	} else if (!f->deferred && sk_supfile_hash_wait(f, d) != 0) {
+		/* Nothing deferred: nothing to hash beside; wait now. */
 		goto out;
 	}
-	if ((unsigned long long)r->off != f->file_size) {
-		sk_problems_add(d, SK_PROBLEM_PACKAGE,
-				"'%s' changed while it was being read", path);
-		goto out;
-	}
-	sk_sha256_final_hex(r->raw, f->sha256);
 	f->payloads_ok = true;
 	/* Usable only when its signature was accepted too (READ_ON). */
 	if (trust && !f->trusted)
@@ -865,10 +961,36 @@ out:
 	return ret;
 }
 
+int sk_supfile_hash_wait(struct sk_supfile *f, struct sk_problems *d)
+{
+	int r;
+
+	if (!f->filehash)
+		return f->sha256[0] ? 0 : -1;
+	r = sk_filehash_wait(f->filehash, f->sha256);
+	f->filehash = NULL;
+	if (r == -EIO)
+		sk_problems_add(d, SK_PROBLEM_PACKAGE,
+				"'%s' changed while it was being read",
+				f->path);
+	else if (r)
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "cannot read '%s': %s",
+				f->path, strerror(-r));
+	if (r)
+		f->sha256[0] = '\0';
+	return r ? -1 : 0;
+}
+
 void sk_supfile_close(struct sk_supfile *f)
 {
+	char ignored[SK_SHA256_HEX_LEN + 1];
+
+	/* The thread reads f->fd: it ends before the descriptor does. */
+	if (f->filehash)
+		sk_filehash_wait(f->filehash, ignored);
 	if (f->fd >= 0)
 		close(f->fd);
+	free(f->deferred);
 	free(f->path);
 	free(f->manifest_text);
 	free(f->sig);
@@ -1008,6 +1130,27 @@ int64_t sk_payload_stream_read(struct sk_payload_stream *s, void *buf,
 fail:
 	s->failed = true;
 	return -1;
+}
+
+int sk_payload_verify(const struct sk_supfile *f, size_t i, char **err)
+{
+	struct sk_payload_stream *s;
+	unsigned char *buf = malloc(SK_READ_BLOCK);
+	int64_t n = -1;
+
+	*err = NULL;
+	if (!buf) {
+		*err = sk_asprintf("out of memory");
+		return -1;
+	}
+	if (sk_payload_stream_open(f, i, &s, err) == 0) {
+		do
+			n = sk_payload_stream_read(s, buf, SK_READ_BLOCK, err);
+		while (n > 0);
+		sk_payload_stream_close(s);
+	}
+	free(buf);
+	return n == 0 ? 0 : -1;
 }
 
 void sk_payload_stream_close(struct sk_payload_stream *s)

@@ -21,6 +21,7 @@
 #include "verify/signature.h"
 
 struct sk_trust;
+struct sk_filehash;
 
 struct sk_supfile {
 	/* The tar the payloads are streamed from: the file itself, or, for a
@@ -54,6 +55,14 @@ struct sk_supfile {
 	size_t *rank;
 	/* offset[i]: where the headers of payload i's entry start in fd. */
 	unsigned long long *offset;
+	/* deferred[i]: payload i's data was not hashed by the verification
+	 * pass (sk_supfile_open_deferred()): whoever streams it verifies
+	 * it, and it must be verified before any action runs. NULL when no
+	 * payload was deferred. */
+	bool *deferred;
+	/* The SHA-256 of the whole file, hashed beside the verification
+	 * pass when payloads were deferred (sk_supfile_hash_wait()). */
+	struct sk_filehash *filehash;
 	const struct sk_limits *lim;
 };
 
@@ -96,6 +105,34 @@ int sk_supfile_open(struct sk_supfile *f, const char *path,
 		    unsigned int flags, const char *spool_dir,
 		    struct sk_problems *d);
 void sk_supfile_close(struct sk_supfile *f);
+
+/* Whether the verification pass may leave payload i of m to the stage
+ * pass (stage.h), which hashes it while it writes it. */
+typedef bool (*sk_supfile_defer_fn)(void *data, const struct sk_manifest *m,
+				    size_t i);
+
+/*
+ * sk_supfile_open(), except that the data of the payloads defer() names
+ * is checked for its place, type and size in the archive but not read:
+ * f->deferred says which, and each must be verified (streamed to its
+ * end, or sk_payload_verify()) before any action runs. The SHA-256 of the
+ * whole file is then computed by a thread of its own, beside the rest:
+ * f->sha256 is set by sk_supfile_hash_wait(), which must be called
+ * before it is used. Only for a file that is not compressed (a
+ * compressed one is read as sk_supfile_open() reads it).
+ */
+int sk_supfile_open_deferred(struct sk_supfile *f, const char *path,
+			     const struct sk_limits *lim,
+			     const struct sk_trust *trust, unsigned int flags,
+			     const char *spool_dir, sk_supfile_defer_fn defer,
+			     void *defer_data, struct sk_problems *d);
+/* Wait for the hash of the whole file (nothing to wait for after
+ * sk_supfile_open()) and set f->sha256: 0, or -1 with the problem in d
+ * (the file changed size or could not be read). */
+int sk_supfile_hash_wait(struct sk_supfile *f, struct sk_problems *d);
+/* Read payload i of a verified file to its end: 0 when its size and
+ * SHA-256 match the manifest, else -1 and *err (malloc'd). */
+int sk_payload_verify(const struct sk_supfile *f, size_t i, char **err);
 /* f as a package that was not read at all (no trust policy could be set
  * up): only f->path is set (NULL when out of memory). Close it. */
 void sk_supfile_init(struct sk_supfile *f, const char *path);

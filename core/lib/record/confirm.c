@@ -135,7 +135,7 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 	pkg = json_object_new_object();
 	set(pkg, "name", str_or_null(f->manifest_ok ? m->name : NULL));
 	set(pkg, "version", str_or_null(f->manifest_ok ? m->version : NULL));
-	set(pkg, "sha256", str_or_null(f->verified ? f->sha256 : NULL));
+	set(pkg, "sha256", str_or_null(f->verified && f->sha256[0] ? f->sha256 : NULL));
 	set(pkg, "file", str_or_null(f->path));
 	set(pkg, "security_version",
 	    f->manifest_ok ? json_object_new_uint64(m->security_version) :

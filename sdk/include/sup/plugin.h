@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sup/plugin.h - the supkit plugin SDK, ABI 1.1.
+ * sup/plugin.h - the supkit plugin SDK, ABI 1.2.
  *
  * A plugin is a shared object that exports exactly one symbol,
  * sup_plugin_entry(), returning a descriptor (struct sup_plugin) that lists
@@ -23,8 +23,8 @@
  *  - This header is self-contained, defines no global variables and exposes
  *    no type of the host's dependencies (json-c, libarchive, ...).
  *
- * Process model: check(), execute() and rollback() each run in a child
- * process of the installer. A plugin may crash or hang without taking the
+ * Process model: check(), stage(), execute() and rollback() each run in a
+ * child process of the installer. A plugin may crash or hang without taking the
  * installer down; the host records the crash or the timeout as the action's
  * failure. A plugin must not rely on state kept in memory between calls.
  */
@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 #define SUP_ABI_MAJOR 1
-#define SUP_ABI_MINOR 1
+#define SUP_ABI_MINOR 2
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SUP_EXPORT __attribute__((visibility("default")))
@@ -280,6 +280,39 @@ struct sup_host_api {
 	 */
 	int (*temp_note)(struct sup_action_ctx *ctx, int dirfd,
 			 const char *name);
+
+	/* --- stage, then commit (ABI 1.2) ------------------------------- */
+
+	/*
+	 * stage() only: a private, empty directory (mode 0700, the
+	 * installer's) on the file system where gateway_path lives (the
+	 * nearest directory of it that exists, walked as path_parent() does
+	 * with flags SUP_PATH_FOLLOW_LAST or SUP_PATH_NOFOLLOW_LAST), for
+	 * what this action stages for gateway_path: the plugin streams its
+	 * payloads into entries it names itself, so that execute() only has
+	 * to move them into place (renameat(), RENAME_EXCHANGE). need is the
+	 * number of bytes the plugin is about to write there: the host
+	 * refuses (SUP_ERR, recorded) when the file system has not that
+	 * much room left, counting what earlier actions staged on it.
+	 * *dirfd is O_RDONLY | O_DIRECTORY, close-on-exec; the plugin closes
+	 * it. The host removes the directory and what is left in it after
+	 * the action ran, and all of them when the install fails, is
+	 * abandoned or is interrupted (--resume stages again). SUP_ENOTSUP
+	 * when the host cannot stage for that path (the state directory is
+	 * on another file system): the plugin then stages nothing for it,
+	 * and execute() streams the payload as in ABI 1.1. Once per
+	 * gateway_path and action.
+	 */
+	int (*stage_dir)(struct sup_action_ctx *ctx, const char *gateway_path,
+			 unsigned int flags, uint64_t need, int *dirfd);
+	/*
+	 * execute() and rollback(): the directory stage() got for
+	 * gateway_path, as it left it (checked by device and inode; nobody
+	 * but the installer can change what is in it). SUP_ENOENT when
+	 * nothing was staged for gateway_path: stream the payload instead.
+	 */
+	int (*staged_dir)(struct sup_action_ctx *ctx, const char *gateway_path,
+			  int *dirfd);
 };
 
 /* True if the host provides member (added after ABI 1.0 or not). */
@@ -314,6 +347,18 @@ struct sup_action_ops {
 	/* How many payloads the action takes. */
 	unsigned int min_payloads;
 	unsigned int max_payloads;
+	/*
+	 * ABI 1.2, may be NULL. Stream the action's payloads into staging
+	 * (host->stage_dir()) and verify them on the way: every payload of
+	 * the package is staged and verified before the first action
+	 * executes, so a bad payload anywhere changes nothing. Runs after
+	 * every check passed, in action order, before any execute; no side
+	 * effect outside the staging directories. A payload stage() did not
+	 * read to its end is verified by the host instead. execute() then
+	 * commits what was staged (host->staged_dir()); it must still work
+	 * when nothing was (SUP_ENOENT: stream the payload as before).
+	 */
+	sup_action_fn stage;
 };
 
 struct sup_plugin {

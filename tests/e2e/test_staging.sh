@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_staging.sh - stage, then commit (issue 10, item 1). Every payload
+# of a package is staged or verified before the first action runs: a bad
+# payload in the last action leaves the root as it was (the installer's
+# own directories included), actions before it never run; a payload
+# rewritten in the .sup while the package is staged is never installed;
+# staged data lives in the installer's private STATE_DIR/stage and is
+# gone after the run, failed or not; a run killed while it stages leaves
+# nothing pending and nothing behind.
+. "$(dirname "$0")/lib.sh"
+
+PLUGINS=(--plugin-dir "$SUP_FIXTURE_DIR/good" --plugin-dir "$SUP_PLUGIN_DIR")
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$T/big.bin"
+
+# data_offset SUP NAME: where the data of entry NAME starts in SUP.
+data_offset() {
+	python3 -c 'import sys, tarfile; print(tarfile.open(sys.argv[1]).getmember(sys.argv[2]).offset_data)' "$1" "$2"
+}
+
+# ---- a bad payload in the last action ---------------------------------
+section "a bad payload in the last action leaves the root unchanged"
+# The manifest promises other bytes for last.bin than the archive holds
+# (the signature covers the manifest, so only the data disagrees). The
+# actions before it would write a marker, install a file and make a
+# directory: none of them runs.
+R=$(new_root last-bad)
+OTHER=$(printf 'other bytes\n' | sha256sum | cut -d' ' -f1)
+pkg "$T/last-bad.sup" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "last-bad", "version": "1"},
+  "payloads": {"first.bin": {}, "last.bin": {"sha256": "$OTHER"}},
+  "actions": [
+    {"id": "marker", "type": "exec.command",
+     "params": {"argv": ["/bin/sh", "-c", "echo ran >'$R/ran'"]}},
+    {"id": "first", "type": "file.install", "params": {"path": "/opt/app/first.bin"},
+     "payloads": ["first.bin"]},
+    {"id": "dir", "type": "file.mkdir", "params": {"path": "/opt/app/data"}},
+    {"id": "last", "type": "file.install", "params": {"path": "/opt/app/last.bin"},
+     "payloads": ["last.bin"]}]},
+ "entries": [{"name": "first.bin", "file": "$T/big.bin"},
+             {"name": "last.bin", "data": "the real bytes\n"}]}
+JEOF
+take_snapshot "$R" last-bad
+sup install "$T/last-bad.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 3 "install"
+assert_stderr "last-bad.sup: payload 'last.bin': sha256 mismatch"
+assert_stderr "nothing was changed"
+assert_stderr_not "[1/4]"
+assert_unchanged "$R" last-bad "root (the installer's directories too)"
+
+section "with --record-rejection, only the record is added"
+sup install "$T/last-bad.sup" --root "$R" "${PLUGINS[@]}" --record-rejection
+expect_exit 3 "install"
+C=$(confirmation "$R")
+assert_json "$C" 'd["result"]' "rejected"
+assert_json_contains "$C" 'd["error"]["message"]' "payload 'last.bin': sha256 mismatch"
+assert_missing "$R/ran"
+assert_missing "$R/opt"
+assert_missing "$R/var/lib/supkit/stage"
+
+# ---- a payload rewritten while the package is staged ----------------------
+section "a payload rewritten in the .sup during staging is never installed"
+# fixture.stagetamper's stage() flips a byte of late.bin in the .sup file
+# after early.bin was staged and before late.bin is: what is staged for
+# late.bin no longer matches the manifest.
+# during_pkg OUT TAMPER: the package, fixture.stagetamper's params TAMPER.
+during_pkg() {
+	pkg "$1" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "during", "version": "1"},
+  "actions": [
+    {"id": "early", "type": "file.install", "params": {"path": "/opt/early.bin"},
+     "payloads": ["early.bin"]},
+    {"id": "tamper", "type": "fixture.stagetamper", "params": $2},
+    {"id": "late", "type": "file.install", "params": {"path": "/opt/late.bin", "mode": "4755"},
+     "payloads": ["late.bin"]}]},
+ "entries": [{"name": "early.bin", "data": "early\n"},
+             {"name": "late.bin", "file": "$T/big.bin"}]}
+JEOF
+}
+# The offset does not change the layout: build once to find it.
+during_pkg "$T/during.sup" '{}'
+OFF=$(( $(data_offset "$T/during.sup" late.bin) + 3 * 1024 * 1024 ))
+during_pkg "$T/during.sup" "{\"file\": \"$T/during.sup\", \"offset\": $OFF}"
+SHA_BEFORE=$(sha256 "$T/during.sup")
+R=$(new_root during)
+take_snapshot "$R" during
+sup install "$T/during.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 3 "install"
+assert_ne "$(sha256 "$T/during.sup")" "$SHA_BEFORE" "the package was rewritten while it was staged"
+assert_stderr "payload 'late.bin': sha256 mismatch"
+assert_unchanged "$R" during "root"
+
+section "the same package, not rewritten, installs what was staged"
+during_pkg "$T/during-ok.sup" '{}'
+sup install "$T/during-ok.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 0 "install"
+assert_same_file "$R/opt/late.bin" "$T/big.bin"
+assert_mode "$R/opt/late.bin" 4755
+assert_content "$R/opt/early.bin" $'early\n'
+assert_missing "$R/var/lib/supkit/stage"
+
+# ---- what a failed run staged goes --------------------------------------
+section "staged data of actions that never ran is removed"
+pkg "$T/abort.sup" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "abort", "version": "1"},
+  "actions": [
+    {"id": "fails", "type": "exec.command", "params": {"argv": ["/bin/false"]}},
+    {"id": "never", "type": "file.install", "params": {"path": "/opt/never.bin"},
+     "payloads": ["never.bin"]}]},
+ "entries": [{"name": "never.bin", "file": "$T/big.bin"}]}
+JEOF
+R=$(new_root abort)
+sup install "$T/abort.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 1 "install"
+C=$(confirmation "$R")
+assert_json "$C" '[a["status"] for a in d["actions"]]' '["failed", "skipped"]'
+assert_missing "$R/opt/never.bin"
+assert_missing "$R/var/lib/supkit/stage"
+
+# ---- killed while staging ----------------------------------------------
+section "an installer killed while it stages leaves nothing pending"
+pkg "$T/killed.sup" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "killed", "version": "1"},
+  "actions": [
+    {"id": "first", "type": "file.install", "params": {"path": "/opt/first.bin"},
+     "payloads": ["first.bin"]},
+    {"id": "slow", "type": "fixture.stagetamper", "params": {"hang_ms": 60000}}]},
+ "entries": [{"name": "first.bin", "file": "$T/big.bin"}]}
+JEOF
+R=$(new_root killed)
+"$SUP" install "$T/killed.sup" --root "$R" "${PLUGINS[@]}" 2>"$T/killed.err" &
+PID=$!
+E2E_PIDS+=("$PID")
+wait_until 20 test -e "$R/var/lib/supkit/stage/0-0/payload"
+wait_until 20 pgrep -f "sup install $T/killed.sup" >/dev/null
+sleep 0.3
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+assert_file "$R/var/lib/supkit/stage/0-0/payload"
+assert_eq "$(stat -c %a "$R/var/lib/supkit/stage")" "700" "staging is private (0700)"
+assert_eq "$(stat -c %a "$R/var/lib/supkit/stage/0-0/payload")" "600" "a staged file is private (0600)"
+sup install --resume --root "$R"
+expect_exit 0 "resume"
+assert_stderr "nothing to resume"
+assert_missing "$R/var/lib/supkit/stage"
+assert_missing "$R/opt/first.bin"
+assert_missing "$R/var/lib/supkit/install.json"
+
+finish
