@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -750,4 +751,15 @@ int sk_list_dir(int dfd, char ***names, size_t *n)
 	*names = l;
 	*n = count;
 	return 0;
+}
+
+int sk_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	/* Descriptors from pidfd_open() are always close-on-exec. */
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
 }

@@ -91,6 +91,11 @@ int sk_remove_tree_at(int dirfd, const char *name);
 int sk_write_all(int fd, const void *buf, size_t len);
 /* Milliseconds of CLOCK_MONOTONIC. */
 long long sk_now_ms(void);
+
+/* A descriptor (close-on-exec) that becomes readable when the child pid
+ * exits, so that a wait can poll() it with other descriptors instead of
+ * sleeping; -1 where the kernel has no pidfd_open() (Linux < 5.3). */
+int sk_pidfd_open(pid_t pid);
 /* t as RFC 3339 UTC ("2026-12-05T07:04:18Z") in buf: true, or false when
  * it cannot be shown (buf then undefined). */
 bool sk_utc_format(time_t t, char buf[32]);

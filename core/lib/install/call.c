@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -233,18 +232,6 @@ static bool drain(struct supervise *s, int fd)
 	}
 }
 
-/* A descriptor that becomes readable when the child pid exits, or -1
- * where the kernel has no pidfd_open(). */
-static int pidfd_of(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
 static void kill_group(pid_t pid, int *status)
 {
 	long long until = sk_now_ms() + SK_KILL_GRACE_MS;
@@ -348,7 +335,7 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 
 	/* The child's exit wakes the loop through a pidfd (Linux >= 5.3)
 	 * instead of a sleep: a call costs its fork, not a sleep quantum. */
-	exit_fd = pidfd_of(pid);
+	exit_fd = sk_pidfd_open(pid);
 	while (!exited) {
 		struct pollfd p[2] = {
 			{.fd = eof ? -1 : pfd[0], .events = POLLIN},

@@ -466,7 +466,7 @@ static int check_binding(const char *path, struct sk_problems *d)
 	const char *m = buf;
 	size_t len = 0, plen = strlen(path);
 	long long until = sk_now_ms() + SK_BIND_CHECK_TIMEOUT_MS;
-	int pfd[2], status = 0;
+	int pfd[2], status = 0, exit_fd = -1;
 	bool exited = false, eof = false;
 	pid_t pid, parent = getpid();
 	char *shown;
@@ -496,15 +496,21 @@ static int check_binding(const char *path, struct sk_problems *d)
 	close(pfd[1]);
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 	/* Until the child exits: a process it left behind may hold the
-	 * pipe open. */
+	 * pipe open. Its exit wakes the wait through a pidfd, not a sleep:
+	 * every enabled plugin is tried so, on every run. */
+	exit_fd = sk_pidfd_open(pid);
 	while (!exited && sk_now_ms() < until) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p[2] = {
+			{ .fd = eof ? -1 : pfd[0], .events = POLLIN },
+			{ .fd = exit_fd, .events = POLLIN },
+		};
 		pid_t w;
 
-		if (!eof && poll(&p, 1, 50) > 0 && !bind_read(pfd[0], buf, &len))
-			eof = true;
-		else if (eof)
+		if (eof && exit_fd < 0)
 			usleep(20000);
+		else if (poll(p, 2, 50) > 0 && !eof && p[0].revents &&
+			 !bind_read(pfd[0], buf, &len))
+			eof = true;
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid) {
 			exited = true;
@@ -514,9 +520,13 @@ static int check_binding(const char *path, struct sk_problems *d)
 				"cannot load plugin '%s': cannot wait for its trial load: %s",
 				path, strerror(errno));
 			close(pfd[0]);
+			if (exit_fd >= 0)
+				close(exit_fd);
 			return -1;
 		}
 	}
+	if (exit_fd >= 0)
+		close(exit_fd);
 	if (!exited) {
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -16,6 +16,10 @@ struct sk_filehash {
 	pthread_t thread;
 	int fd;
 	unsigned long long size;
+	/* Made by the caller's thread: no libcrypto lock is ever held by
+	 * this thread when the process forks. */
+	struct sk_sha256 *sha;
+	unsigned char *buf;
 	int err;
 	char hex[SK_SHA256_HEX_LEN + 1];
 };
@@ -23,13 +27,10 @@ struct sk_filehash {
 static void *filehash_main(void *arg)
 {
 	struct sk_filehash *h = arg;
-	struct sk_sha256 *sha = sk_sha256_new();
-	unsigned char *buf = malloc(SK_FILEHASH_BLOCK);
+	struct sk_sha256 *sha = h->sha;
+	unsigned char *buf = h->buf;
 	unsigned long long off = 0;
 
-	h->err = -ENOMEM;
-	if (!sha || !buf)
-		goto out;
 	for (;;) {
 		ssize_t n = pread(h->fd, buf, SK_FILEHASH_BLOCK, (off_t)off);
 
@@ -48,9 +49,14 @@ static void *filehash_main(void *arg)
 	if (!h->err)
 		sk_sha256_final_hex(sha, h->hex);
 out:
-	sk_sha256_free(sha);
-	free(buf);
 	return NULL;
+}
+
+static void filehash_free(struct sk_filehash *h)
+{
+	sk_sha256_free(h->sha);
+	free(h->buf);
+	free(h);
 }
 
 struct sk_filehash *sk_filehash_start(int fd, unsigned long long size)
@@ -63,15 +69,17 @@ struct sk_filehash *sk_filehash_start(int fd, unsigned long long size)
 		return NULL;
 	h->fd = fd;
 	h->size = size;
-	if (pthread_attr_init(&attr) != 0) {
-		free(h);
+	h->sha = sk_sha256_new();
+	h->buf = malloc(SK_FILEHASH_BLOCK);
+	if (!h->sha || !h->buf || pthread_attr_init(&attr) != 0) {
+		filehash_free(h);
 		return NULL;
 	}
 	pthread_attr_setstacksize(&attr, SK_FILEHASH_STACK);
 	r = pthread_create(&h->thread, &attr, filehash_main, h);
 	pthread_attr_destroy(&attr);
 	if (r != 0) {
-		free(h);
+		filehash_free(h);
 		return NULL;
 	}
 	return h;
@@ -86,6 +94,6 @@ int sk_filehash_wait(struct sk_filehash *h, char hex[SK_SHA256_HEX_LEN + 1])
 	if (!r)
 		for (size_t i = 0; i <= SK_SHA256_HEX_LEN; i++)
 			hex[i] = h->hex[i];
-	free(h);
+	filehash_free(h);
 	return r;
 }
