@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 # test_unverified.sh - nothing unverified is reachable by another user
 # (issue 8, items 1 and 2). A local user who can write the SUP file changes
-# a payload after preflight; while it streams, file.install's temporary
-# file and file.extract's temporary tree stay private (0600 / 0700) and
-# carry no set-user-id, set-group-id or sticky bit, and when the last read
-# finds the change nothing is left. Verified payloads get their final
-# owner and modes. A watcher polls the target's directory every
+# a payload after preflight. file.install staged it before any action ran
+# (issue 10): the verified bytes are installed, and nothing of it shows
+# next to the target before the commit. file.extract streams it: its
+# temporary tree stays private (0700) and carries no set-user-id,
+# set-group-id or sticky bit, and when the last read finds the change
+# nothing is left. Verified payloads get their final owner and modes. A watcher polls the target's directory every
 # millisecond during the install and records what it could see; a payload
 # of 48 MiB keeps the window open long enough to be seen.
 . "$(dirname "$0")/lib.sh"

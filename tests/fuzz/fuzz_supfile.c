@@ -15,7 +15,14 @@
  * What the reader verified must stream: a payload of a verified package
  * that cannot be read to its verified end means the two passes saw
  * different archives, and is reported as a finding (abort).
+ *
+ * A third read defers every payload (sk_supfile_open_deferred(), as `sup
+ * install` does for payloads that are staged) and then verifies each one
+ * (sk_payload_verify()): it must reach the same verdict as the reader
+ * that hashes them in its pass, and the same SHA-256 of the file
+ * (sk_supfile_hash_wait()); a difference is a finding.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +105,9 @@ static void stream(const struct sk_supfile *f, size_t i)
 	sk_payload_stream_close(s);
 }
 
-static void read_package(const struct sk_trust *t, unsigned int flags)
+/* Read the package; true when it was accepted, with its hash in sha. */
+static bool read_package(const struct sk_trust *t, unsigned int flags,
+			 char sha[SK_SHA256_HEX_LEN + 1])
 {
 	struct sk_supfile f;
 	struct sk_problems d;
@@ -112,8 +121,54 @@ static void read_package(const struct sk_trust *t, unsigned int flags)
 		for (size_t i = 0; i < f.manifest.n_payloads &&
 				   !(flags & SK_SUPFILE_NO_STREAMS); i++)
 			stream(&f, i);
+		if (sha)
+			memcpy(sha, f.sha256, SK_SHA256_HEX_LEN + 1);
 	} else if (sk_problems_empty(&d)) {
 		abort(); /* refused without saying why */
+	}
+	sk_supfile_close(&f);
+	sk_problems_release(&d);
+	return r == 0;
+}
+
+static bool defer_all(void *data, const struct sk_manifest *m, size_t i)
+{
+	(void)data;
+	(void)m;
+	(void)i;
+	return true;
+}
+
+/* The deferred reader, then each deferred payload verified: the same
+ * verdict and file hash as the reader that verified them in its pass. */
+static void read_deferred(bool full_ok, const char *full_sha)
+{
+	struct sk_supfile f;
+	struct sk_problems d;
+	bool ok;
+
+	sk_problems_init(&d);
+	ok = sk_supfile_open_deferred(&f, sup_path, NULL, &trust,
+				      SK_SUPFILE_QUIET, fz_tmpdir(), defer_all,
+				      NULL, &d) == 0;
+	if (!ok && sk_problems_empty(&d))
+		abort(); /* refused without saying why */
+	for (size_t i = 0; ok && f.deferred && i < f.manifest.n_payloads;
+	     i++) {
+		char *err = NULL;
+
+		if (f.deferred[i] && sk_payload_verify(&f, i, &err) != 0)
+			ok = false;
+		free(err);
+	}
+	if (ok && sk_supfile_hash_wait(&f, &d) != 0)
+		ok = false;
+	if (ok != full_ok || (ok && strcmp(f.sha256, full_sha) != 0)) {
+		fprintf(stderr, "finding: the deferred reader says %s (sha256 %s), the full reader %s (sha256 %s)\n",
+			ok ? "accepted" : "refused", ok ? f.sha256 : "-",
+			full_ok ? "accepted" : "refused",
+			full_ok ? full_sha : "-");
+		abort();
 	}
 	sk_supfile_close(&f);
 	sk_problems_release(&d);
@@ -121,9 +176,15 @@ static void read_package(const struct sk_trust *t, unsigned int flags)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char sha[SK_SHA256_HEX_LEN + 1] = "";
+	bool ok;
+
 	fz_write(sup_path, data, size, 0600);
-	read_package(&trust, SK_SUPFILE_QUIET);
-	read_package(NULL, SK_SUPFILE_QUIET | SK_SUPFILE_READ_ON |
-				   SK_SUPFILE_NO_STREAMS);
+	ok = read_package(&trust, SK_SUPFILE_QUIET, sha);
+	read_deferred(ok, sha);
+	read_package(NULL,
+		     SK_SUPFILE_QUIET | SK_SUPFILE_READ_ON |
+			     SK_SUPFILE_NO_STREAMS,
+		     NULL);
 	return 0;
 }
