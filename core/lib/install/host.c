@@ -763,6 +763,7 @@ static int h_stage_dir(struct sup_action_ctx *ctx, const char *gw,
 {
 	struct sk_stage *s = ctx->call->stage;
 	struct statvfs vfs;
+	unsigned long long avail;
 	struct stat st;
 	json_object *o;
 	char name[64], **l;
@@ -790,13 +791,12 @@ static int h_stage_dir(struct sup_action_ctx *ctx, const char *gw,
 		      s->dir, strerror(errno));
 		return SUP_ERR;
 	}
-	if ((unsigned long long)vfs.f_bavail * vfs.f_frsize <
-	    need + SK_STAGE_SPARE) {
+	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	/* need comes from the plugin: no sum that could wrap. */
+	if (avail < SK_STAGE_SPARE || need > avail - SK_STAGE_SPARE) {
 		failf(ctx, "no_space",
 		      "not enough space to stage '%s': %llu bytes needed, %llu free on the file system of '%s'",
-		      gw, (unsigned long long)need,
-		      (unsigned long long)vfs.f_bavail * vfs.f_frsize,
-		      s->dir);
+		      gw, (unsigned long long)need, avail, s->dir);
 		return SUP_ERR;
 	}
 	snprintf(name, sizeof(name), "%zu-%zu", ctx->call->action_index,

@@ -815,15 +815,15 @@ static int start_install(const struct sk_install_opts *o,
 			free(r.stage);
 			r.stage = NULL;
 		}
-		if (made_state || made_logs) {
+		if (made_state) {
 			char *lock = sk_path_join(r.state, SK_LOCK_NAME);
 
 			if (lock)
 				unlink(lock);
 			free(lock);
 			remove_made_dirs(r.state, made_state);
-			remove_made_dirs(r.logs, made_logs);
 		}
+		remove_made_dirs(r.logs, made_logs);
 		goto out;
 	}
 	ret = SK_EXIT_SYSTEM;

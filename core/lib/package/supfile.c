@@ -966,8 +966,13 @@ int sk_supfile_hash_wait(struct sk_supfile *f, struct sk_problems *d)
 {
 	int r;
 
-	if (!f->filehash)
-		return f->sha256[0] ? 0 : -1;
+	if (!f->filehash) {
+		if (f->sha256[0])
+			return 0;
+		sk_problems_add(d, SK_PROBLEM_SYSTEM,
+				"the SHA-256 of '%s' is not known", f->path);
+		return -1;
+	}
 	r = sk_filehash_wait(f->filehash, f->sha256);
 	f->filehash = NULL;
 	if (r == -EIO)
