@@ -3,6 +3,7 @@
 #include "job.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdint.h>
@@ -160,8 +161,11 @@ long long supd_job_elapsed_s(struct supd_job *j)
 {
 	long long now = sk_now_ms();
 
+	/* elapsed_ms comes from the job file: saturate, never wrap. */
 	if (now > j->mono_ms)
-		j->elapsed_ms += now - j->mono_ms;
+		j->elapsed_ms = now - j->mono_ms > LLONG_MAX - j->elapsed_ms ?
+					LLONG_MAX :
+					j->elapsed_ms + (now - j->mono_ms);
 	j->mono_ms = now;
 	return j->elapsed_ms / 1000;
 }

@@ -931,6 +931,21 @@ static int file_extract_check(const struct sup_host_api *host,
 	return rc;
 }
 
+/* Unpack the archive into the host's staging directory on the target's
+ * file system (ABI 1.2); execute() commits the tree. */
+static int file_extract_stage(const struct sup_host_api *host,
+			      struct sup_action_ctx *ctx)
+{
+	struct file_args a;
+	int rc = SUP_ERR;
+
+	if (file_extract_args(host, ctx, &a) == SUP_OK &&
+	    file_check_payloads(host, ctx, 1) == SUP_OK)
+		rc = spl_extract_stage(host, ctx, a.path, 0);
+	file_args_release(host, &a);
+	return rc;
+}
+
 static int file_extract_execute(const struct sup_host_api *host,
 				struct sup_action_ctx *ctx)
 {
@@ -941,10 +956,11 @@ static int file_extract_execute(const struct sup_host_api *host,
 	if (file_extract_args(host, ctx, &a) ||
 	    file_check_payloads(host, ctx, 1))
 		goto out;
-	if (spl_extract_begin(&x, host, ctx, a.path,
-			      a.replace ? SPL_EXTRACT_REPLACE
-					: SPL_EXTRACT_MERGE) ||
-	    spl_extract_payload(&x, 0) || spl_extract_commit(&x))
+	if (spl_extract_prepare(&x, host, ctx, a.path,
+				a.replace ? SPL_EXTRACT_REPLACE :
+					    SPL_EXTRACT_MERGE,
+				0) ||
+	    spl_extract_commit(&x))
 		goto out;
 	host->log(ctx, SUP_LOG_INFO,
 		  "extracted %" PRIu64 " entries of payload '%s' to '%s' (%s)",
@@ -1011,6 +1027,7 @@ static const struct sup_action_ops file_actions[] = {
 		.params = file_extract_keys,
 		.min_payloads = 1,
 		.max_payloads = 1,
+		.stage = file_extract_stage,
 	},
 	{ 0 }
 };

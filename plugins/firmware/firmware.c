@@ -24,6 +24,7 @@
 #include <sup/plugin.h>
 
 #include "cmd.h"
+#include "extract.h"
 #include "rtctl.h"
 #include "say.h"
 
@@ -74,6 +75,22 @@ static int fw_check(const struct sup_host_api *host,
 	if (rc == SUP_OK && fw.method == FW_METHOD_RELEASE)
 		rc = fw_open(&fw, false) == SUP_OK ? fw_check_release(&fw) :
 						     SUP_ERR;
+	fw_release(&fw);
+	return rc;
+}
+
+/* The release method unpacks its release into the host's staging before
+ * any action runs (ABI 1.2); execute() commits it. The flasher method
+ * streams its image when it runs. */
+static int fw_stage(const struct sup_host_api *host,
+		    struct sup_action_ctx *ctx)
+{
+	struct fw fw;
+	int rc;
+
+	rc = fw_load(&fw, host, ctx);
+	if (rc == SUP_OK && fw.method == FW_METHOD_RELEASE)
+		rc = spl_extract_stage(host, ctx, fw.release_gw, 0);
 	fw_release(&fw);
 	return rc;
 }
@@ -134,6 +151,7 @@ static const struct sup_action_ops fw_actions[] = {
 		.params = fw_params,
 		.min_payloads = 1,
 		.max_payloads = 1,
+		.stage = fw_stage,
 	},
 	{ .type = NULL },
 };

@@ -302,9 +302,8 @@ int fw_execute_release(struct fw *fw)
 
 	/* Unpacked and checked before the runtime is touched; a release
 	 * that is not current is replaced right away. */
-	if (spl_extract_begin(&x, host, ctx, fw->release_gw,
-			      SPL_EXTRACT_REPLACE) ||
-	    spl_extract_payload(&x, 0))
+	if (spl_extract_prepare(&x, host, ctx, fw->release_gw,
+				SPL_EXTRACT_REPLACE, 0))
 		goto out;
 	if (!is_new) {
 		if (spl_extract_commit(&x))

@@ -46,11 +46,6 @@ struct spl_extract_xread {
 	mode_t top_mode;
 };
 
-struct spl_extract_special {
-	char *name; /* the entry's path in the tree */
-	mode_t mode;
-};
-
 /* The next chunk of the payload: bytes read, 0 at its verified end. */
 static int64_t spl_extract_xread_next(struct spl_extract_xread *x)
 {
@@ -305,11 +300,13 @@ static int spl_extract_open_entry(int dirfd, const char *rel)
 	return fd;
 }
 
-/* The payload is verified: give the deferred entries their modes. */
-static int spl_extract_apply_special(struct spl_extract_xread *x, int tmpfd)
+int spl_extract_apply_special(const struct sup_host_api *host,
+			      struct sup_action_ctx *ctx, int tmpfd,
+			      const struct spl_extract_special *special,
+			      size_t n)
 {
-	for (size_t i = 0; i < x->n_special; i++) {
-		const struct spl_extract_special *s = &x->special[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct spl_extract_special *s = &special[i];
 		int fd = spl_extract_open_entry(tmpfd, s->name);
 
 		if (fd < 0 || fchmod(fd, s->mode) != 0) {
@@ -317,20 +314,25 @@ static int spl_extract_apply_special(struct spl_extract_xread *x, int tmpfd)
 
 			if (fd >= 0)
 				close(fd);
-			return x->host->fail(x->ctx, err,
-					     "cannot set mode %04o of '%s'",
-					     (unsigned int)s->mode, s->name);
+			return host->fail(ctx, err,
+					  "cannot set mode %04o of '%s'",
+					  (unsigned int)s->mode, s->name);
 		}
 		close(fd);
 	}
 	return SUP_OK;
 }
 
+void spl_extract_special_free(struct spl_extract_special *special, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(special[i].name);
+	free(special);
+}
+
 static void spl_extract_special_release(struct spl_extract_xread *x)
 {
-	for (size_t i = 0; i < x->n_special; i++)
-		free(x->special[i].name);
-	free(x->special);
+	spl_extract_special_free(x->special, x->n_special);
 	x->special = NULL;
 	x->n_special = 0;
 }
@@ -691,12 +693,12 @@ int spl_extract_check_target(const struct sup_host_api *host,
 	return SUP_OK;
 }
 
-int spl_extract_begin(struct spl_extract *x, const struct sup_host_api *host,
-		      struct sup_action_ctx *ctx, const char *gw_path,
-		      enum spl_extract_mode mode)
+int spl_extract_open_target(struct spl_extract *x,
+			    const struct sup_host_api *host,
+			    struct sup_action_ctx *ctx, const char *gw_path,
+			    enum spl_extract_mode mode)
 {
 	struct stat st;
-	int err, rc = SUP_ERR;
 
 	memset(x, 0, sizeof(*x));
 	x->host = host;
@@ -704,48 +706,53 @@ int spl_extract_begin(struct spl_extract *x, const struct sup_host_api *host,
 	x->gw_path = gw_path;
 	x->mode = mode;
 	x->dirfd = -1;
+	x->tmpdirfd = -1;
 	x->tmpfd = -1;
 	x->how = "";
 	x->began = true;
-	if (mode == SPL_EXTRACT_REPLACE && spl_fs_is_root_path(gw_path)) {
-		host->fail(ctx, 0, "cannot replace the root directory '%s'",
-			   gw_path);
-		goto out;
-	}
+	if (mode == SPL_EXTRACT_REPLACE && spl_fs_is_root_path(gw_path))
+		return host->fail(ctx, 0,
+				  "cannot replace the root directory '%s'",
+				  gw_path);
 	/*
 	 * The temporary tree lives next to the target, on its file system.
 	 * The root has no parent inside the root: its temporary tree goes
 	 * inside it (merge only, replace was refused).
 	 */
 	if (spl_fs_is_root_path(gw_path)) {
-		if (!SUP_HOST_HAS(host, path_dir)) {
-			host->fail(ctx, 0,
-				   "this installer lacks path_dir (plugin ABI 1.1)");
-			goto out;
-		}
+		if (!SUP_HOST_HAS(host, path_dir))
+			return host->fail(ctx, 0,
+					  "this installer lacks path_dir (plugin ABI 1.1)");
 		if (host->path_dir(ctx, gw_path, 0, &x->dirfd) != SUP_OK)
-			goto out;
+			return SUP_ERR;
 		x->exists = true;
-	} else {
-		if (spl_fs_open_parent(host, ctx, gw_path,
-				       SUP_PATH_FOLLOW_LAST |
-					       SUP_PATH_MKPARENTS,
-				       &x->dirfd, &x->name))
-			goto out;
-		if (fstatat(x->dirfd, x->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (!S_ISDIR(st.st_mode)) {
-				host->fail(ctx, ENOTDIR,
-					   "cannot extract into '%s'", gw_path);
-				goto out;
-			}
-			x->exists = true;
-		} else if (errno != ENOENT) {
-			host->fail(ctx, errno, "cannot extract into '%s'",
-				   gw_path);
-			goto out;
-		}
-		spl_fs_sweep_stale_at(host, ctx, x->dirfd, gw_path, x->name);
+		return SUP_OK;
 	}
+	if (spl_fs_open_parent(host, ctx, gw_path,
+			       SUP_PATH_FOLLOW_LAST | SUP_PATH_MKPARENTS,
+			       &x->dirfd, &x->name))
+		return SUP_ERR;
+	if (fstatat(x->dirfd, x->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return host->fail(ctx, ENOTDIR,
+					  "cannot extract into '%s'", gw_path);
+		x->exists = true;
+	} else if (errno != ENOENT) {
+		return host->fail(ctx, errno, "cannot extract into '%s'",
+				  gw_path);
+	}
+	spl_fs_sweep_stale_at(host, ctx, x->dirfd, gw_path, x->name);
+	return SUP_OK;
+}
+
+int spl_extract_begin(struct spl_extract *x, const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, const char *gw_path,
+		      enum spl_extract_mode mode)
+{
+	int err, rc = SUP_ERR;
+
+	if (spl_extract_open_target(x, host, ctx, gw_path, mode))
+		goto out;
 	/* Private until it is committed: nothing unverified is reachable
 	 * by another user. */
 	err = spl_fs_tmp_dir_at(x->dirfd, x->name ? x->name : "", &x->tmpfd,
@@ -757,6 +764,7 @@ int spl_extract_begin(struct spl_extract *x, const struct sup_host_api *host,
 		goto out;
 	}
 	x->made = true;
+	x->tmpdirfd = x->dirfd;
 	if (spl_fs_note_temp(host, ctx, x->dirfd, x->tmp))
 		goto out;
 	rc = SUP_OK;
@@ -793,10 +801,23 @@ int spl_extract_payload(struct spl_extract *x, size_t index)
 		goto out;
 	}
 	if (spl_extract_unpack_in(&r, x->tmpfd, x->tmp, x->gw_path,
-				  &x->entries) ||
-	    spl_extract_apply_special(&r, x->tmpfd))
+				  &x->entries))
 		goto out;
 	x->top_mode = r.has_top_mode ? r.top_mode : 0755;
+	if (x->hold) {
+		/* Staged: the modes wait for the commit; the host syncs
+		 * everything staged at once. */
+		x->special = r.special;
+		x->n_special = r.n_special;
+		r.special = NULL;
+		r.n_special = 0;
+		x->unpacked = true;
+		rc = SUP_OK;
+		goto out;
+	}
+	if (spl_extract_apply_special(host, ctx, x->tmpfd, r.special,
+				      r.n_special))
+		goto out;
 	/* Everything unpacked reaches the disk before it becomes visible. */
 	if (syncfs(x->tmpfd) != 0) {
 		host->fail(ctx, errno,
@@ -832,14 +853,14 @@ int spl_extract_commit(struct spl_extract *x)
 					  x->gw_path);
 		if (!x->exists) {
 			x->how = "new directory";
-			if (spl_fs_rename_noreplace(x->dirfd, x->tmp, x->dirfd,
-						    x->name) != 0)
+			if (spl_fs_rename_noreplace(x->tmpdirfd, x->tmp,
+						    x->dirfd, x->name) != 0)
 				return host->fail(ctx, errno,
 						  "cannot move the extracted tree to '%s'",
 						  x->gw_path);
 		} else {
 			x->how = "replaced";
-			if (spl_fs_renameat2(x->dirfd, x->tmp, x->dirfd,
+			if (spl_fs_renameat2(x->tmpdirfd, x->tmp, x->dirfd,
 					     x->name, RENAME_EXCHANGE) != 0)
 				return host->fail(ctx, errno,
 						  "cannot move the extracted tree to '%s'",
@@ -885,14 +906,40 @@ out:
 
 char *spl_extract_take_replaced(struct spl_extract *x)
 {
-	char *old;
+	char *old = NULL;
+	int fd, err;
 
 	if (!x->committed || !x->exists || x->mode != SPL_EXTRACT_REPLACE ||
 	    x->tmp_gone)
 		return NULL;
-	old = x->tmp;
-	x->tmp = NULL;
-	x->tmp_gone = true;
+	if (x->tmpdirfd == x->dirfd) {
+		old = x->tmp;
+		x->tmp = NULL;
+		x->tmp_gone = true;
+		return old;
+	}
+	/* Staged: the old tree is in the staging directory, which the host
+	 * removes after the action. Next to the target it goes, under a
+	 * temporary name, exchanged with an empty one made there. */
+	err = spl_fs_tmp_dir_at(x->dirfd, x->name ? x->name : "", &fd, &old);
+	if (err) {
+		x->host->fail(x->ctx, err,
+			      "cannot keep the replaced tree of '%s'",
+			      x->gw_path);
+		return NULL;
+	}
+	close(fd);
+	if (spl_fs_note_temp(x->host, x->ctx, x->dirfd, old) ||
+	    spl_fs_renameat2(x->tmpdirfd, x->tmp, x->dirfd, old,
+			     RENAME_EXCHANGE) != 0) {
+		err = errno;
+		unlinkat(x->dirfd, old, AT_REMOVEDIR);
+		x->host->fail(x->ctx, err,
+			      "cannot keep the replaced tree of '%s'",
+			      x->gw_path);
+		free(old);
+		return NULL;
+	}
 	return old;
 }
 
@@ -903,9 +950,15 @@ void spl_extract_release(struct spl_extract *x)
 	x->tmpfd = -1;
 	/* Failed: the target is as it was. Done: litter of a merge or the
 	 * old tree of an exchange. */
-	if (x->made && !x->tmp_gone && x->tmp)
-		spl_fs_cleanup_tree_at(x->host, x->ctx, x->dirfd, x->tmp,
+	if (x->made && !x->tmp_gone && x->tmp && x->tmpdirfd >= 0)
+		spl_fs_cleanup_tree_at(x->host, x->ctx, x->tmpdirfd, x->tmp,
 				       x->gw_path);
+	if (x->tmpdirfd >= 0 && x->tmpdirfd != x->dirfd)
+		close(x->tmpdirfd);
+	x->tmpdirfd = -1;
+	spl_extract_special_free(x->special, x->n_special);
+	x->special = NULL;
+	x->n_special = 0;
 	if (x->began && x->dirfd >= 0)
 		close(x->dirfd);
 	free(x->tmp);

@@ -53,6 +53,13 @@ enum spl_extract_mode {
 	SPL_EXTRACT_REPLACE,
 };
 
+/* An entry whose set-user-id, set-group-id or sticky bit waits for the
+ * payload's verification (or, staged, for the commit). */
+struct spl_extract_special {
+	char *name; /* the entry's path in the tree */
+	mode_t mode;
+};
+
 /* One extraction. Zeroed and filled by spl_extract_begin(); the caller only
  * reads the first three members, after spl_extract_commit(). */
 struct spl_extract {
@@ -64,9 +71,12 @@ struct spl_extract {
 	struct sup_action_ctx *ctx;
 	const char *gw_path;	/* borrowed until spl_extract_release() */
 	enum spl_extract_mode mode;
-	int dirfd;		/* where the target and the temporary tree are */
+	int dirfd;		/* where the target is */
 	char *name;		/* the target in dirfd; NULL: dirfd is the target */
-	char *tmp;		/* the temporary tree's name in dirfd */
+	/* Where the temporary tree is: dirfd, or (staged) the staging
+	 * directory, owned. */
+	int tmpdirfd;
+	char *tmp;		/* the temporary tree's name in tmpdirfd */
 	int tmpfd;
 	bool began;		/* spl_extract_begin() ran: dirfd is ours */
 	bool exists;		/* the target existed at spl_extract_begin() */
@@ -75,6 +85,11 @@ struct spl_extract {
 	bool unpacked;
 	bool committed;
 	mode_t top_mode;	/* of the tree once committed */
+	/* Staging (stage.c): spl_extract_payload() keeps the held-back
+	 * modes in special instead of applying them, and syncs nothing. */
+	bool hold;
+	struct spl_extract_special *special;
+	size_t n_special;
 };
 
 /*
@@ -115,6 +130,51 @@ int spl_extract_commit(struct spl_extract *x);
  * removes the tree), or NULL when there is none.
  */
 char *spl_extract_take_replaced(struct spl_extract *x);
+
+/*
+ * The first half of spl_extract_begin(): x initialised, the target's
+ * directory opened (missing parents made), the target checked (a
+ * directory, or absent). SUP_OK or SUP_ERR; spl_extract_release() is due
+ * in both cases.
+ */
+int spl_extract_open_target(struct spl_extract *x,
+			    const struct sup_host_api *host,
+			    struct sup_action_ctx *ctx, const char *gw_path,
+			    enum spl_extract_mode mode);
+
+/* Give n entries of the tree tmpfd their held-back modes; SUP_OK or
+ * SUP_ERR recorded. */
+int spl_extract_apply_special(const struct sup_host_api *host,
+			      struct sup_action_ctx *ctx, int tmpfd,
+			      const struct spl_extract_special *special,
+			      size_t n);
+void spl_extract_special_free(struct spl_extract_special *special, size_t n);
+
+/* ---- stage, then commit (ABI 1.2; extractstage.c) ----------------- */
+
+/*
+ * stage(): unpack payload index of the action into the staging directory
+ * for gw_path (host->stage_dir()), every entry validated as above, read to
+ * its verified end: the tree "tree" (0700) and beside it "modes", the
+ * modes held back until the commit (set-user-id, set-group-id and sticky
+ * bits, the top directory's mode) and the entry count. SUP_OK also when
+ * the host does not stage for gw_path (nothing was done); SUP_ERR
+ * recorded.
+ */
+int spl_extract_stage(const struct sup_host_api *host,
+		      struct sup_action_ctx *ctx, const char *gw_path,
+		      size_t index);
+
+/*
+ * execute(): the extraction of payload index to gw_path ready to commit:
+ * the tree stage() staged, its held-back modes applied, when there is one
+ * on the target's file system; else begun and unpacked here, as
+ * spl_extract_begin() and spl_extract_payload() do. SUP_OK or SUP_ERR;
+ * spl_extract_release() is due in both cases.
+ */
+int spl_extract_prepare(struct spl_extract *x, const struct sup_host_api *host,
+			struct sup_action_ctx *ctx, const char *gw_path,
+			enum spl_extract_mode mode, size_t index);
 
 /* Remove what is left of the temporary tree (a failed extraction, the
  * emptied directories of a merge, the old tree of a replace: a failure is

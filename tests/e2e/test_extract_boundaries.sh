@@ -6,8 +6,9 @@
 # "a/b/c -> ../../.."), a ".." after a name ("a/l -> x/../.."), an empty
 # link target, a hard link, devices, a FIFO, a socket (from cpio: a tar
 # header cannot carry one) and an mtree description are each
-# refused: exit 1, a message naming the entry (or the payload), and the
-# sandbox (the root and the directory beside it) byte-for-byte unchanged.
+# refused while the payload is staged, before any action runs: exit 4, a
+# message naming the entry (or the payload), and the sandbox (the root and
+# the directory beside it) byte-for-byte unchanged.
 # The links that climb to exactly the extraction directory, or stay one
 # level inside it, are extracted as they are: an off-by-one in the
 # containment check, either way, fails this test. What libarchive makes of
@@ -111,18 +112,23 @@ assert_sandbox_unchanged() {
 	fi
 }
 
-# refused NAME PAYLOAD-FILE MESSAGE: the package of the payload fails with
-# exit 1, MESSAGE on stderr and in the record, nothing changed anywhere.
+# refused NAME PAYLOAD-FILE MESSAGE: the package of the payload is refused
+# while file.extract stages it, before any action runs (exit 4, "staging
+# failed: MESSAGE"); with --record-rejection its record says so; nothing
+# changed anywhere.
 refused() {
 	local name=$1 payload=$2 message=$3
 	mkpkg "$name" "$payload"
 	sandbox_snap "$name"
 	inst "$name"
-	expect_exit 1 "install"
+	expect_exit 4 "install"
+	assert_stderr "action 'x': staging failed: "
 	assert_stderr "$message"
-	assert_json "$C" '[d["result"], d["actions"][0]["status"]]' '["failed", "failed"]'
-	assert_json_contains "$C" 'd["actions"][0]["error"]["message"]' \
-		"$message"
+	sup install "$T/$name.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" \
+		--record-rejection
+	expect_exit 4 "install --record-rejection"
+	assert_json "$C" 'd["result"]' "rejected"
+	assert_json_contains "$C" 'd["error"]["message"]' "$message"
 	assert_sandbox_unchanged "$name"
 }
 

@@ -201,10 +201,10 @@ while IFS='|' read -r name entries message; do
 	mkpkg "esc-$name" '[{"id": "x", "type": "file.extract", "params": {"path": "/opt/target"}, "payloads": ["evil.tar"]}]' \
 		"[{\"name\": \"evil.tar\", \"file\": \"$T/esc-$name.tar\"}]"
 	sandbox_snap "esc-$name"
+	# Refused while it is staged, before any action runs.
 	inst "esc-$name"
-	expect_exit 1 "install"
-	assert_stderr "$message"
-	assert_json_contains "$C" 'd["actions"][0]["error"]["message"]' "$message"
+	expect_exit 4 "install"
+	assert_stderr "action 'x': staging failed: $message"
 	assert_sandbox_unchanged "esc-$name"
 	assert_missing "/etc/$UNIQ"
 done <<EOF

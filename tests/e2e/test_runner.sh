@@ -192,11 +192,11 @@ assert_json_contains "$C" 'd["actions"][0]["output"]' "after"
 
 # ---- a payload changed after preflight -----------------------------
 # The first action rewrites bytes of both payloads in the .sup file while
-# the installer runs. p.bin was staged (file.install, ABI 1.2) and
-# verified before any action ran: the bytes verified are the bytes
-# installed, whatever the file says later. t.tar is streamed when its
-# action runs (file.extract does not stage): the stream notices, and
-# nothing of it reaches its target.
+# the installer runs. Both were staged (file.install and file.extract,
+# ABI 1.2) and verified before any action ran: the bytes verified are the
+# bytes installed, whatever the file says later. (e2e.unverified drives
+# a stream that notices such a change: an action whose target staging
+# could not reach.)
 section "payload changed after preflight"
 cat >tamper.py <<'PYEOF'
 import io, sys, tarfile
@@ -231,18 +231,15 @@ C=$(confirmation "$R")
 mkdir -p "$R/opt/ext"
 echo old >"$R/opt/ext/old.txt"
 sup install "$T/toctou.sup" --root "$R" "${PLUGINS[@]}"
-expect_exit 1 "install"
+expect_exit 0 "install"
 assert_ne "$(sha256 "$T/toctou.sup")" "$SHA_BEFORE" "the package was changed during the run"
 assert_json "$C" 'd["actions"][0]["output"]' "tampered"
-assert_json "$C" '[a["status"] for a in d["actions"]]' '["succeeded", "succeeded", "failed"]'
+assert_json "$C" '[a["status"] for a in d["actions"]]' '["succeeded", "succeeded", "succeeded"]'
 assert_eq "$(python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); print(len(d), set(d) == {65})' "$R/opt/p.bin")" \
 	"100000 True" "the staged p.bin, as verified, was installed"
-assert_json "$C" 'd["actions"][2]["error"]["code"]' "payload_integrity"
-assert_json_contains "$C" 'd["actions"][2]["error"]["message"]' \
-	"payload 't.tar': sha256 mismatch"
-assert_json "$C" 'd["error"]["code"]' "payload_integrity"
+assert_content "$R/opt/ext/new.txt" $'new content\n'
 assert_eq "$(cd "$R/opt" && find . | sort | tr '\n' ' ')" \
-	". ./ext ./ext/old.txt ./p.bin " "nothing of the changed t.tar reached /opt"
+	". ./ext ./ext/new.txt ./ext/old.txt ./p.bin " "the staged tree, as verified, was merged"
 
 # ---- rollback ------------------------------------------------------
 section "rollback"

@@ -6,8 +6,9 @@
 # own directories included), actions before it never run; a payload
 # rewritten in the .sup while the package is staged is never installed;
 # staged data lives in the installer's private STATE_DIR/stage and is
-# gone after the run, failed or not; a run killed while it stages leaves
-# nothing pending and nothing behind.
+# gone after the run, failed or not; a staged tree carries no special
+# bit before its commit; a run killed while it stages leaves nothing
+# pending and nothing behind.
 . "$(dirname "$0")/lib.sh"
 
 PLUGINS=(--plugin-dir "$SUP_FIXTURE_DIR/good" --plugin-dir "$SUP_PLUGIN_DIR")
@@ -116,6 +117,72 @@ C=$(confirmation "$R")
 assert_json "$C" '[a["status"] for a in d["actions"]]' '["failed", "skipped"]'
 assert_missing "$R/opt/never.bin"
 assert_missing "$R/var/lib/supkit/stage"
+
+# ---- a tree ------------------------------------------------------------
+section "file.extract stages its tree; set-id bits appear only with the commit"
+# An installer killed after the tree was staged (a later stage hangs)
+# leaves it in the private staging, 0700, with no special bit: those are
+# held back until execute() commits it.
+mkdir -p "$T/tree/bin"
+printf '#!/bin/sh\n' >"$T/tree/bin/tool"
+chmod 4755 "$T/tree/bin/tool"
+printf 'x\n' >"$T/tree/bin/group"
+chmod 2750 "$T/tree/bin/group"
+chmod 0751 "$T/tree"
+tar --owner=0 --group=0 --numeric-owner -C "$T/tree" -cf "$T/tree.tar" .
+# tree_pkg OUT HANG_MS: extract the tree to /opt/tree, then a stage that
+# hangs HANG_MS.
+tree_pkg() {
+	pkg "$1" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "tree", "version": "1"},
+  "actions": [
+    {"id": "tree", "type": "file.extract", "params": {"path": "/opt/tree"},
+     "payloads": ["tree.tar"]},
+    {"id": "slow", "type": "fixture.stagetamper", "params": {"hang_ms": $2}}]},
+ "entries": [{"name": "tree.tar", "file": "$T/tree.tar"}]}
+JEOF
+}
+tree_pkg "$T/tree-slow.sup" 60000
+R=$(new_root tree)
+"$SUP" install "$T/tree-slow.sup" --root "$R" "${PLUGINS[@]}" 2>"$T/tree.err" &
+PID=$!
+E2E_PIDS+=("$PID")
+wait_until 20 test -e "$R/var/lib/supkit/stage/0-0/modes"
+sleep 0.3
+kill -KILL "$PID"
+wait "$PID" 2>/dev/null
+assert_file "$R/var/lib/supkit/stage/0-0/tree/bin/tool"
+assert_eq "$(stat -c %a "$R/var/lib/supkit/stage/0-0/tree")" "700" "the staged tree is private (0700)"
+assert_eq "$(find "$R/var/lib/supkit/stage" -perm /7000 | wc -l)" "0" \
+	"no special bit in staging"
+assert_missing "$R/opt/tree"
+tree_pkg "$T/tree.sup" 0
+sup install "$T/tree.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 0 "install"
+assert_mode "$R/opt/tree" 751
+assert_mode "$R/opt/tree/bin/tool" 4755
+assert_mode "$R/opt/tree/bin/group" 2750
+assert_missing "$R/var/lib/supkit/stage"
+
+section "a bad archive in the last action leaves the root unchanged"
+OTHER=$(printf 'not the tree\n' | sha256sum | cut -d' ' -f1)
+pkg "$T/tree-bad.sup" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "tree-bad", "version": "1"},
+  "payloads": {"first.bin": {}, "tree.tar": {"sha256": "$OTHER"}},
+  "actions": [
+    {"id": "first", "type": "file.install", "params": {"path": "/opt/first.bin"},
+     "payloads": ["first.bin"]},
+    {"id": "tree", "type": "file.extract", "params": {"path": "/opt/tree2"},
+     "payloads": ["tree.tar"]}]},
+ "entries": [{"name": "first.bin", "data": "first\n"},
+             {"name": "tree.tar", "file": "$T/tree.tar"}]}
+JEOF
+R=$(new_root tree-bad)
+take_snapshot "$R" tree-bad
+sup install "$T/tree-bad.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 3 "install"
+assert_stderr "payload 'tree.tar': sha256 mismatch"
+assert_unchanged "$R" tree-bad "root"
 
 # ---- killed while staging ----------------------------------------------
 section "an installer killed while it stages leaves nothing pending"

@@ -133,22 +133,51 @@ chmod 0751 "$T/tree"
 tar --owner=0 --group=0 --numeric-owner --no-recursion -C "$T/tree" \
 	-cf "$T/tree.tar" ./ ./bin ./bin/suid ./bin/sgid ./data ./data/big.bin
 
-section "file.extract: a tree with set-id files changed after preflight"
-pkg "$T/suid-tree-bad.sup" <<EOF
-{"manifest": {"sup_format": 1, "package": {"name": "suid-tree-bad", "version": "1"},
-  "actions": [$(tamper_action suid-tree-bad tree.tar),
+section "file.extract: a tree with set-id files changed after staging"
+# file.extract stages too: the tree was unpacked into the installer's
+# private staging and verified before any action ran; the change comes
+# too late, the verified tree is installed, and nothing of it showed
+# next to the target before the commit.
+pkg "$T/suid-tree-late.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "suid-tree-late", "version": "1"},
+  "actions": [$(tamper_action suid-tree-late tree.tar),
               {"id": "tree", "type": "file.extract",
                "params": {"path": "/opt/app"}, "payloads": ["tree.tar"]}]},
  "entries": [{"name": "tree.tar", "file": "$T/tree.tar"}]}
 EOF
 mkdir -p "$R/opt"
 watch_temps "$R/opt" extract
+sup install "$T/suid-tree-late.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
+unwatch_temps extract
+expect_exit 0 "install of the package changed after staging"
+assert_json "$T/extract.seen.json" 'len(d)' "0"
+assert_mode "$R/opt/app/bin/suid" 4755
+assert_same_file "$R/opt/app/data/big.bin" "$T/big.bin"
+rm -rf "$R/opt/app"
+
+section "file.extract: a tree with set-id files changed while it streams"
+# When staging cannot reach the target (here /opt/loop is a regular
+# file until the first action removes it), the host verifies the
+# payload before any action runs and execute() streams it again next to
+# the target. The change comes between the two: the stream's last read
+# finds it, and the temporary tree was private and without special bits
+# all along.
+echo file >"$R/opt/loop"
+pkg "$T/suid-tree-bad.sup" <<EOF
+{"manifest": {"sup_format": 1, "package": {"name": "suid-tree-bad", "version": "1"},
+  "actions": [{"id": "unfile", "type": "file.remove", "params": {"path": "/opt/loop"}},
+              $(tamper_action suid-tree-bad tree.tar),
+              {"id": "tree", "type": "file.extract",
+               "params": {"path": "/opt/loop/app"}, "payloads": ["tree.tar"]}]},
+ "entries": [{"name": "tree.tar", "file": "$T/tree.tar"}]}
+EOF
+watch_temps "$R/opt/loop" extract
 sup install "$T/suid-tree-bad.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR"
 unwatch_temps extract
 expect_exit 1 "install of the changed package"
 assert_stderr "sha256 mismatch"
-assert_missing "$R/opt/app"
-assert_eq "$(ls -A "$R/opt")" "" "no temporary tree left"
+assert_missing "$R/opt/loop/app"
+assert_eq "$(ls -A "$R/opt/loop")" "" "no temporary tree left"
 # The temporary tree: 0700 whenever it was seen...
 assert_json "$T/extract.seen.json" \
 	'sorted(set("%o" % m for k, v in d.items() if "/" not in k for m in v))' '["700"]'
@@ -158,6 +187,7 @@ assert_json "$T/extract.seen.json" \
 	'any(k.endswith("bin/suid") for k in d)' "true"
 assert_json "$T/extract.seen.json" \
 	'[k for k, v in d.items() if any(m & 0o7000 for m in v)]' "[]"
+rm -rf "$R/opt/loop"
 
 section "file.extract: verified, the tree gets its modes"
 pkg "$T/suid-tree.sup" <<EOF
@@ -175,39 +205,36 @@ assert_mode "$R/opt/app/data" 1777
 assert_same_file "$R/opt/app/data/big.bin" "$T/big.bin"
 
 # ---- temporaries of an action that did not finish ---------------------
-section "file.extract killed mid-write, then abandoned: its temporary goes"
-# A type that streams its payload when it runs (file.extract does not
-# stage): what it noted next to its target goes with --abandon.
-mkdir -p "$T/bigtree"
-cp "$T/big.bin" "$T/bigtree/big.bin"
-tar -C "$T/bigtree" -cf "$T/bigtree.tar" big.bin
+section "killed while a temporary is noted, then abandoned: it goes"
+# A type that writes next to its target when it runs (fixture.noted, as
+# a plugin without staging does): what it noted goes with --abandon.
 pkg "$T/killed.sup" <<EOF
 {"manifest": {"sup_format": 1, "package": {"name": "killed", "version": "1"},
-  "actions": [{"id": "big", "type": "file.extract",
-               "params": {"path": "/srv/big"}, "payloads": ["big.tar"]}]},
- "entries": [{"name": "big.tar", "file": "$T/bigtree.tar"}]}
+  "actions": [{"id": "big", "type": "fixture.noted",
+               "params": {"path": "/srv/big.bin", "content": "big",
+                          "pause_if": "/srv", "paused": "/paused"}}]}}
 EOF
 mkdir -p "$R/srv"
-"$SUP" install "$T/killed.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" -q \
-	>"$T/killed.out" 2>&1 &
+"$SUP" install "$T/killed.sup" --root "$R" --plugin-dir "$SUP_PLUGIN_DIR" \
+	--plugin-dir "$SUP_FIXTURE_DIR/good" -q >"$T/killed.out" 2>&1 &
 KPID=$!
 E2E_PIDS+=("$KPID")
 temp_seen() {
-	compgen -G "$R/srv/.big.sup-??????" >/dev/null
+	compgen -G "$R/srv/.big.bin.sup-??????" >/dev/null
 }
-if wait_until 20 temp_seen; then
+if wait_until 20 test -e "$R/paused"; then
 	kill -9 "$KPID"
 	wait "$KPID" 2>/dev/null
 	wait_unlocked "$R/var/lib/supkit"
 	assert_true "the killed install left its temporary" temp_seen
 	sup install --abandon --root "$R"
 	expect_exit 0 "abandon"
-	assert_stderr "removed temporary '.big.sup-"
+	assert_stderr "removed temporary '.big.bin.sup-"
 	assert_false "no temporary left after --abandon" temp_seen
-	assert_missing "$R/srv/big"
+	assert_missing "$R/srv/big.bin"
 	assert_missing "$R/var/lib/supkit/temps.jsonl"
 else
-	fail "the install never showed its temporary tree"
+	fail "the install never paused with its temporary"
 fi
 
 finish

@@ -462,6 +462,68 @@ static int fixture_write_execute(const struct sup_host_api *host,
 	return ret;
 }
 
+/* --- fixture.noted ------------------------------------------------ */
+
+/*
+ * Write "content" to "path" the way a plugin that does not stage writes
+ * next to its target: a temporary ".<name>.sup-XXXXXX" in the target's
+ * directory (path_parent()), noted with temp_note(), then (when
+ * "pause_if" exists) a pause, for a test to kill the installer while the
+ * temporary is there; then a rename into place.
+ */
+static int fixture_noted_execute(const struct sup_host_api *host,
+				 struct sup_action_ctx *ctx)
+{
+	static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	const char *gw, *content;
+	char *name = NULL, *tmp = NULL;
+	int dfd = -1, fd = -1, rc = SUP_ERR;
+	size_t len;
+
+	if (host->param_string(ctx, "path", SUP_PARAM_REQUIRED, &gw) !=
+		    SUP_OK ||
+	    host->param_string(ctx, "content", SUP_PARAM_REQUIRED,
+			       &content) != SUP_OK)
+		return SUP_ERR;
+	if (!SUP_HOST_HAS(host, temp_note) ||
+	    host->path_parent(ctx, gw, 0, &dfd, &name) != SUP_OK)
+		return host->fail(ctx, 0, "cannot open the directory of '%s'",
+				  gw);
+	len = strlen(name) + 13;
+	tmp = malloc(len);
+	if (!tmp) {
+		host->fail(ctx, ENOMEM, "cannot write '%s'", gw);
+		goto out;
+	}
+	srand((unsigned int)getpid());
+	snprintf(tmp, len, ".%s.sup-", name);
+	for (size_t i = strlen(tmp); i < len - 1; i++)
+		tmp[i] = digits[(size_t)rand() % (sizeof(digits) - 1)];
+	tmp[len - 1] = '\0';
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		host->fail(ctx, errno, "cannot create '%s'", tmp);
+		goto out;
+	}
+	if (host->temp_note(ctx, dfd, tmp) != SUP_OK ||
+	    fixture_write_pause(host, ctx) != SUP_OK)
+		goto out;
+	if (write(fd, content, strlen(content)) != (ssize_t)strlen(content) ||
+	    fsync(fd) != 0 || renameat(dfd, tmp, dfd, name) != 0) {
+		host->fail(ctx, errno, "cannot write '%s'", gw);
+		goto out;
+	}
+	rc = SUP_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	host->free(name);
+	free(tmp);
+	return rc;
+}
+
 /* --- fixture.payload ----------------------------------------------- */
 
 static int fixture_payload_check(const struct sup_host_api *host,
@@ -720,6 +782,9 @@ static const char *const fixture_write_params[] = {
 	"path", "content", "append", "pause_if", "paused", NULL
 };
 static const char *const fixture_path_params[] = { "path", NULL };
+static const char *const fixture_noted_params[] = { "path", "content",
+						    "pause_if", "paused",
+						    NULL };
 static const char *const fixture_params_params[] = {
 	"path", "string", "int", "bool", "strings", "strmap", "json", NULL
 };
@@ -804,6 +869,8 @@ static const struct sup_action_ops fixture_actions[] = {
 	  .execute = fixture_params_execute, .params = fixture_params_params },
 	{ .type = "fixture.config", .check = fixture_config_check,
 	  .execute = fixture_config_execute, .params = fixture_config_params },
+	{ .type = "fixture.noted", .execute = fixture_noted_execute,
+	  .flags = SUP_ACTION_IDEMPOTENT, .params = fixture_noted_params },
 	{ .type = "fixture.stagetamper", .execute = fixture_ok_execute,
 	  .stage = fixture_stagetamper_stage,
 	  .params = fixture_stagetamper_params },

@@ -157,7 +157,8 @@ static void test_good_loads(void)
 		"fixture.hang", "fixture.crashcheck", "fixture.slowcheck",
 		"fixture.checkfail",
 		"fixture.write", "fixture.payload", "fixture.params",
-		"fixture.config", "fixture.stagetamper", "fixture.rollback",
+		"fixture.config", "fixture.noted", "fixture.stagetamper",
+		"fixture.rollback",
 	};
 	const size_t n = sizeof(types) / sizeof(types[0]);
 	const struct sk_action_type *t;
@@ -267,7 +268,7 @@ static void test_same_file_twice(void)
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
 	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
-	CU_ASSERT_EQUAL(r.n_types, 13);
+	CU_ASSERT_EQUAL(r.n_types, 14);
 	sk_registry_release(&r);
 	sk_problems_release(&d);
 	free(msg);
