@@ -213,4 +213,57 @@ assert_missing "$R/var/lib/supkit/stage"
 assert_missing "$R/opt/first.bin"
 assert_missing "$R/var/lib/supkit/install.json"
 
+# ---- the resume pin is the manifest that was verified --------------------
+section "a resume refuses a manifest that is not the one verified"
+# The file's SHA-256 (the resume pin) is hashed by a thread of its own
+# reads, beside the pass that checks the signature over the manifest. An
+# owner who rewrites the manifest between the two reads (same length, the
+# action ids kept) gets the pin of the forged file; this section makes
+# that outcome directly, then resumes: the manifest's own hash, pinned
+# from the bytes the signature was checked over, refuses it.
+product_root resume-pin <<'CONF'
+[product]
+name = acme
+plugins = exec, system
+
+[system]
+reboot_command = true
+CONF
+OLD='echo a2 >>$SUP_ROOT/counter                                            '
+NEW='echo forged >$SUP_ROOT/forged'
+pkg "$T/pin.sup" <<JEOF
+{ "manifest": { "sup_format": 1,
+    "package": { "name": "pin", "version": "1.0" },
+    "compatibility": { "products": ["acme"] },
+    "actions": [
+      {"id": "reboot", "type": "system.reboot"},
+      {"id": "a2", "type": "exec.command", "params": {"argv": ["/bin/sh", "-c", $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$OLD")]}}] } }
+JEOF
+sup install "$T/pin.sup" --root "$R" --config "$CONF"
+expect_exit 7 "install (suspended for the reboot)"
+python3 - "$T/pin.sup" "$OLD" "$NEW" <<'PY'
+import sys, tarfile
+path, old, new = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+m = tarfile.open(path).getmember("manifest.json")
+with open(path, "r+b") as f:
+    f.seek(m.offset_data)
+    text = f.read(m.size)
+    assert text.count(old) == 1
+    f.seek(m.offset_data)
+    f.write(text.replace(old, new + b" " * (len(old) - len(new))))
+PY
+python3 - "$R/var/lib/supkit/install.json" "$(sha256 "$T/pin.sup")" <<'PY'
+import json, os, sys
+p, sha = sys.argv[1], sys.argv[2]
+d = json.load(open(p))
+d["sup_sha256"] = sha
+open(p + ".new", "w").write(json.dumps(d))
+os.rename(p + ".new", p)
+PY
+sup install --resume --root "$R" --config "$CONF"
+expect_exit 1 "resume"
+assert_stderr "is gone or changed since the install started"
+assert_missing "$R/forged"
+assert_json "$C" 'd["result"]' "failed"
+
 finish

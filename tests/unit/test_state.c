@@ -18,6 +18,7 @@
 #include "testutil.h"
 
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define MSHA "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 static void test_round_trip(void)
 {
@@ -25,6 +26,7 @@ static void test_round_trip(void)
 	char *dirs[] = { "/opt/plugins-a", "/opt/plugins-b" };
 	struct sk_install_state s = {
 		.sup = "/var/lib/supkit/package.sup", .sup_sha256 = SHA,
+		.manifest_sha256 = MSHA,
 		.config = "/etc/supkit/sup.conf", .product = NULL,
 		.plugin_dirs = dirs, .n_plugin_dirs = 2, .job_id = "job-7",
 	}, l;
@@ -36,6 +38,7 @@ static void test_round_trip(void)
 	CU_ASSERT_EQUAL_FATAL(sk_state_load(dir, &l, &why), 0);
 	CU_ASSERT_STRING_EQUAL(l.sup, s.sup);
 	CU_ASSERT_STRING_EQUAL(l.sup_sha256, SHA);
+	CU_ASSERT_STRING_EQUAL(l.manifest_sha256, MSHA);
 	CU_ASSERT_STRING_EQUAL(l.config, s.config);
 	CU_ASSERT_PTR_NULL(l.product);
 	CU_ASSERT_EQUAL_FATAL(l.n_plugin_dirs, 2);
@@ -106,6 +109,9 @@ static void test_damaged(void)
 		 "install state: sup_sha256 is not a SHA-256 in hex");
 	load_bad(ST("\"sup_sha256\": \"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\""),
 		 "install state: sup_sha256 is not a SHA-256 in hex");
+	load_bad(ST("\"sup_sha256\": \"" SHA "\", \"manifest_sha256\": \"abc\""),
+		 "install state: manifest_sha256 is not a SHA-256 in hex");
+	load_bad(ST("\"sup_sha256\": \"" SHA "\", \"manifest_sha256\": 7"), LACKS);
 	load_bad(ST("\"sup_sha256\": \"" SHA "\", \"plugin_dirs\": [\"/a\", 2]"),
 		 "install state: plugin_dirs holds a non-string");
 

@@ -162,3 +162,16 @@ int sk_sha256_hex_valid(const char *s)
 	}
 	return s[SK_SHA256_HEX_LEN] == '\0';
 }
+
+void sk_sha256_hex_of(const void *data, size_t len,
+		      char hex[SK_SHA256_HEX_LEN + 1])
+{
+	struct sk_sha256 *h = sk_sha256_new();
+
+	hex[0] = '\0';
+	if (!h)
+		return;
+	sk_sha256_update(h, data, len);
+	sk_sha256_final_hex(h, hex);
+	sk_sha256_free(h);
+}

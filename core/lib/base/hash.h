@@ -19,6 +19,10 @@ void sk_sha256_final_hex(struct sk_sha256 *h,
 			 char hex[SK_SHA256_HEX_LEN + 1]);
 void sk_sha256_reset(struct sk_sha256 *h);
 void sk_sha256_free(struct sk_sha256 *h);
+/* The SHA-256 of data[len] in hex; the empty string if libcrypto failed
+ * (which never equals a digest). */
+void sk_sha256_hex_of(const void *data, size_t len,
+		      char hex[SK_SHA256_HEX_LEN + 1]);
 /* Hash a whole regular file (-EISDIR or -EINVAL for anything else);
  * returns 0 or -errno. *size gets its length. */
 int sk_sha256_file(const char *path, char hex[SK_SHA256_HEX_LEN + 1],

@@ -223,7 +223,9 @@ int run_resume(const struct sk_install_opts *o)
 	 * signature is not checked again (the package itself may have
 	 * changed the keyring meanwhile), its bytes are. */
 	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, r.state, &d) != 0 ||
-	    strcmp(f.sha256, st.sup_sha256) != 0) {
+	    strcmp(f.sha256, st.sup_sha256) != 0 ||
+	    (st.manifest_sha256 &&
+	     strcmp(f.manifest_sha256, st.manifest_sha256) != 0)) {
 		sk_problems_print(&d, "sup");
 		msg = sk_asprintf("package '%s' is gone or changed since the install started",
 				  st.sup);

@@ -833,6 +833,10 @@ static int start_install(const struct sk_install_opts *o,
 	sk_trust_note_accepted(t, &f->sig_result);
 	st.sup = keep_package(f, r.state);
 	st.sup_sha256 = strdup(f->sha256);
+	/* The bytes the signature was checked over: the file's hash comes
+	 * from a thread of its own reads (package/filehash.c), which an owner
+	 * rewriting the file could make the hash of other bytes. */
+	st.manifest_sha256 = strdup(f->manifest_sha256);
 	if (o->config_path) {
 		config_abs = realpath(o->config_path, NULL);
 		st.config = config_abs;
@@ -842,7 +846,8 @@ static int start_install(const struct sk_install_opts *o,
 	st.job_id = o->job_id ? strdup(o->job_id) : NULL;
 	st.plugin_dirs = (char **)o->plugin_dirs;
 	st.n_plugin_dirs = o->n_plugin_dirs;
-	if (!st.sup || !st.sup_sha256) {
+	if (!st.sup || !st.sup_sha256 || !st.manifest_sha256 ||
+	    !f->manifest_sha256[0]) {
 		fprintf(stderr, "sup: error: cannot record the package path of '%s': %s\n",
 			f->path, strerror(errno));
 		st.plugin_dirs = NULL;

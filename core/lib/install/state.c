@@ -24,6 +24,7 @@ void sk_install_state_release(struct sk_install_state *s)
 {
 	free(s->sup);
 	free(s->sup_sha256);
+	free(s->manifest_sha256);
 	free(s->config);
 	free(s->product);
 	for (size_t i = 0; i < s->n_plugin_dirs; i++)
@@ -51,6 +52,8 @@ int sk_state_save(const char *state_dir, const struct sk_install_state *s)
 			       json_object_new_int(SK_STATE_FORMAT));
 	json_object_object_add(o, "sup", str_or_null(s->sup));
 	json_object_object_add(o, "sup_sha256", str_or_null(s->sup_sha256));
+	json_object_object_add(o, "manifest_sha256",
+			       str_or_null(s->manifest_sha256));
 	json_object_object_add(o, "config", str_or_null(s->config));
 	json_object_object_add(o, "product", str_or_null(s->product));
 	dirs = json_object_new_array();
@@ -131,6 +134,7 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 	}
 	if (!get_str(o, "sup", &s->sup) || !s->sup ||
 	    !get_str(o, "sup_sha256", &s->sup_sha256) || !s->sup_sha256 ||
+	    !get_str(o, "manifest_sha256", &s->manifest_sha256) ||
 	    !get_str(o, "config", &s->config) ||
 	    !get_str(o, "product", &s->product) ||
 	    !get_str(o, "job_id", &s->job_id)) {
@@ -139,6 +143,10 @@ int sk_state_load(const char *state_dir, struct sk_install_state *s,
 	}
 	if (!is_sha256_hex(s->sup_sha256)) {
 		*why = "install state: sup_sha256 is not a SHA-256 in hex";
+		goto out;
+	}
+	if (s->manifest_sha256 && !is_sha256_hex(s->manifest_sha256)) {
+		*why = "install state: manifest_sha256 is not a SHA-256 in hex";
 		goto out;
 	}
 	if (json_object_object_get_ex(o, "plugin_dirs", &dirs) &&

@@ -27,6 +27,9 @@
 struct sk_install_state {
 	char *sup;	    /* package path to resume from */
 	char *sup_sha256;   /* its hash at preflight */
+	/* SHA-256 of the manifest the signature was checked over (NULL in a
+	 * state written before supkit recorded it). */
+	char *manifest_sha256;
 	char *config;	    /* --config, or NULL */
 	char *product;	    /* --product, or NULL */
 	char **plugin_dirs; /* --plugin-dir */

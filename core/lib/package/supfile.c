@@ -418,6 +418,7 @@ static int read_manifest(struct sk_supfile *f, struct archive *a,
 	text[got] = '\0';
 	f->manifest_text = text;
 	f->manifest_len = got;
+	sk_sha256_hex_of(text, got, f->manifest_sha256);
 	return 0;
 }
 

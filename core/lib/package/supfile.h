@@ -39,6 +39,9 @@ struct sk_supfile {
 	 * of manifest.sig (NULL when absent); owned. */
 	char *manifest_text;
 	size_t manifest_len;
+	/* SHA-256 of those exact bytes: what the signature was checked over
+	 * and what pins every payload. A resume requires the same. */
+	char manifest_sha256[SK_SHA256_HEX_LEN + 1];
 	unsigned char *sig;
 	size_t sig_len;
 	/* The signature as checked against a keyring, or only described
