@@ -100,6 +100,29 @@ assert_mode "$R/opt/late.bin" 4755
 assert_content "$R/opt/early.bin" $'early\n'
 assert_missing "$R/var/lib/supkit/stage"
 
+# ---- one thread whenever the installer forks ------------------------------
+section "a plugin call forks an installer with one thread"
+# The hash of the whole file is computed beside the stage pass. In a
+# thread, a fork while it held a lock (the allocator's, a sanitizer's)
+# could leave the plugin's child waiting forever; it is a process, so
+# the installer forks with one thread. The first stage call notes the
+# installer's thread count while the 64 MiB file is still being hashed.
+head -c $((64 * 1024 * 1024)) /dev/zero >"$T/zeros.bin"
+pkg "$T/threads.sup" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "threads", "version": "1"},
+  "actions": [
+    {"id": "note", "type": "fixture.stagetamper", "params": {"threads_to": "$T/threads.txt"}},
+    {"id": "big", "type": "file.install", "params": {"path": "/opt/zeros.bin"},
+     "payloads": ["zeros.bin"]}]},
+ "entries": [{"name": "zeros.bin", "file": "$T/zeros.bin"}]}
+JEOF
+R=$(new_root threads)
+sup install "$T/threads.sup" --root "$R" "${PLUGINS[@]}"
+expect_exit 0 "install"
+assert_content "$T/threads.txt" $'Threads:\t1\n'
+assert_json "$(confirmation "$R")" 'd["package"]["sha256"]' "$(sha256 "$T/threads.sup")"
+rm -f "$T/zeros.bin" "$T/threads.sup"
+
 # ---- what a failed run staged goes --------------------------------------
 section "staged data of actions that never ran is removed"
 pkg "$T/abort.sup" <<JEOF

@@ -795,18 +795,51 @@ static const char *const fixture_rollback_params[] = { "path",
 
 /* --- fixture.stagetamper ------------------------------------------- */
 
+/* Write the "Threads:" line of /proc/PID/status to path. */
+static int copy_threads_line(pid_t pid, const char *path)
+{
+	char proc[64], line[256];
+	FILE *in, *out;
+	int found = 0;
+
+	snprintf(proc, sizeof(proc), "/proc/%ld/status", (long)pid);
+	in = fopen(proc, "r");
+	if (!in)
+		return -1;
+	while (!found && fgets(line, sizeof(line), in))
+		found = strncmp(line, "Threads:", 8) == 0;
+	fclose(in);
+	if (!found) {
+		errno = ENOENT;
+		return -1;
+	}
+	out = fopen(path, "w");
+	if (!out)
+		return -1;
+	fputs(line, out);
+	return fclose(out) == 0 ? 0 : -1;
+}
+
 /* stage(): flip the byte at "offset" of "file" (a host path: the .sup
  * being installed), as a local user who can write the file would while
  * the package is staged; the actions after it stage what is now there.
- * stage() with "hang_ms": sleep that long first (to be killed). */
+ * stage() with "hang_ms": sleep that long first (to be killed).
+ * With "threads_to" (a host path): first write there the "Threads:" line
+ * of the installer's /proc status, as this stage call saw it. */
 static int fixture_stagetamper_stage(const struct sup_host_api *host,
 				     struct sup_action_ctx *ctx)
 {
-	const char *file = NULL;
+	const char *file = NULL, *threads_to = NULL;
 	int64_t off = -1, hang = 0;
 	unsigned char b;
 	int fd;
 
+	if (host->param_string(ctx, "threads_to", SUP_PARAM_OPTIONAL,
+			       &threads_to) == SUP_EINVAL)
+		return SUP_ERR;
+	if (threads_to && copy_threads_line(getppid(), threads_to) != 0)
+		return host->fail(ctx, errno, "cannot note the threads in '%s'",
+				  threads_to);
 	if (host->param_int(ctx, "hang_ms", SUP_PARAM_OPTIONAL, &hang) ==
 		    SUP_EINVAL ||
 	    host->param_string(ctx, "file", SUP_PARAM_OPTIONAL, &file) ==
@@ -839,8 +872,9 @@ static int fixture_stagetamper_stage(const struct sup_host_api *host,
 	return SUP_OK;
 }
 
-static const char *const fixture_stagetamper_params[] = { "file", "offset",
-							  "hang_ms", NULL };
+static const char *const fixture_stagetamper_params[] = {
+	"file", "offset", "hang_ms", "threads_to", NULL
+};
 
 static const struct sup_action_ops fixture_actions[] = {
 	/* params NULL: accepts (and ignores) every parameter name */

@@ -834,7 +834,7 @@ static int start_install(const struct sk_install_opts *o,
 	st.sup = keep_package(f, r.state);
 	st.sup_sha256 = strdup(f->sha256);
 	/* The bytes the signature was checked over: the file's hash comes
-	 * from a thread of its own reads (package/filehash.c), which an owner
+	 * from a child's own reads (package/filehash.c), which an owner
 	 * rewriting the file could make the hash of other bytes. */
 	st.manifest_sha256 = strdup(f->manifest_sha256);
 	if (o->config_path) {
@@ -1016,7 +1016,7 @@ static int install(const struct sk_install_opts *o)
 			struct sk_problems ignored;
 
 			/* The record names the file by its hash, which a
-			 * thread may still be computing. */
+			 * child may still be computing. */
 			sk_problems_init(&ignored);
 			sk_supfile_hash_wait(&f, &ignored);
 			sk_problems_release(&ignored);

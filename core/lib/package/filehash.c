@@ -1,99 +1,164 @@
 /* SPDX-License-Identifier: MIT */
-/* filehash.c - a whole file hashed by a thread (see filehash.h). */
+/* filehash.c - a whole file hashed by a child process (see filehash.h). */
 #include "package/filehash.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-/* Large reads: the thread competes with nobody for this buffer. */
+/* Large reads: the child competes with nobody for this buffer. */
 #define SK_FILEHASH_BLOCK (256 * 1024)
-/* Enough for the hash and a few calls; the buffer is on the heap. */
-#define SK_FILEHASH_STACK (128 * 1024)
 
 struct sk_filehash {
-	pthread_t thread;
-	int fd;
-	unsigned long long size;
-	/* Made by the caller's thread: no libcrypto lock is ever held by
-	 * this thread when the process forks. */
-	struct sk_sha256 *sha;
-	unsigned char *buf;
+	pid_t pid;
+	int answer; /* read end of the pipe the child answers on */
+};
+
+/* What the child writes, once, when it is done. */
+struct filehash_answer {
 	int err;
 	char hex[SK_SHA256_HEX_LEN + 1];
 };
 
-static void *filehash_main(void *arg)
+/* Close every descriptor but 0-2, a and b. */
+static void keep_only(int a, int b)
 {
-	struct sk_filehash *h = arg;
-	struct sk_sha256 *sha = h->sha;
-	unsigned char *buf = h->buf;
-	unsigned long long off = 0;
+	int lo = a < b ? a : b, hi = a < b ? b : a;
 
+	if (lo > 3)
+		close_range(3, (unsigned int)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+	close_range((unsigned int)hi + 1, ~0U, 0);
+}
+
+/* True when nobody reads the pipe any more: the installer is gone. */
+static int reader_gone(int out)
+{
+	struct pollfd p = { .fd = out, .events = 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
+static void filehash_child(int fd, unsigned long long size, int out,
+			   struct sk_sha256 *sha)
+{
+	struct filehash_answer a;
+	unsigned long long off = 0;
+	unsigned char *buf = malloc(SK_FILEHASH_BLOCK);
+	size_t done = 0;
+
+	/* The installer decides what an interrupt means; this child ends
+	 * when it has answered or when nobody waits for the answer. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_DFL);
+	keep_only(fd, out);
+	memset(&a, 0, sizeof(a));
+	if (!buf) {
+		a.err = -ENOMEM;
+		goto answer;
+	}
 	for (;;) {
-		ssize_t n = pread(h->fd, buf, SK_FILEHASH_BLOCK, (off_t)off);
+		ssize_t n = pread(fd, buf, SK_FILEHASH_BLOCK, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			h->err = -errno;
-			goto out;
+			a.err = -errno;
+			goto answer;
 		}
 		if (n == 0)
 			break;
 		sk_sha256_update(sha, buf, (size_t)n);
 		off += (unsigned long long)n;
+		if (reader_gone(out))
+			_exit(1);
 	}
-	h->err = off == h->size ? 0 : -EIO;
-	if (!h->err)
-		sk_sha256_final_hex(sha, h->hex);
-out:
-	return NULL;
-}
+	a.err = off == size ? 0 : -EIO;
+	if (!a.err)
+		sk_sha256_final_hex(sha, a.hex);
+answer:
+	while (done < sizeof(a)) {
+		ssize_t n = write(out, (char *)&a + done, sizeof(a) - done);
 
-static void filehash_free(struct sk_filehash *h)
-{
-	sk_sha256_free(h->sha);
-	free(h->buf);
-	free(h);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);
+		done += (size_t)n;
+	}
+	_exit(0);
 }
 
 struct sk_filehash *sk_filehash_start(int fd, unsigned long long size)
 {
 	struct sk_filehash *h = calloc(1, sizeof(*h));
-	pthread_attr_t attr;
-	int r;
+	struct sk_sha256 *sha = sk_sha256_new();
+	int p[2] = { -1, -1 };
 
-	if (!h)
-		return NULL;
-	h->fd = fd;
-	h->size = size;
-	h->sha = sk_sha256_new();
-	h->buf = malloc(SK_FILEHASH_BLOCK);
-	if (!h->sha || !h->buf || pthread_attr_init(&attr) != 0) {
-		filehash_free(h);
-		return NULL;
+	if (!h || !sha || pipe2(p, O_CLOEXEC) != 0)
+		goto fail;
+	h->pid = fork();
+	if (h->pid == 0) {
+		close(p[0]);
+		filehash_child(fd, size, p[1], sha);
 	}
-	pthread_attr_setstacksize(&attr, SK_FILEHASH_STACK);
-	r = pthread_create(&h->thread, &attr, filehash_main, h);
-	pthread_attr_destroy(&attr);
-	if (r != 0) {
-		filehash_free(h);
-		return NULL;
-	}
+	if (h->pid < 0)
+		goto fail;
+	close(p[1]);
+	sk_sha256_free(sha);
+	h->answer = p[0];
 	return h;
+fail:
+	if (p[0] >= 0) {
+		int e = errno;
+
+		close(p[0]);
+		close(p[1]);
+		errno = e;
+	}
+	sk_sha256_free(sha);
+	free(h);
+	return NULL;
 }
 
 int sk_filehash_wait(struct sk_filehash *h, char hex[SK_SHA256_HEX_LEN + 1])
 {
-	int r;
+	struct filehash_answer a;
+	size_t done = 0;
+	int r = 0;
 
-	pthread_join(h->thread, NULL);
-	r = h->err;
+	while (done < sizeof(a)) {
+		ssize_t n = read(h->answer, (char *)&a + done,
+				 sizeof(a) - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = -ECHILD;
+			break;
+		}
+		done += (size_t)n;
+	}
+	close(h->answer);
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
 	if (!r)
-		for (size_t i = 0; i <= SK_SHA256_HEX_LEN; i++)
-			hex[i] = h->hex[i];
-	filehash_free(h);
+		r = a.err;
+	if (!r) {
+		a.hex[SK_SHA256_HEX_LEN] = '\0';
+		if (strlen(a.hex) != SK_SHA256_HEX_LEN)
+			r = -ECHILD;
+		else
+			memcpy(hex, a.hex, sizeof(a.hex));
+	}
+	free(h);
 	return r;
 }

@@ -795,7 +795,7 @@ void sk_supfile_init(struct sk_supfile *f, const char *path)
  * memory.
  */
 static int reader_for(struct sk_supfile *f, struct rd *r, struct spool *sp,
-		      const char *spool_dir, unsigned int flags, bool threaded,
+		      const char *spool_dir, unsigned int flags, bool hash_apart,
 		      struct archive **a)
 {
 	sp->z = decompressor_new(r);
@@ -812,8 +812,8 @@ static int reader_for(struct sk_supfile *f, struct rd *r, struct spool *sp,
 	sp->z = NULL;
 	r->off = 0;
 	sk_sha256_reset(r->raw);
-	if (threaded) {
-		/* The whole file is hashed by a thread of its own: this pass
+	if (hash_apart) {
+		/* The whole file is hashed by a child process: this pass
 		 * may seek over the data of deferred payloads. */
 		f->filehash = sk_filehash_start(f->fd, f->file_size);
 		if (!f->filehash)
@@ -992,7 +992,7 @@ void sk_supfile_close(struct sk_supfile *f)
 {
 	char ignored[SK_SHA256_HEX_LEN + 1];
 
-	/* The thread reads f->fd: it ends before the descriptor does. */
+	/* The hash child shares f->fd: it is waited for first. */
 	if (f->filehash)
 		sk_filehash_wait(f->filehash, ignored);
 	if (f->fd >= 0)

@@ -119,7 +119,8 @@ typedef bool (*sk_supfile_defer_fn)(void *data, const struct sk_manifest *m,
  * is checked for its place, type and size in the archive but not read:
  * f->deferred says which, and each must be verified (streamed to its
  * end, or sk_payload_verify()) before any action runs. The SHA-256 of the
- * whole file is then computed by a thread of its own, beside the rest:
+ * whole file is then computed by a child process, beside the rest
+ * (package/filehash.c):
  * f->sha256 is set by sk_supfile_hash_wait(), which must be called
  * before it is used. Only for a file that is not compressed (a
  * compressed one is read as sk_supfile_open() reads it).
