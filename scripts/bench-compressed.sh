@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench-compressed.sh - `sup install` of one package of N payloads, plain
 # and compressed as a whole with gzip, xz and zstd, timed in the same run;
 # prints medians and each time's ratio to the plain package's.
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) build=$2; shift ;;
 	--sup) sup=$2; shift ;;
 	--max-extra) max_extra=$2; shift ;;
-	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0"; exit 0 ;;
 	*) echo "bench-compressed: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench-rss.sh - peak memory and time of `sup install` for a 1 MiB and a
 # 1 GiB payload, against a plain-tool baseline measured in the same run.
 #

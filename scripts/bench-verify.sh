@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench-verify.sh - what a signature costs: `sup verify` of a large signed
 # package against the preflight of the same package unsigned, and against
 # the floor (reading and hashing the file once), measured in the same run.
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--mib) mib=$2; shift ;;
 	--runs) runs=$2; shift ;;
-	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,14p' "$0"; exit 0 ;;
 	*) echo "bench-verify: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench.sh - a verified install against the floor and its peers (issue 10):
 # the same payloads installed by plain tools (the floor), by `sup install`
 # and by SWUpdate, RAUC and Mender when they are installed, on one file
@@ -61,7 +62,7 @@ while [ $# -gt 0 ]; do
 	--build-dir) build=${2:?--build-dir needs a directory}; shift ;;
 	--no-peers) peers=0 ;;
 	--only) only=${2:?--only needs a regular expression}; shift ;;
-	-h|--help) sed -n '2,48p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,49p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift

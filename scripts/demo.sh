@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # demo.sh - set up, then make a throw-away release CA and signing key, pack
 # and sign a sample SUP and install it into a sandbox root (signatures
 # mandatory, as on any gateway) with the built-in plugins, and show what

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fuzz.sh - build the libFuzzer targets and run them (docs/fuzzing.md).
 #
 #   scripts/fuzz.sh [--seconds N] [--jobs J] [--replay] [--no-build] [TARGET...]
@@ -24,7 +25,7 @@ replay=false
 build=true
 targets=()
 usage() {
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do

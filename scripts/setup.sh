@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # setup.sh - install the build dependencies (Debian 12, apt-get) and build.
 #
 #   scripts/setup.sh [--sanitize | --fuzz] [--build-dir DIR]
@@ -18,7 +19,7 @@ while [ $# -gt 0 ]; do
 	--sanitize) sanitize=ON ;;
 	--fuzz) fuzz=ON ;;
 	--build-dir) build_dir=$2; shift ;;
-	-h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,10p' "$0"; exit 0 ;;
 	*) echo "setup.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test.sh - set up (dependencies + build) and run the whole test suite.
 #
 #   scripts/test.sh [--sanitize]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # supkit_add_plugin(NAME SOURCES src... [LIBRARIES lib...] [OUTPUT_DIRECTORY dir])
 #
 # Builds NAME.so as a supkit plugin: no "lib" prefix, hidden visibility

@@ -3,21 +3,19 @@
 #
 # build-example.sh BUILD_DIR SOURCE_DIR OUT_DIR
 #
-# Proves the plugin SDK works out of tree, the way a vendor uses it:
-#  1. installs the supkit build in BUILD_DIR into a staging directory
-#     (DESTDIR), which includes sup/plugin.h, supkit-sdk.pc and the CMake
-#     package supkit-sdk;
-#  2. configures and builds SOURCE_DIR/sdk/examples/marker as its own
-#     project with find_package(supkit-sdk) from that staging directory,
-#     and copies marker.so into OUT_DIR (for the end-to-end tests);
-#  3. compiles marker.c a second time with nothing but
-#     `pkg-config --cflags --libs supkit-sdk` from the staging directory.
-#
-# DESTDIR rather than `cmake --install --prefix`: --prefix does not move
-# absolute install destinations (the plugin and configuration
-# directories), and the .pc file records the prefix chosen at configure
-# time. Staging under DESTDIR keeps every file inside the scratch
-# directory, and PKG_CONFIG_SYSROOT_DIR maps the .pc paths into it.
+# Proves the install tree and the plugin SDK work out of tree, the way a
+# vendor uses them:
+#  1. installs the supkit build in BUILD_DIR with `cmake --install
+#     --prefix` into a scratch prefix, and checks that every file it
+#     wrote is inside that prefix;
+#  2. installs the SDK on its own (`cmake -S SOURCE_DIR/sdk`, no runtime
+#     library needed) into a second prefix;
+#  3. for each prefix, from a clean environment: configures and builds
+#     SOURCE_DIR/sdk/examples/marker as its own project with
+#     find_package(supkit-sdk), and compiles marker.c again with nothing
+#     but `pkg-config --cflags --libs supkit-sdk` (the .pc and the CMake
+#     package find their paths from their own place);
+#  4. copies marker.so into OUT_DIR (for the end-to-end tests).
 set -eu
 
 usage() {
@@ -49,60 +47,85 @@ umask 022
 cache_get() {
 	sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"
 }
-prefix=$(cache_get CMAKE_INSTALL_PREFIX)
 cc=$(cache_get CMAKE_C_COMPILER)
-[ -n "$prefix" ] || { echo "$0: no CMAKE_INSTALL_PREFIX in the cache" >&2; exit 1; }
 [ -n "$cc" ] || cc=cc
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/supkit-sdk-example.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' HUP INT TERM
-stage=$work/stage
-sdk=$stage$prefix
 
-echo "== install $build into $stage"
-DESTDIR=$stage cmake --install "$build"
-
-echo "== build the example with CMake against $sdk"
-cmake -S "$example" -B "$work/build" \
-	-DCMAKE_PREFIX_PATH="$sdk" \
-	-DCMAKE_C_COMPILER="$cc" \
-	-DCMAKE_BUILD_TYPE=Release \
-	-DCMAKE_C_FLAGS="-Werror"
-cmake --build "$work/build"
-# The package must have come from the staging directory, not from a
-# supkit installed on this system.
-found=$(sed -n 's/^supkit-sdk_DIR:[A-Z]*=//p' "$work/build/CMakeCache.txt")
-case $found in
-"$stage"/*) ;;
-*)
-	echo "$0: find_package used '$found', not the staged SDK" >&2
+echo "== install $build into $work/full"
+cmake --install "$build" --prefix "$work/full" >"$work/install.log"
+outside=$(grep -v "^$work/full/" "$build/install_manifest.txt" || true)
+if [ -n "$outside" ]; then
+	echo "$0: cmake --install --prefix wrote outside the prefix:" >&2
+	echo "$outside" >&2
 	exit 1
-	;;
-esac
+fi
+for f in bin/sup sbin/supd include/sup/plugin.h etc/supkit/sup.conf \
+	lib/systemd/system/supkit-resume.service share/man/man1/sup.1; do
+	[ -f "$work/full/$f" ] || { echo "$0: '$f' was not installed under the prefix" >&2; exit 1; }
+done
 
-echo "== build the example with pkg-config alone"
-pcdir=$(dirname "$(find "$stage" -name supkit-sdk.pc -print | head -n 1)")
-[ -f "$pcdir/supkit-sdk.pc" ] || { echo "$0: supkit-sdk.pc was not installed" >&2; exit 1; }
-PKG_CONFIG_PATH=$pcdir PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_SYSROOT_DIR=$stage
-export PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
-cflags=$(pkg-config --cflags supkit-sdk)
-libs=$(pkg-config --libs supkit-sdk)
-case $cflags in
-*"-I$sdk/"*) ;;
-*)
-	echo "$0: pkg-config cflags '$cflags' do not point into the staged SDK" >&2
+echo "== install the SDK alone into $work/sdk"
+cmake -S "$src/sdk" -B "$work/sdk-build" -DCMAKE_C_COMPILER="$cc" >/dev/null
+cmake --install "$work/sdk-build" --prefix "$work/sdk" >/dev/null
+if find "$work/sdk" -type f | grep -q -e '/bin/' -e '\.so$'; then
+	echo "$0: the SDK installed more than the SDK" >&2
 	exit 1
-	;;
-esac
-mkdir "$work/pc"
-# shellcheck disable=SC2086 # the flags are word lists
-"$cc" -std=c11 -O2 -Wall -Wextra -Werror $cflags \
-	-o "$work/pc/marker.so" "$example/marker.c" $libs
+fi
+
+# build_against PREFIX: the example, with CMake and with pkg-config alone,
+# from an environment that knows nothing but PREFIX.
+build_against() {
+	p=$1
+	b=$work/build-$(basename "$p")
+	echo "== build the example with CMake against $p"
+	env -i PATH="$PATH" HOME="$work" cmake -S "$example" -B "$b" \
+		-DCMAKE_PREFIX_PATH="$p" -DCMAKE_C_COMPILER="$cc" \
+		-DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-Werror" >/dev/null
+	env -i PATH="$PATH" HOME="$work" cmake --build "$b" >/dev/null
+	# The package must have come from PREFIX, not from a supkit
+	# installed on this system.
+	found=$(sed -n 's/^supkit-sdk_DIR:[A-Z]*=//p' "$b/CMakeCache.txt")
+	case $found in
+	"$p"/*) ;;
+	*)
+		echo "$0: find_package used '$found', not the SDK in $p" >&2
+		exit 1
+		;;
+	esac
+	echo "== build the example with pkg-config alone against $p"
+	pcdir=$(dirname "$(find "$p" -name supkit-sdk.pc -print | head -n 1)")
+	[ -f "$pcdir/supkit-sdk.pc" ] || { echo "$0: supkit-sdk.pc was not installed in $p" >&2; exit 1; }
+	cflags=$(env -i PATH="$PATH" PKG_CONFIG_PATH="$pcdir" pkg-config --cflags supkit-sdk)
+	libs=$(env -i PATH="$PATH" PKG_CONFIG_PATH="$pcdir" pkg-config --libs supkit-sdk)
+	plugindir=$(env -i PATH="$PATH" PKG_CONFIG_PATH="$pcdir" pkg-config --variable=plugindir supkit-sdk)
+	case $cflags in
+	*"-I$p/"*) ;;
+	*)
+		echo "$0: pkg-config cflags '$cflags' do not point into $p" >&2
+		exit 1
+		;;
+	esac
+	case $plugindir in
+	"$p"/*) ;;
+	*)
+		echo "$0: pkg-config plugindir '$plugindir' is not in $p" >&2
+		exit 1
+		;;
+	esac
+	mkdir -p "$b/pc"
+	# shellcheck disable=SC2086 # the flags are word lists
+	"$cc" -std=c11 -O2 -Wall -Wextra -Werror $cflags \
+		-o "$b/pc/marker.so" "$example/marker.c" $libs
+}
+build_against "$work/full"
+build_against "$work/sdk"
 
 # Both builds export sup_plugin_entry and nothing else.
 if command -v nm >/dev/null 2>&1; then
-	for so in "$work/build/marker.so" "$work/pc/marker.so"; do
+	for so in "$work"/build-*/marker.so "$work"/build-*/pc/marker.so; do
 		syms=$(nm -D --defined-only "$so" | awk '{ print $NF }' |
 			grep -v -e '^_init$' -e '^_fini$' | tr '\n' ' ')
 		if [ "$syms" != "sup_plugin_entry " ]; then
@@ -115,7 +138,7 @@ fi
 echo "== copy marker.so to $out"
 mkdir -p "$out"
 chmod 0755 "$out"
-cp "$work/build/marker.so" "$out/.marker.so.tmp"
+cp "$work/build-sdk/marker.so" "$out/.marker.so.tmp"
 chmod 0644 "$out/.marker.so.tmp"
 mv -f "$out/.marker.so.tmp" "$out/marker.so"
 echo "sdk example: ok"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Demo migration step: records that the data format moved from $1 to $2.
 set -eu
 from=$1
