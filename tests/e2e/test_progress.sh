@@ -134,10 +134,12 @@ assert_stderr_not "sup: staged"
 assert_stderr_not "sup: verified 3.0"
 
 # ---- (b) --progress-fd ---------------------------------------------------
-# check_events FILE EXIT RESULT: every line of FILE is a JSON event;
-# prints what is wrong, or "ok".
+# check_events FILE EXIT RESULT: every line of FILE is a JSON event that
+# fits docs/schema/progress-v1.schema.json (when python3-jsonschema is
+# there), in order, with bytes that never go back and reach their totals,
+# and the last is the result; prints what is wrong, or "ok STAGES".
 check_events() {
-	python3 - "$@" <<'EOF'
+	python3 - "$@" "$SUP_SOURCE_DIR/docs/schema/progress-v1.schema.json" <<'EOF'
 import json, sys
 path, code, result = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 errors = []
@@ -148,6 +150,15 @@ with open(path, encoding="utf-8") as f:
             events.append(json.loads(line))
         except ValueError as e:
             errors.append("line %d is not JSON: %s: %r" % (n, e, line))
+try:
+    from jsonschema import Draft202012Validator
+    schema = json.load(open(sys.argv[4], encoding="utf-8"))
+    validator = Draft202012Validator(schema)
+except ImportError:
+    validator = None
+for e in events:
+    for err in (validator.iter_errors(e) if validator else []):
+        errors.append("does not fit the schema: %s: %r" % (err.message, e))
 order = ["verify", "stage", "actions"]
 stage, last_stage, done, total, elapsed, action = None, -1, 0, 0, -1, 0
 seen = []

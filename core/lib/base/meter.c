@@ -3,8 +3,10 @@
 #include "base/meter.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -129,4 +131,35 @@ void sk_meter_expect_reset(void)
 {
 	if (sh)
 		atomic_store(&sh->expected_set, false);
+}
+
+const char *sk_meter_bytes(uint64_t n, char buf[SK_METER_BYTES_LEN])
+{
+	if (n < 1024)
+		snprintf(buf, SK_METER_BYTES_LEN, "%" PRIu64 " B", n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, SK_METER_BYTES_LEN, "%.1f KiB", (double)n / 1024);
+	else if (n < 1024ull * 1024 * 1024)
+		snprintf(buf, SK_METER_BYTES_LEN, "%.1f MiB",
+			 (double)n / (1024 * 1024));
+	else
+		snprintf(buf, SK_METER_BYTES_LEN, "%.2f GiB",
+			 (double)n / (1024.0 * 1024 * 1024));
+	return buf;
+}
+
+void sk_meter_pace(uint64_t done, uint64_t total, long long ms, char *buf,
+		   size_t len)
+{
+	double rate = ms > 0 ? (double)done * 1000.0 / (double)ms : 0;
+	char r[SK_METER_BYTES_LEN];
+	unsigned long long s;
+
+	sk_meter_bytes((uint64_t)rate, r);
+	if (rate < 1 || done > total) {
+		snprintf(buf, len, "%s/s, ETA -:--", r);
+		return;
+	}
+	s = (unsigned long long)((double)(total - done) / rate + 0.5);
+	snprintf(buf, len, "%s/s, ETA %llu:%02llu", r, s / 60, s % 60);
 }

@@ -9,12 +9,14 @@
  * and no message, and the parent looks at it when it wakes anyway. One
  * meter per process (an install is one per process), so the readers in
  * package/ need no handle passed down to them. Without sk_meter_open()
- * every call is a no-op.
+ * every call is a no-op. Also how byte counts are shown (the live line
+ * of sup install, supd's download notes).
  */
 #ifndef SK_METER_H
 #define SK_METER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The parent looks at the count at most this often. */
@@ -46,5 +48,13 @@ uint64_t sk_meter_count(void);
 void sk_meter_expect(uint64_t total);
 bool sk_meter_expected(uint64_t *total);
 void sk_meter_expect_reset(void);
+
+/* How bytes are shown to people: "512 B", "12.5 KiB", "200.0 MiB",
+ * "1.25 GiB" (returns buf); and the pace of done of total bytes moved in
+ * ms: "R/s, ETA M:SS" ("ETA -:--" before anything moved). */
+#define SK_METER_BYTES_LEN 32
+const char *sk_meter_bytes(uint64_t n, char buf[SK_METER_BYTES_LEN]);
+void sk_meter_pace(uint64_t done, uint64_t total, long long ms, char *buf,
+		   size_t len);
 
 #endif

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <poll.h>
@@ -190,36 +189,16 @@ static json_object *action_obj(const struct run *r, size_t i)
 
 /* ---- the live line ---- */
 
-static void human(uint64_t n, char *buf, size_t len)
-{
-	if (n < 1024)
-		snprintf(buf, len, "%" PRIu64 " B", n);
-	else if (n < 1024 * 1024)
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
-	else if (n < 1024ull * 1024 * 1024)
-		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
-	else
-		snprintf(buf, len, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
-}
-
 /* "D[ of T] (P%), R/s, ETA M:SS" since t0. */
 static void describe(char *buf, size_t len, uint64_t done, uint64_t total,
 		     long long t0, bool of)
 {
-	long long ms = sk_now_ms() - t0;
-	double rate = ms > 0 ? (double)done * 1000.0 / (double)ms : 0;
-	char d[32], t[32], r[32], eta[32] = "-:--";
+	char d[SK_METER_BYTES_LEN], t[SK_METER_BYTES_LEN], pace[64];
 
-	human(done, d, sizeof(d));
-	human(total, t, sizeof(t));
-	human((uint64_t)rate, r, sizeof(r));
-	if (rate >= 1) {
-		unsigned long long s = (unsigned long long)((double)(total - done) / rate);
-
-		snprintf(eta, sizeof(eta), "%llu:%02llu", s / 60, s % 60);
-	}
-	snprintf(buf, len, "%s%s%s (%d%%), %s/s, ETA %s", d, of ? " of " : "",
-		 of ? t : "", percent_of(done, total), r, eta);
+	sk_meter_pace(done, total, sk_now_ms() - t0, pace, sizeof(pace));
+	snprintf(buf, len, "%s%s%s (%d%%), %s", sk_meter_bytes(done, d),
+		 of ? " of " : "", of ? sk_meter_bytes(total, t) : "",
+		 percent_of(done, total), pace);
 }
 
 static void put_line(const char *text)
@@ -252,7 +231,7 @@ void sk_progress_hide(void)
 
 static void draw(void)
 {
-	char text[SK_LINE_MAX], what[160], sz[32];
+	char text[SK_LINE_MAX], what[160], sz[SK_METER_BYTES_LEN];
 
 	if (!P.line || !P.started)
 		return;
@@ -270,7 +249,7 @@ static void draw(void)
 		snprintf(text, sizeof(text), "sup:   [%zu/%zu] %s", P.nth,
 			 P.pending, what);
 	} else {
-		human(P.total, sz, sizeof(sz));
+		sk_meter_bytes(P.total, sz);
 		describe(what, sizeof(what), P.done, P.total, P.st0, false);
 		snprintf(text, sizeof(text), "sup: %s %s: %s",
 			 P.stage == ST_VERIFY ? "verifying" : "staging", sz, what);
@@ -368,7 +347,7 @@ static void stage_begin(enum stage s, uint64_t total, bool known)
 static void stage_end(bool ok)
 {
 	json_object *o;
-	char sz[32], rate[32];
+	char sz[SK_METER_BYTES_LEN], rate[SK_METER_BYTES_LEN];
 	long long ms;
 
 	if (P.stage == ST_NONE)
@@ -382,9 +361,9 @@ static void stage_end(bool ok)
 	sk_progress_hide();
 	ms = sk_now_ms() - P.st0;
 	if (P.line && ok && P.stage != ST_ACTIONS && P.total) {
-		human(P.total, sz, sizeof(sz));
-		human(ms > 0 ? P.total * 1000 / (uint64_t)ms : P.total, rate,
-		      sizeof(rate));
+		sk_meter_bytes(P.total, sz);
+		sk_meter_bytes(ms > 0 ? P.total * 1000 / (uint64_t)ms : P.total,
+			       rate);
 		fprintf(stderr, "sup: %s %s in %lld.%02lld s (%s/s)\n",
 			P.stage == ST_VERIFY ? "verified" : "staged", sz,
 			ms / 1000, (ms % 1000) / 10, rate);
