@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_install.c - sup install. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "install/progress.h"
 #include "install/runner.h"
 
 /* More --plugin-dir options than this is not a real setup. */
@@ -46,7 +50,10 @@ static const char help[] =
 	"                      none pending, exit 0\n"
 	"  --abandon           close the pending install as failed (exit 0 if\n"
 	"                      none is pending)\n"
-	"  -q, --quiet         print errors only\n"
+	"  --progress-fd N     write progress as JSON lines (one event each:\n"
+	"                      stage, action, bytes done and total, percent,\n"
+	"                      result) to the open descriptor N\n"
+	"  -q, --quiet         print errors only (and no live progress line)\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"exit codes: 0 installed, 1 an action failed, 2 usage, 3 invalid,\n"
@@ -55,11 +62,28 @@ static const char help[] =
 	"6 system error, 7 suspended (reboot or signal; resume with --resume),\n"
 	"8 another installer is running or an install is pending.\n";
 
+/* The install with its progress: a live line on a terminal (unless
+ * quiet, or TERM=dumb), JSON events on progress_fd (-1: none). */
+static int install(const struct sk_install_opts *o, int progress_fd)
+{
+	const char *term = getenv("TERM");
+	bool line = !o->quiet && isatty(STDERR_FILENO) &&
+		    !(term && strcmp(term, "dumb") == 0);
+	int ret, err = sk_progress_open(progress_fd, line, o->quiet);
+
+	if (err)
+		fprintf(stderr, "sup: warning: no progress reports: %s\n",
+			strerror(-err));
+	ret = sk_install(o);
+	sk_progress_finish(ret, o->dry_run);
+	return ret;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_CONFIG, O_PLUGIN_DIR, O_PRODUCT, O_DRY,
 	       O_JSON, O_RECORD, O_DETACH, O_JOB, O_RESUME, O_ABANDON,
-	       O_KEYRING, O_DOWNGRADE };
+	       O_KEYRING, O_DOWNGRADE, O_PROGRESS_FD };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -74,13 +98,14 @@ int cmd_install(int argc, char **argv)
 		{ "job-id", required_argument, NULL, O_JOB },
 		{ "resume", no_argument, NULL, O_RESUME },
 		{ "abandon", no_argument, NULL, O_ABANDON },
+		{ "progress-fd", required_argument, NULL, O_PROGRESS_FD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dirs[MAX_PLUGIN_DIRS];
 	struct sk_install_opts o = { .plugin_dirs = dirs };
-	int c;
+	int c, progress_fd = -1, err;
 
 	opterr = 0;
 	optind = 1;
@@ -109,6 +134,15 @@ int cmd_install(int argc, char **argv)
 		case O_JOB: o.job_id = optarg; break;
 		case O_RESUME: o.mode = SK_MODE_RESUME; break;
 		case O_ABANDON: o.mode = SK_MODE_ABANDON; break;
+		case O_PROGRESS_FD:
+			err = sk_progress_parse_fd(optarg, &progress_fd);
+			if (err)
+				return cmd_usage_error("install",
+					"--progress-fd '%s': %s", optarg,
+					err == -EINVAL ? "not a descriptor number" :
+					err == -EBADF ? "not an open descriptor" :
+							"not open for writing");
+			break;
 		case 'q': o.quiet = true; break;
 		case 'h': fputs(help, stdout); return 0;
 		default:
@@ -119,6 +153,9 @@ int cmd_install(int argc, char **argv)
 	if (o.detach && o.json)
 		return cmd_usage_error("install",
 			"--json cannot be used with --detach");
+	if (o.json && progress_fd == STDOUT_FILENO)
+		return cmd_usage_error("install",
+			"--progress-fd 1 cannot be used with --json (standard output carries the document)");
 	if (o.mode != SK_MODE_INSTALL) {
 		if (optind != argc)
 			return cmd_usage_error("install",
@@ -128,12 +165,12 @@ int cmd_install(int argc, char **argv)
 		    o.allow_downgrade)
 			return cmd_usage_error("install",
 				"--resume and --abandon take no --dry-run, --json, --record-rejection, --plugin-dir, --job-id, --keyring or --allow-downgrade (the pending install was accepted with its own)");
-		return sk_install(&o);
+		return install(&o, progress_fd);
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("install",
 			optind == argc ? "no SUP file given" :
 					 "more than one SUP file given");
 	o.sup_path = argv[optind];
-	return sk_install(&o);
+	return install(&o, progress_fd);
 }

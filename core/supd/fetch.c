@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "base/meter.h"
 #include "base/util.h"
 #include "report.h"
 #include "slog.h"
@@ -95,21 +96,39 @@ static int bad_download(struct supd_ctx *ctx, struct supd_job *j,
 	return SUPD_STEP_RETRY;
 }
 
+/* Download progress goes to the log and to the portal (mailbox.update)
+ * at most once per tenth of the file or per PROGRESS_EVERY_MS, whichever
+ * comes first: a campaign of many gateways must not flood the portal. */
+#define PROGRESS_EVERY_MS 30000
+
 struct progress {
-	const char *id;
-	int quarter; /* last quarter logged */
+	struct supd_ctx *ctx;
+	struct supd_job *j;
+	int tenth;	   /* last tenth reported */
+	uint64_t start;	   /* bytes there when this try began */
+	uint64_t last;	   /* bytes at the last note */
+	long long t0, last_ms;
 };
 
 static void on_progress(void *data, uint64_t done, uint64_t total)
 {
 	struct progress *p = data;
-	int q = total ? (int)(done * 4 / total) : 4;
+	int tenth = total ? (int)(done * 10 / total) : 10;
+	long long now = sk_now_ms();
+	char d[SK_METER_BYTES_LEN], t[SK_METER_BYTES_LEN], pace[64];
 
-	if (q > p->quarter && q < 4) {
-		p->quarter = q;
-		supd_info("job '%s': downloaded %" PRIu64 " of %" PRIu64 " bytes",
-			  p->id, done, total);
-	}
+	/* The end has a note of its own, once verified. */
+	if (done >= total || done == p->last ||
+	    (tenth <= p->tenth && now - p->last_ms < PROGRESS_EVERY_MS))
+		return;
+	p->tenth = tenth;
+	p->last = done;
+	p->last_ms = now;
+	sk_meter_pace(done - p->start, total - p->start, now - p->t0, pace,
+		      sizeof(pace));
+	supd_progress(p->ctx, p->j, "downloading '%s': %d%% (%s of %s), %s",
+		      p->j->name, (int)(done * 100 / total),
+		      sk_meter_bytes(done, d), sk_meter_bytes(total, t), pace);
 }
 
 /* Is there room for the rest of the file, with min_free_mb to spare? If
@@ -187,7 +206,7 @@ int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 {
 	struct supd_tr50_file f = { 0 };
 	struct supd_tr50_err err = { 0 };
-	struct progress pd = { .id = j->id, .quarter = 0 };
+	struct progress pd = { .ctx = ctx, .j = j };
 	char *part = NULL, *final = NULL;
 	uint64_t have;
 	int r;
@@ -224,7 +243,9 @@ int supd_fetch_step(struct supd_ctx *ctx, struct supd_job *j)
 		if (have)
 			supd_info("job '%s': resuming the download of '%s' at byte %" PRIu64 " of %" PRIu64,
 				  j->id, j->name, have, f.size);
-		pd.quarter = (int)(have * 4 / f.size);
+		pd.tenth = (int)(have * 10 / f.size);
+		pd.start = pd.last = have;
+		pd.t0 = pd.last_ms = sk_now_ms();
 		r = supd_tr50_download(ctx->tr50, f.file_id, part, f.size,
 				     on_progress, &pd, &err);
 		if (r == SUPD_TR50_EDATA) {

@@ -550,9 +550,16 @@ static int fixture_payload_execute(const struct sup_host_api *host,
 	const char *gw;
 	char *path = NULL, *buf = NULL;
 	int opened = 0, ret = SUP_ERR;
+	int64_t chunk_ms = 0;
+	struct timespec ts;
 
 	if (host->param_string(ctx, "path", SUP_PARAM_REQUIRED, &gw) != SUP_OK)
 		return SUP_ERR;
+	/* A slow reader, for the progress tests: a pause after each chunk. */
+	if (host->param_int(ctx, "chunk_ms", SUP_PARAM_OPTIONAL, &chunk_ms) !=
+		    SUP_OK ||
+	    chunk_ms < 0 || chunk_ms > 1000)
+		chunk_ms = 0;
 	if (host->resolve_path(ctx, gw, SUP_PATH_FOLLOW_LAST, &path) != SUP_OK)
 		return SUP_ERR;
 	buf = malloc(FIXTURE_CHUNK);
@@ -574,6 +581,10 @@ static int fixture_payload_execute(const struct sup_host_api *host,
 			break;
 		if (fixture_out_write(host, ctx, &o, buf, (size_t)n) != SUP_OK)
 			goto out;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)chunk_ms * 1000000L;
+		while (chunk_ms && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
 	}
 	/* Only now, with the payload verified, may the file appear. */
 	opened = 0;
@@ -781,7 +792,8 @@ static const char *const fixture_hang_params[] = { "ignore_sigterm", NULL };
 static const char *const fixture_write_params[] = {
 	"path", "content", "append", "pause_if", "paused", NULL
 };
-static const char *const fixture_path_params[] = { "path", NULL };
+static const char *const fixture_payload_params[] = { "path", "chunk_ms",
+						      NULL };
 static const char *const fixture_noted_params[] = { "path", "content",
 						    "pause_if", "paused",
 						    NULL };
@@ -897,7 +909,7 @@ static const struct sup_action_ops fixture_actions[] = {
 	  .params = fixture_write_params },
 	{ .type = "fixture.payload", .check = fixture_payload_check,
 	  .execute = fixture_payload_execute, .flags = SUP_ACTION_IDEMPOTENT,
-	  .params = fixture_path_params, .min_payloads = 1,
+	  .params = fixture_payload_params, .min_payloads = 1,
 	  .max_payloads = 1 },
 	{ .type = "fixture.params", .check = fixture_params_check,
 	  .execute = fixture_params_execute, .params = fixture_params_params },

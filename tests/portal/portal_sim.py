@@ -120,7 +120,8 @@ Control (tests; no credentials needed):
     POST /_control {"clear_faults": true}       drop all pending faults.
     GET /_log    everything received, as JSON: {"api": [{"command",
         "params", "success", "errorCodes"}], "auth": [{"appId",
-        "thingKey", "success"}], "updates": [...], "acks": [...] (accepted
+        "thingKey", "success"}], "updates": [mailbox.update params, and
+        "at": when, in seconds], "acks": [...] (accepted
         acks only), "logs": [log.publish params], "downloads": [{"fileId",
         "fileName", "start", "status", "sent"}], "uploads": [{"fileName",
         "thingKey", "size", "sha256", "method", "contentType"}] (stored
@@ -261,7 +262,9 @@ class Portal:
                 return fail(E_BADREQ, "msg missing")
             if not self.find_msg(p):
                 return fail(E_NOMSG, "message not found")
-            self.log["updates"].append(p)
+            # When it came (seconds on the simulator's monotonic
+            # clock), for tests of how often notes are sent.
+            self.log["updates"].append(dict(p, at=time.monotonic()))
             return ok()
         if cmd == "mailbox.ack":
             m = self.find_msg(p)

@@ -3,6 +3,7 @@
  * read its messages, enforce the timeout, and turn how it ended into a
  * result. */
 #include "install/host.h"
+#include "install/progress.h"
 #include "install/stage.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/meter.h"
 #include "base/util.h"
 
 /* One message line from a child is at most this long (host.c cuts
@@ -96,6 +98,7 @@ static void print_plugin_text(const char *id, const char *plugin,
 	char *shown = sk_show_text(text, strlen(text));
 	char fallback[SK_SHOW_MAX];
 
+	sk_progress_hide();
 	fprintf(stderr, "sup: %s: %s: %s: %s\n", id, plugin, what,
 		shown ? shown : sk_show(text, strlen(text), fallback));
 	free(shown);
@@ -155,7 +158,9 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 		   json_object_object_get_ex(o, "p", &v)) {
 		int pct = json_object_get_int(v);
 
-		if (!s->call->quiet && pct / 25 != s->last_pct / 25)
+		/* On a terminal, the live line shows it (progress.h). */
+		if (!sk_progress_action_percent(pct) && !s->call->quiet &&
+		    pct / 25 != s->last_pct / 25)
 			fprintf(stderr, "sup: %s: %d%%\n", id, pct);
 		s->last_pct = pct;
 	} else if (strcmp(t, "resume") == 0) {
@@ -358,6 +363,9 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 			    !drain(&s, pfd[0]))
 				eof = true;
 		}
+		/* Bytes the child read (base/meter.h): shown at most every
+		 * SK_METER_TICK_MS, the poll's own timeout. */
+		sk_meter_poll();
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid) {
 			exited = true;
@@ -365,6 +373,8 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		}
 	}
 	res->duration_ms = sk_now_ms() - start;
+	/* What the caller prints next starts on a clean line. */
+	sk_progress_hide();
 	/* A plugin that gave up at the same deadline as ours (time_left_ms)
 	 * may exit just before we look: its failure is still the timeout. */
 	if (!timed_out && sk_now_ms() >= deadline &&

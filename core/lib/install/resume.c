@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "install/host.h"
 #include "install/preflight.h"
+#include "install/progress.h"
 #include "install/state.h"
 #include "install/temps.h"
 #include "verify/trust.h"
@@ -222,7 +223,10 @@ int run_resume(const struct sk_install_opts *o)
 	/* The package whose hash was pinned when it was accepted: its
 	 * signature is not checked again (the package itself may have
 	 * changed the keyring meanwhile), its bytes are. */
-	if (sk_supfile_open(&f, st.sup, &lim, NULL, 0, r.state, &d) != 0 ||
+	sk_progress_verify_begin();
+	err = sk_supfile_open(&f, st.sup, &lim, NULL, 0, r.state, &d);
+	sk_progress_verify_end(&f);
+	if (err != 0 ||
 	    strcmp(f.sha256, st.sup_sha256) != 0 ||
 	    (st.manifest_sha256 &&
 	     strcmp(f.manifest_sha256, st.manifest_sha256) != 0)) {

@@ -18,6 +18,7 @@
 #include "base/util.h"
 #include "install/host.h"
 #include "install/preflight.h"
+#include "install/progress.h"
 #include "install/state.h"
 #include "install/temps.h"
 #include "package/supfile.h"
@@ -518,11 +519,14 @@ int run_stage(struct run *r, const bool *skip, struct sk_problems *d)
 				strerror(-err));
 		return sk_problems_exit_code(d);
 	}
+	sk_progress_stage_begin(r, skip);
 	if (sk_stage_run(r->stage, r->e, r->f, r->types, skip, d) != 0) {
+		sk_progress_stage_end(false);
 		if (sk_problems_empty(d))
 			sk_problems_add(d, SK_PROBLEM_SYSTEM, "staging failed");
 		return sk_problems_exit_code(d);
 	}
+	sk_progress_stage_end(true);
 	return 0;
 }
 
@@ -561,6 +565,7 @@ int run_loop(struct run *r)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
+	sk_progress_actions_begin(r);
 	for (size_t i = 0; i < m->n_actions && !r->fail_code; i++) {
 		const struct sk_action_decl *a = &m->actions[i];
 		struct sk_call_result res;
@@ -582,7 +587,9 @@ int run_loop(struct run *r)
 		sk_confirm_action_start(&r->c, i);
 		if (run_write_record(&r->c))
 			goto out;
+		sk_progress_action_begin(r, i);
 		run_action(r, i, &res);
+		sk_progress_action_end(r, i, &res);
 		if (!res.ok && !r->o->quiet)
 			print_failed(a->id, res.message ? res.message : "");
 		if (!res.ok && a->on_error == SK_ON_ERROR_ABORT)
@@ -597,6 +604,7 @@ int run_loop(struct run *r)
 		if (r->suspended)
 			break;
 	}
+	sk_progress_actions_end(r);
 
 	if (r->suspended) {
 		if (run_write_record(&r->c))
@@ -672,11 +680,13 @@ int run_detach(struct run *r, int lock_fd, const char *what)
 		return -errno;
 	}
 	if (pid > 0) {
+		sk_progress_detached(pid);
 		fprintf(stderr, "sup: installing in the background (pid %ld); log %s, record %s\n",
 			(long)pid, log, r->c.path);
 		free(log);
 		exit(SK_EXIT_OK);
 	}
+	sk_progress_drop();
 	setsid();
 	signal(SIGHUP, SIG_IGN);
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -986,6 +996,7 @@ static int install(const struct sk_install_opts *o)
 	    sk_root_resolve(e.root, e.cfg.state_dir, 0, &spool, &why) != 0)
 		spool = NULL;
 	/* A dry run stages nothing: it verifies every payload here. */
+	sk_progress_verify_begin();
 	if (trust_ok)
 		sk_supfile_open_deferred(&f, o->sup_path, &lim, &t,
 					 o->quiet ? SK_SUPFILE_QUIET : 0, spool,
@@ -993,6 +1004,7 @@ static int install(const struct sk_install_opts *o)
 					 &d);
 	else
 		sk_supfile_init(&f, o->sup_path);
+	sk_progress_verify_end(&f);
 
 	if (f.manifest_ok) {
 		types = calloc(f.manifest.n_actions + 1, sizeof(*types));

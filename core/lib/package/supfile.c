@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/hasher.h"
+#include "base/meter.h"
 #include "base/util.h"
 #include "package/filehash.h"
 #include "verify/trust.h"
@@ -567,6 +568,7 @@ static void verify_entry(struct sk_supfile *f, struct archive *a,
 			break;
 		sk_sha256_update(h, buf, (size_t)n);
 		total += (unsigned long long)n;
+		sk_meter_add((uint64_t)n);
 	}
 	if (total != p->size) {
 		sk_problems_add(
@@ -636,8 +638,14 @@ static int verify_payloads(struct sk_supfile *f, struct archive *a,
 	bool *seen = calloc(m->n_payloads ? m->n_payloads : 1, sizeof(*seen));
 	size_t last_rank = 0, entry_no = f->has_signature ? 2 : 1;
 	bool any = false, ok = true;
+	uint64_t reads = 0;
 	int r;
 
+	/* What this pass reads, for progress reports (base/meter.h). */
+	for (size_t i = 0; i < m->n_payloads; i++)
+		if (!f->deferred || !f->deferred[i])
+			reads += m->payloads[i].size;
+	sk_meter_expect(reads);
 	f->offset = calloc(m->n_payloads ? m->n_payloads : 1,
 			   sizeof(*f->offset));
 	if (!h || !buf || !seen || !f->offset) {
@@ -1123,6 +1131,7 @@ int64_t sk_payload_stream_read(struct sk_payload_stream *s, void *buf,
 			goto fail;
 		}
 		s->got += (unsigned long long)n;
+		sk_meter_add((uint64_t)n);
 		if (!s->q)
 			sk_sha256_update(s->h, buf, (size_t)n);
 		else if (sk_hasher_update(s->q, buf, (size_t)n) != 0) {

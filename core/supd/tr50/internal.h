@@ -24,6 +24,9 @@
 
 struct supd_tr50 {
 	CURL *curl;
+	/* Requests made from a download's progress callback, while curl is
+	 * busy with the download (made on first use). */
+	CURL *side;
 	char *endpoint; /* without trailing slashes */
 	char *api_url;
 	char *app_id;

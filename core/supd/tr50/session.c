@@ -223,6 +223,8 @@ void supd_tr50_free(struct supd_tr50 *t)
 		return;
 	if (t->curl)
 		curl_easy_cleanup(t->curl);
+	if (t->side)
+		curl_easy_cleanup(t->side);
 	free(t->endpoint);
 	free(t->api_url);
 	free(t->app_id);

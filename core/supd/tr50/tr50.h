@@ -129,7 +129,8 @@ int supd_tr50_file_get(struct supd_tr50 *t, const char *file_name,
  * is kept for the next try), SUPD_TR50_EDATA when the server's reply does
  * not fit (a 206 not continuing where the file ends, a 416, too many
  * bytes), SUPD_TR50_ELOCAL on a local file error. progress (may be NULL)
- * gets bytes so far.
+ * gets bytes so far, after every block written; it may send commands
+ * through t (they use a second connection while the download runs).
  */
 int supd_tr50_download(struct supd_tr50 *t, const char *file_id,
 		     const char *part_path, uint64_t expected_size,

@@ -117,6 +117,25 @@ static bool dl_begin(struct dl *d)
 	return true;
 }
 
+/* Tell the caller how far the download is. Its callback may send a
+ * command (a progress note): the download's handle is busy, so commands
+ * go through a second one meanwhile, and the time they take is not
+ * counted as a stall of the download. */
+static void dl_progress(struct dl *d)
+{
+	struct supd_tr50 *t = d->t;
+	CURL *busy = t->curl;
+
+	if (!t->side)
+		t->side = curl_easy_init();
+	if (!t->side)
+		return;
+	t->curl = t->side;
+	d->progress(d->progress_data, d->have, d->expected);
+	t->curl = busy;
+	t->moved_ms = sk_now_ms();
+}
+
 static size_t dl_write(char *ptr, size_t size, size_t n, void *data)
 {
 	struct dl *d = data;
@@ -141,7 +160,7 @@ static size_t dl_write(char *ptr, size_t size, size_t n, void *data)
 	}
 	d->have += take;
 	if (d->progress)
-		d->progress(d->progress_data, d->have, d->expected);
+		dl_progress(d);
 	if (take < len) {
 		dl_stop(d, SUPD_TR50_EDATA,
 			sk_asprintf(
