@@ -101,10 +101,13 @@ Control (tests; no credentials needed):
                                                 request's sessionId, as
                                                 a careless portal's)
         {"type": "raw_reply", "body": TEXT, "repeat": R, "count": N,
-         "command": CMD}                        next N api calls (of CMD
+         "command": CMD, "fold": B}             next N api calls (of CMD
                                                 only, if given) get HTTP
                                                 200 with TEXT (R times)
                                                 as the reply, unprocessed
+                                                (B: the first header line
+                                                is folded, as an obsolete
+                                                or hostile server's)
         {"type": "ack_lost", "count": N}        next N accepted
                                                 mailbox.acks: the ack is
                                                 taken, the reply is HTTP
@@ -128,7 +131,8 @@ Control (tests; no credentials needed):
         uploads), "upload_attempts": [{"method", "fileId", "status"}]
         (every upload request), "mailbox": [{"id", "command", "acked"}],
         "faults": [pending faults], "dialect": {"session", "ack",
-        "upload"}}. An api entry refused with an HTTP status (a session
+        "upload"}, "api_connections": how many connections carried a
+        POST /api}. An api entry refused with an HTTP status (a session
         dialect) has "http": STATUS. The appToken is never recorded.
     GET /_upload/<fileName>   the bytes of the latest upload of that name.
 """
@@ -189,6 +193,7 @@ class Portal:
                         "ack": opts.ack_dialect,
                         "upload": list(opts.upload_methods)}
         self.lose_reply = False  # an ack_lost fault hit this request
+        self.api_connections = 0
 
     def set_dialect(self, d):
         """Change dialects; an error message, or None."""
@@ -371,6 +376,14 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def folded_reply(self, body):
+        """HTTP 200 whose first header line continues a previous one
+        (obs-fold, RFC 9112 section 5.2), which there is not."""
+        self.log_request(200)
+        self.wfile.write(b"HTTP/1.1 200 OK\r\n X-Folded: yes\r\n"
+                         b"Content-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
     def read_body(self):
         """The request body (Content-Length or chunked), or None."""
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -403,6 +416,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"error": "bad json"})
         if self.path not in ("/api", "/_control"):
             return self.reply(404, {"error": "not found"})
+        if self.path == "/api" and not getattr(self, "api_seen", False):
+            self.api_seen = True  # this handler serves one connection
+            with self.portal.lock:
+                self.portal.api_connections += 1
         if not isinstance(req, dict):
             return self.reply(400, {"error": "not an object"})
         if self.path == "/_control":
@@ -421,6 +438,8 @@ class Handler(BaseHTTPRequestHandler):
                               "text/plain")
         if raw:
             body = raw.get("body", "").encode() * raw.get("repeat", 1)
+            if raw.get("fold"):
+                return self.folded_reply(body)
             return self.reply(200, body)
         with P.lock:
             P.lose_reply = False
@@ -517,6 +536,7 @@ class Handler(BaseHTTPRequestHandler):
                                   for m in P.messages]
                 log["faults"] = P.faults
                 log["dialect"] = P.dialect
+                log["api_connections"] = P.api_connections
                 return self.reply(200, log)
         m = re.fullmatch(r"/_upload/([^/]+)", self.path)
         if m:

@@ -280,6 +280,19 @@ static struct json_object *log_list(struct json_object *log, const char *key)
 	return a;
 }
 
+/* How many connections carried an api call so far. */
+static int64_t api_connections(void)
+{
+	struct json_object *log = sim_log(), *n = NULL;
+	int64_t v;
+
+	json_object_object_get_ex(log, "api_connections", &n);
+	CU_ASSERT_FATAL(json_object_is_type(n, json_type_int));
+	v = json_object_get_int64(n);
+	json_object_put(log);
+	return v;
+}
+
 static size_t log_count(const char *key)
 {
 	struct json_object *log = sim_log();
@@ -1171,6 +1184,69 @@ static void test_hostile_replies(void)
 	supd_tr50_free(t);
 }
 
+/*
+ * Regression (fuzz_tr50): a reply whose first header line is folded, after
+ * a reply on the same client. libcurl before 8.1.0 joined the fold to the
+ * previous reply's last header, freed by then (curl issue 11101): a
+ * use-after-free under ASan, a success built on garbage without it. The
+ * call must fail with a message, and the client must go on working.
+ */
+static void test_folded_first_header(void)
+{
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct json_object *msgs = NULL, *c, *faults, *f;
+	int64_t conns = api_connections();
+
+	CU_ASSERT_EQUAL(supd_tr50_log_publish(t, "x", 2, &err), SUPD_TR50_OK);
+	CU_ASSERT_EQUAL(api_connections(), conns + 1);
+	c = json_object_new_object();
+	faults = json_object_new_array();
+	f = json_object_new_object();
+	json_object_object_add(f, "type", json_object_new_string("raw_reply"));
+	json_object_object_add(f, "body",
+			       json_object_new_string("{\"1\": {\"success\": "
+						      "true}}"));
+	json_object_object_add(f, "fold", json_object_new_boolean(1));
+	json_object_array_add(faults, f);
+	json_object_object_add(c, "faults", faults);
+	sim_control(json_object_to_json_string(c));
+	json_object_put(c);
+
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_ENET);
+	CU_ASSERT_PTR_NULL(msgs);
+	assert_err(&err, NULL);
+	if (err.message)
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.message,
+					      "mailbox.check: request to "));
+	supd_tr50_err_release(&err);
+
+	CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+			SUPD_TR50_OK);
+	CU_ASSERT_PTR_NOT_NULL(msgs);
+	json_object_put(msgs);
+	supd_tr50_free(t);
+}
+
+/* A handle per request, one connection for all of them (the share). */
+static void test_connection_reused(void)
+{
+	struct supd_tr50 *t = client();
+	struct supd_tr50_err err = { 0 };
+	struct json_object *msgs = NULL;
+	int64_t conns = api_connections();
+
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(supd_tr50_mailbox_check(t, 5, &msgs, &err),
+				SUPD_TR50_OK);
+		json_object_put(msgs);
+		msgs = NULL;
+	}
+	CU_ASSERT_EQUAL(api_connections(), conns + 1);
+	supd_tr50_free(t);
+}
+
 static void test_unreachable(void)
 {
 	struct supd_tr50_opts o = { .endpoint = "http://127.0.0.1:1",
@@ -1845,6 +1921,8 @@ static CU_TestInfo api_tests[] = {
 	{ "http 500", test_http_500 },
 	{ "slow reply", test_slow_reply },
 	{ "hostile replies", test_hostile_replies },
+	{ "regression: folded first header", test_folded_first_header },
+	{ "connection reused", test_connection_reused },
 	{ "unreachable", test_unreachable },
 	CU_TEST_INFO_NULL,
 };

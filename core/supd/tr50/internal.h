@@ -23,10 +23,15 @@
 #define TR50_MAX_TIMEOUT (7L * 24 * 3600)
 
 struct supd_tr50 {
+	/* The current request's handle: a new one for every request (see
+	 * tr50_setup_request), so nothing of a reply outlives it. */
 	CURL *curl;
 	/* Requests made from a download's progress callback, while curl is
-	 * busy with the download (made on first use). */
+	 * busy with the download. */
 	CURL *side;
+	/* What requests share: open connections, DNS answers, TLS
+	 * sessions. */
+	CURLSH *share;
 	char *endpoint; /* without trailing slashes */
 	char *api_url;
 	char *app_id;
@@ -66,7 +71,8 @@ tr50_fail(const struct supd_tr50 *t, struct supd_tr50_err *err, int status,
 
 const char *tr50_show(const char *s, char buf[SK_SHOW_MAX]);
 
-/* Options every request gets; the handle keeps its connections. */
+/* A new handle in t->curl with the options every request gets; the
+ * connections stay in t->share. */
 int tr50_setup_request(struct supd_tr50 *t, const char *url, bool transfer,
 		       struct curl_slist *headers);
 

@@ -201,7 +201,14 @@ int supd_tr50_new(struct supd_tr50 **out, const struct supd_tr50_opts *o,
 		t->endpoint[--len] = '\0';
 	t->api_url = sk_asprintf("%s/api", t->endpoint);
 	t->curl = curl_easy_init();
-	if (!t->api_url || !t->curl) {
+	t->share = curl_share_init();
+	if (!t->api_url || !t->curl || !t->share ||
+	    curl_share_setopt(t->share, CURLSHOPT_SHARE,
+			      CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(t->share, CURLSHOPT_SHARE,
+			      CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+	    curl_share_setopt(t->share, CURLSHOPT_SHARE,
+			      CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
 		rc = tr50_fail(NULL, err, SUPD_TR50_ELOCAL, 0,
 			       "cannot set up the HTTP client: out of memory");
 		goto out;
@@ -225,6 +232,9 @@ void supd_tr50_free(struct supd_tr50 *t)
 		curl_easy_cleanup(t->curl);
 	if (t->side)
 		curl_easy_cleanup(t->side);
+	/* After the handles that use it. */
+	if (t->share)
+		curl_share_cleanup(t->share);
 	free(t->endpoint);
 	free(t->api_url);
 	free(t->app_id);
@@ -271,21 +281,34 @@ static int stall_watch(void *data, curl_off_t dltotal, curl_off_t dlnow,
 	return 1;
 }
 
-/* Options every request gets; the handle keeps its connections. */
+/*
+ * A new handle for every request, with the options every request gets;
+ * the connections stay in t->share. Why not curl_easy_reset() on one
+ * handle: libcurl before 8.1.0 (Debian 12 has 7.88) keeps a pointer to
+ * the previous reply's last header across reset, and a reply whose first
+ * header line is folded (starts with a space) is then joined to freed
+ * memory (curl issue 11101, found here by fuzz_tr50). A new handle has no
+ * previous header, and libcurl refuses such a reply.
+ */
 int tr50_setup_request(struct supd_tr50 *t, const char *url, bool transfer,
 		       struct curl_slist *headers)
 {
-	CURL *c = t->curl;
+	CURL *c = curl_easy_init();
 	const char *protos = t->insecure ? "http,https" : "https";
 	CURLcode r = CURLE_OK;
 
-	curl_easy_reset(c);
+	if (!c)
+		return -1;
+	if (t->curl)
+		curl_easy_cleanup(t->curl);
+	t->curl = c;
 	t->curl_err[0] = '\0';
 #define SET(opt, val)                                                          \
 	do {                                                                   \
 		if (r == CURLE_OK)                                             \
 			r = curl_easy_setopt(c, opt, val);                     \
 	} while (0)
+	SET(CURLOPT_SHARE, t->share);
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, protos);
 	SET(CURLOPT_NOSIGNAL, 1L);

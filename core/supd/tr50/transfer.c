@@ -126,12 +126,10 @@ static void dl_progress(struct dl *d)
 	struct supd_tr50 *t = d->t;
 	CURL *busy = t->curl;
 
-	if (!t->side)
-		t->side = curl_easy_init();
-	if (!t->side)
-		return;
+	/* A request made meanwhile replaces t->curl (tr50_setup_request). */
 	t->curl = t->side;
 	d->progress(d->progress_data, d->have, d->expected);
+	t->side = t->curl;
 	t->curl = busy;
 	t->moved_ms = sk_now_ms();
 }
