@@ -6,7 +6,8 @@
 # is no terminal get plain lines only. --progress-fd N writes one JSON
 # event per line: stages in order, bytes that never go back and reach
 # their total, a last "result" that matches the exit code, also for a
-# failed, a refused and a detached install. A reader that goes away
+# failed, a refused, a detached and a suspended install, a --resume and
+# an --abandon. A reader that goes away
 # costs one warning, never the install; a bad descriptor is a usage
 # error (exit 2).
 . "$(dirname "$0")/lib.sh"
@@ -264,6 +265,56 @@ assert_stderr "sup: warning: progress descriptor 3: Broken pipe; no more progres
 assert_eq "$(grep -c 'progress descriptor' "$T/err")" 1 "warnings"
 assert_same_file "$R/opt/big.bin" "$T/big.bin"
 assert_json "$(confirmation "$R")" 'd["result"]' "succeeded"
+
+section "--resume and --abandon with --progress-fd"
+# A sleeper first (stopped by SIGTERM: the install is suspended, exit 7),
+# then the large file and an action without payload.
+pkg "$T/pause.sup" <<JEOF
+{"manifest": {"sup_format": 1, "package": {"name": "pause", "version": "1"},
+  "actions": [
+    {"id": "nap", "type": "exec.command",
+     "params": {"argv": ["/bin/sh", "-c", ": >\\"\$SUP_ROOT/napping\\"; exec sleep 2"]}},
+    {"id": "big", "type": "file.install", "params": {"path": "/opt/big.bin"},
+     "payloads": ["big.bin"]},
+    {"id": "ok", "type": "fixture.ok"}]},
+ "entries": [{"name": "big.bin", "file": "$T/big.bin"}]}
+JEOF
+# suspend NAME: install pause.sup into a new root $R, events in
+# $T/NAME.jsonl, stopped by SIGTERM while its first action runs.
+suspend() {
+	R=$(new_root "$1")
+	"$SUP" install "$T/pause.sup" --root "$R" "${PLUGINS[@]}" --progress-fd 3 \
+		3>"$T/$1.jsonl" 2>"$T/err" &
+	local pid=$!
+	E2E_PIDS+=("$pid")
+	assert_true "the first action runs" wait_until 20 test -e "$R/napping"
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_eq "$?" 7 "a suspended install's exit status"
+	assert_eq "$(check_events "$T/$1.jsonl" 7 suspended)" "ok verify,stage,actions" \
+		"events of a suspended install"
+}
+suspend fdsusp
+sup install --resume --root "$R" --progress-fd 3 3>"$T/resume.jsonl"
+expect_exit 0 "resume"
+assert_eq "$(check_events "$T/resume.jsonl" 0 succeeded)" "ok verify,stage,actions" \
+	"events of a resume"
+assert_true "the resume stages the large file again" \
+	grep -q '"event":"stage_end","stage":"stage","bytes_done":25165824,"bytes_total":25165824' "$T/resume.jsonl"
+assert_eq "$(grep -o '"event":"action","stage":"actions","action":{"index":[0-9]*' "$T/resume.jsonl" | grep -o '[0-9]*$' | tr '\n' ' ')" \
+	"2 3 " "actions the resume runs (the suspended one had ended)"
+assert_same_file "$R/opt/big.bin" "$T/big.bin"
+sup install --resume --root "$R" --progress-fd 3 3>"$T/none.jsonl"
+expect_exit 0 "resume with nothing pending"
+assert_eq "$(check_events "$T/none.jsonl" 0 nothing-pending)" "ok " "events of a resume with nothing pending"
+suspend fdab
+sup install --abandon --root "$R" --progress-fd 3 3>"$T/abandon.jsonl"
+expect_exit 0 "abandon"
+assert_eq "$(check_events "$T/abandon.jsonl" 0 abandoned)" "ok " "events of an abandon"
+assert_json "$(confirmation "$R")" 'd["result"]' "failed"
+sup install --abandon --root "$R" --progress-fd 3 3>"$T/none.jsonl"
+expect_exit 0 "abandon with nothing pending"
+assert_eq "$(check_events "$T/none.jsonl" 0 nothing-pending)" "ok " "events of an abandon with nothing pending"
 
 # ---- (d) a bad descriptor ------------------------------------------------
 section "--progress-fd: a descriptor that cannot be written is a usage error"

@@ -34,6 +34,7 @@ struct reporter {
 	bool line; /* live line on stderr */
 	bool quiet;
 	bool shown; /* the live line is on the screen */
+	const char *outcome; /* sk_progress_outcome(), or NULL */
 	long long t0;
 	/* The stage under way. */
 	enum stage stage;
@@ -403,10 +404,18 @@ int sk_progress_open(int fd, bool line, bool quiet)
 	return 0;
 }
 
+void sk_progress_outcome(const char *result)
+{
+	P.outcome = result;
+}
+
 static const char *result_of(int code, bool dry_run)
 {
 	switch (code) {
-	case 0: return dry_run ? "dry-run" : "succeeded";
+	case 0:
+		if (P.outcome)
+			return P.outcome;
+		return dry_run ? "dry-run" : "succeeded";
 	case 1: return "failed";
 	case 2: return "usage";
 	case 3:

@@ -37,6 +37,11 @@ int sk_progress_open(int fd, bool line, bool quiet);
 /* End what is open and send the last event, the result of exit code
  * (dry_run: a clean --dry-run); then close. */
 void sk_progress_finish(int exit_code, bool dry_run);
+/* What a clean end (exit code 0) of this run is called when it is not
+ * an install's "succeeded": "abandoned" (--abandon closed the pending
+ * install), "nothing-pending" (--resume or --abandon found none). A
+ * literal; the last call wins. */
+void sk_progress_outcome(const char *result);
 /* --detach: the caller's process says where the install went (result
  * "detached", pid) and ends; the detached installer reports nothing. */
 void sk_progress_detached(pid_t pid);

@@ -183,6 +183,7 @@ int run_resume(const struct sk_install_opts *o)
 	if (no_state_dir(r.state)) {
 		if (!o->quiet)
 			fprintf(stderr, "sup: nothing to resume\n");
+		sk_progress_outcome("nothing-pending");
 		ret = SK_EXIT_OK;
 		goto out;
 	}
@@ -199,6 +200,7 @@ int run_resume(const struct sk_install_opts *o)
 		run_settle_no_state(r.state, r.logs, o->quiet);
 		if (!o->quiet)
 			fprintf(stderr, "sup: nothing to resume\n");
+		sk_progress_outcome("nothing-pending");
 		ret = SK_EXIT_OK;
 		goto out;
 	}
@@ -349,6 +351,7 @@ int run_abandon(const struct sk_install_opts *o)
 	if (no_state_dir(state)) {
 		if (!o->quiet)
 			fprintf(stderr, "sup: no pending install to abandon\n");
+		sk_progress_outcome("nothing-pending");
 		ret = SK_EXIT_OK;
 		goto out;
 	}
@@ -363,6 +366,7 @@ int run_abandon(const struct sk_install_opts *o)
 		run_settle_no_state(state, logs, o->quiet);
 		if (!o->quiet)
 			fprintf(stderr, "sup: no pending install to abandon\n");
+		sk_progress_outcome("nothing-pending");
 		ret = SK_EXIT_OK;
 		goto out;
 	}
@@ -373,6 +377,7 @@ int run_abandon(const struct sk_install_opts *o)
 	if (loaded && !err && record_ended(&c, st.sup_sha256)) {
 		/* Nothing to abandon: the run ended; finish its end. */
 		resume_ended(&c, state, logs, o->quiet);
+		sk_progress_outcome("nothing-pending");
 		ret = SK_EXIT_OK;
 		goto out;
 	}
@@ -396,6 +401,7 @@ int run_abandon(const struct sk_install_opts *o)
 	if (!o->quiet)
 		fprintf(stderr, "sup: abandoned the pending install of '%s'\n",
 			st.sup ? st.sup : "(unreadable install state)");
+	sk_progress_outcome("abandoned");
 	ret = SK_EXIT_OK;
 out:
 	if (lock_fd >= 0)
