@@ -348,22 +348,6 @@ out:
 
 /* ---- system.json and plugins.json --------------------------------- */
 
-/* A JSON string of text that may be anything (valid UTF-8 made). */
-static json_object *jstr(const char *s)
-{
-	char *c;
-	json_object *o;
-
-	if (!s)
-		return NULL;
-	c = sk_utf8_clean(s, strlen(s));
-	if (!c)
-		return NULL;
-	o = json_object_new_string(c);
-	free(c);
-	return o;
-}
-
 static void jset(json_object *o, const char *key, json_object *v)
 {
 	json_object_object_add(o, key, v);
@@ -386,7 +370,7 @@ static json_object *disk_obj(struct bundle *b, const char *what,
 
 	if (!o)
 		return NULL;
-	jset(o, "path", jstr(path));
+	jset(o, "path", sk_json_str(path));
 	if (!path)
 		return o;
 	if (statvfs(path, &vfs) != 0) {
@@ -461,19 +445,19 @@ static int add_system(struct bundle *b, const struct sk_env *e,
 	sk_utc_now(ts);
 	jset(o, "supkit_version", json_object_new_string(SUPKIT_VERSION));
 	jset(o, "created", json_object_new_string(ts));
-	jset(o, "product", jstr(e->cfg.product));
-	jset(o, "product_description", jstr(e->cfg.product_description));
-	jset(o, "root", jstr(e->root));
-	jset(o, "config", jstr(e->cfg.path));
-	jset(o, "profile", jstr(e->cfg.profile_path));
+	jset(o, "product", sk_json_str(e->cfg.product));
+	jset(o, "product_description", sk_json_str(e->cfg.product_description));
+	jset(o, "root", sk_json_str(e->root));
+	jset(o, "config", sk_json_str(e->cfg.path));
+	jset(o, "profile", sk_json_str(e->cfg.profile_path));
 	if (uname(&un) == 0) {
 		u = json_object_new_object();
 		if (u) {
-			jset(u, "sysname", jstr(un.sysname));
-			jset(u, "nodename", jstr(un.nodename));
-			jset(u, "release", jstr(un.release));
-			jset(u, "version", jstr(un.version));
-			jset(u, "machine", jstr(un.machine));
+			jset(u, "sysname", sk_json_str(un.sysname));
+			jset(u, "nodename", sk_json_str(un.nodename));
+			jset(u, "release", sk_json_str(un.release));
+			jset(u, "version", sk_json_str(un.version));
+			jset(u, "machine", sk_json_str(un.machine));
 		}
 		jset(o, "uname", u);
 	} else {
@@ -482,7 +466,7 @@ static int add_system(struct bundle *b, const struct sk_env *e,
 	}
 	if (read_small("/etc/os-release", OS_RELEASE_MAX, &osr, &len, &st,
 		       &why) == 0) {
-		jset(o, "os_release", jstr(osr));
+		jset(o, "os_release", sk_json_str(osr));
 	} else {
 		jset(o, "os_release", NULL);
 		note_exc(b, "system.json: '/etc/os-release': %s", why);
@@ -521,21 +505,21 @@ static int add_plugins(struct bundle *b, const struct sk_env *e,
 
 		if (!po)
 			break;
-		jset(po, "name", jstr(p->desc->name));
-		jset(po, "version", jstr(p->desc->version));
-		jset(po, "path", jstr(p->path));
+		jset(po, "name", sk_json_str(p->desc->name));
+		jset(po, "version", sk_json_str(p->desc->version));
+		jset(po, "path", sk_json_str(p->path));
 		types = json_object_new_array();
 		for (size_t t = 0; types && t < e->reg.n_types; t++)
 			if (e->reg.types[t].plugin == p)
 				json_object_array_add(types,
-					jstr(e->reg.types[t].type));
+					sk_json_str(e->reg.types[t].type));
 		jset(po, "types", types);
 		json_object_array_add(arr, po);
 	}
 	jset(o, "plugins", arr);
 	probs = json_object_new_array();
 	for (size_t i = 0; probs && i < env_d->count; i++)
-		json_object_array_add(probs, jstr(env_d->items[i].msg));
+		json_object_array_add(probs, sk_json_str(env_d->items[i].msg));
 	jset(o, "problems", probs);
 	ret = add_json(b, "plugins.json", o, "loaded plugins");
 	json_object_put(o);
@@ -560,14 +544,14 @@ static int add_trust(struct bundle *b, const struct sk_env *e)
 	memset(&t, 0, sizeof(t));
 	if (e->root)
 		sk_trust_open(&t, &e->cfg, e->root, NULL, &td);
-	jset(o, "keyring", jstr(tc->keyring));
-	jset(o, "crl", jstr(tc->crl));
+	jset(o, "keyring", sk_json_str(tc->keyring));
+	jset(o, "crl", sk_json_str(tc->crl));
 	jset(o, "allow_unsigned", json_object_new_boolean(tc->allow_unsigned));
 	jset(o, "allow_downgrade",
 	     json_object_new_boolean(tc->allow_downgrade));
 	jset(o, "require_code_signing",
 	     json_object_new_boolean(tc->require_code_signing));
-	jset(o, "validity", jstr(tc->validity >= 0 && tc->validity < 3 ?
+	jset(o, "validity", sk_json_str(tc->validity >= 0 && tc->validity < 3 ?
 				 validity[tc->validity] : NULL));
 	arr = json_object_new_array();
 	for (size_t i = 0; arr && t.keyring && i < sk_keyring_count(t.keyring);
@@ -586,17 +570,17 @@ static int add_trust(struct bundle *b, const struct sk_env *e)
 
 		if (!po)
 			break;
-		jset(po, "name", jstr(p->name));
-		jset(po, "version", jstr(p->version));
+		jset(po, "name", sk_json_str(p->name));
+		jset(po, "version", sk_json_str(p->version));
 		jset(po, "security_version",
 		     json_object_new_uint64(p->security_version));
-		jset(po, "installed_at", jstr(p->installed_at));
+		jset(po, "installed_at", sk_json_str(p->installed_at));
 		json_object_array_add(inst, po);
 	}
 	jset(o, "installed", inst);
 	probs = json_object_new_array();
 	for (size_t i = 0; probs && i < td.count; i++)
-		json_object_array_add(probs, jstr(td.items[i].msg));
+		json_object_array_add(probs, sk_json_str(td.items[i].msg));
 	jset(o, "problems", probs);
 	ret = add_json(b, "trust.json", o,
 		       "trust policy, keyring anchors, installed versions");

@@ -15,6 +15,7 @@ int cmd_install(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_diag(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -37,6 +38,10 @@ struct sk_signer;
 /* Warn on stderr when the signer's certificate is expired, expires
  * within 30 days or is not valid yet: gateways would refuse its work. */
 void cmd_warn_signer(const struct sk_signer *s);
+
+/* Print s for a terminal (sk_show_text: no control sequence gets
+ * through), then sep. */
+void cmd_print_shown(const char *s, const char *sep);
 
 /* Print "sup: error: MSG" and a hint to stderr; returns SUP_EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

@@ -46,28 +46,18 @@ static void print_json(const struct sk_env *e)
 	json_object_put(arr);
 }
 
-/* Print s for a terminal (sk_show_text), then sep. */
-static void print_shown(const char *s, const char *sep)
-{
-	char *shown = sk_show_text(s, strlen(s));
-	char fallback[SK_SHOW_MAX];
-
-	printf("%s%s", shown ? shown : sk_show(s, strlen(s), fallback), sep);
-	free(shown);
-}
-
 static void print_text(const struct sk_env *e)
 {
 	printf("product: ");
-	print_shown(e->cfg.product ? e->cfg.product : "(unknown)", "\n");
+	cmd_print_shown(e->cfg.product ? e->cfg.product : "(unknown)", "\n");
 	for (size_t i = 0; i < e->reg.n_plugins; i++) {
 		const struct sk_plugin *p = &e->reg.plugins[i];
 
 		/* The loader checked the name and the types; the version and
 		 * the path are any text. */
 		printf("%s ", p->desc->name);
-		print_shown(p->desc->version, "  ");
-		print_shown(p->path, "\n");
+		cmd_print_shown(p->desc->version, "  ");
+		cmd_print_shown(p->path, "\n");
 		for (size_t t = 0; t < e->reg.n_types; t++) {
 			const struct sk_action_type *at = &e->reg.types[t];
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c - the sup command: options and dispatch to one cmd_*.c per
- * subcommand (pack, sign, verify, inspect, install, plugins, diag). */
+ * subcommand (pack, sign, verify, inspect, install, status, plugins,
+ * diag). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static const char usage[] =
 	"  verify    check a SUP's signature and payloads against the keyring\n"
 	"  inspect   show and verify the contents of a SUP\n"
 	"  install   verify a SUP and run its actions on this gateway\n"
+	"  status    what is installed, a running or pending install, the last result\n"
 	"  plugins   list the enabled plugins and their action types\n"
 	"  diag      write a diagnostic bundle for support\n"
 	"\n"
@@ -47,6 +49,7 @@ int main(int argc, char **argv)
 		{ "verify", cmd_verify },
 		{ "inspect", cmd_inspect },
 		{ "install", cmd_install },
+		{ "status", cmd_status },
 		{ "plugins", cmd_plugins },
 		{ "diag", cmd_diag },
 	};

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -593,6 +594,21 @@ char *sk_utf8_clean(const char *s, size_t len)
 	}
 	*o = '\0';
 	return out;
+}
+
+json_object *sk_json_str(const char *s)
+{
+	char *clean;
+	json_object *o;
+
+	if (!s)
+		return NULL;
+	clean = sk_utf8_clean(s, strlen(s));
+	if (!clean)
+		return NULL;
+	o = json_object_new_string(clean);
+	free(clean);
+	return o;
 }
 
 char *sk_show_text(const char *s, size_t len)

@@ -124,6 +124,12 @@ const char *sk_show(const char *s, size_t len, char out[SK_SHOW_MAX]);
  * allocation failure.
  */
 char *sk_utf8_clean(const char *s, size_t len);
+struct json_object;
+/* s as a JSON string (NULL: JSON null), made valid UTF-8 by
+ * sk_utf8_clean() so that a document holding it always parses: for text
+ * that may come from a plugin, a command or the file system. NULL when
+ * out of memory. */
+struct json_object *sk_json_str(const char *s);
 /*
  * Text for a terminal or syslog, whoever wrote it (a plugin, a package,
  * a file name): a malloc'd copy of len bytes of s on one line, in which

@@ -63,4 +63,14 @@ int sk_lock_take(const char *state_dir, const char *what, char **holder);
 /* Rewrite who holds the lock (after a fork: the new pid). */
 void sk_lock_describe(int fd, const char *what);
 
+/*
+ * Whether an installer holds the lock of the state directory open as
+ * dirfd, asked without taking it and without writing anything (the lock
+ * file is opened read-only, not followed if a link, never created). 1:
+ * held, *holder then says by whom as its holder wrote it (malloc'd, may
+ * be NULL) and *pid its process (0 when unknown); 0: not held, or no
+ * lock file; -EINVAL when the lock is not a regular file, another -errno.
+ */
+int sk_lock_probe(int dirfd, long *pid, char **holder);
+
 #endif

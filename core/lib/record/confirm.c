@@ -20,23 +20,6 @@ static const char *const status_names[] = {
 	[SK_ST_SKIPPED] = "skipped",
 };
 
-/* Text that may come from a plugin, a command or the file system: made
- * valid UTF-8 so that the document always parses. */
-static json_object *str_or_null(const char *s)
-{
-	char *clean;
-	json_object *o;
-
-	if (!s)
-		return NULL;
-	clean = sk_utf8_clean(s, strlen(s));
-	if (!clean)
-		return NULL;
-	o = json_object_new_string(clean);
-	free(clean);
-	return o;
-}
-
 static void set(json_object *o, const char *key, json_object *v)
 {
 	json_object_object_add(o, key, v);
@@ -52,7 +35,7 @@ static json_object *error_obj(const char *code, const char *msg)
 	if (!e)
 		return NULL;
 	set(e, "code", json_object_new_string(code ? code : "internal"));
-	set(e, "message", msg ? str_or_null(msg) : json_object_new_string(""));
+	set(e, "message", msg ? sk_json_str(msg) : json_object_new_string(""));
 	return e;
 }
 
@@ -79,10 +62,10 @@ json_object *sk_confirm_cert_json(const struct sk_cert_info *ci)
 
 	if (!o)
 		return NULL;
-	set(o, "subject", str_or_null(ci->subject));
-	set(o, "issuer", str_or_null(ci->issuer));
-	set(o, "serial", str_or_null(ci->serial));
-	set(o, "key", str_or_null(ci->key));
+	set(o, "subject", sk_json_str(ci->subject));
+	set(o, "issuer", sk_json_str(ci->issuer));
+	set(o, "serial", sk_json_str(ci->serial));
+	set(o, "key", sk_json_str(ci->key));
 	set(o, "key_sha256", json_object_new_string(ci->key_sha256));
 	set(o, "cert_sha256", json_object_new_string(ci->cert_sha256));
 	set(o, "not_before", time_or_null(ci->not_before));
@@ -98,7 +81,7 @@ json_object *sk_confirm_signature_json(const struct sk_supfile *f)
 	if (!o)
 		return NULL;
 	set(o, "status", json_object_new_string(sk_sig_status_name(r->status)));
-	set(o, "reason", str_or_null(r->status == SK_SIG_OK ? NULL :
+	set(o, "reason", sk_json_str(r->status == SK_SIG_OK ? NULL :
 								r->reason));
 	set(o, "signer", r->has_signer ? sk_confirm_cert_json(&r->signer) :
 					 NULL);
@@ -133,17 +116,17 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 	set(inst, "version", json_object_new_string(SUPKIT_VERSION));
 	set(doc, "installer", inst);
 	pkg = json_object_new_object();
-	set(pkg, "name", str_or_null(f->manifest_ok ? m->name : NULL));
-	set(pkg, "version", str_or_null(f->manifest_ok ? m->version : NULL));
-	set(pkg, "sha256", str_or_null(f->verified && f->sha256[0] ? f->sha256 : NULL));
-	set(pkg, "file", str_or_null(f->path));
+	set(pkg, "name", sk_json_str(f->manifest_ok ? m->name : NULL));
+	set(pkg, "version", sk_json_str(f->manifest_ok ? m->version : NULL));
+	set(pkg, "sha256", sk_json_str(f->verified && f->sha256[0] ? f->sha256 : NULL));
+	set(pkg, "file", sk_json_str(f->path));
 	set(pkg, "security_version",
 	    f->manifest_ok ? json_object_new_uint64(m->security_version) :
 			     NULL);
 	set(pkg, "signature", sk_confirm_signature_json(f));
 	set(doc, "package", pkg);
-	set(doc, "product", str_or_null(product));
-	set(doc, "root", str_or_null(root));
+	set(doc, "product", sk_json_str(product));
+	set(doc, "root", sk_json_str(root));
 	set(doc, "started", now_obj());
 	set(doc, "finished", NULL);
 	set(doc, "result", json_object_new_string(result));
@@ -160,9 +143,9 @@ int sk_confirm_init(struct sk_confirm *c, const struct sk_supfile *f,
 			return -1;
 		set(o, "id", json_object_new_string(a->id));
 		set(o, "type", json_object_new_string(a->type));
-		set(o, "plugin", str_or_null(t ? t->plugin->desc->name : NULL));
+		set(o, "plugin", sk_json_str(t ? t->plugin->desc->name : NULL));
 		set(o, "plugin_version",
-		    str_or_null(t ? t->plugin->desc->version : NULL));
+		    sk_json_str(t ? t->plugin->desc->version : NULL));
 		set(o, "on_error", json_object_new_string(
 			a->on_error == SK_ON_ERROR_CONTINUE ? "continue" : "abort"));
 		set(o, "status", json_object_new_string("pending"));
@@ -261,7 +244,7 @@ void sk_confirm_action_finish(struct sk_confirm *c, size_t i,
 	set(act(c, i), "finished", now_obj());
 	set(act(c, i), "duration_ms", json_object_new_int64(r->duration_ms));
 	set(act(c, i), "error", r->ok ? NULL : error_obj(r->code, r->message));
-	set(act(c, i), "output", str_or_null(r->output));
+	set(act(c, i), "output", sk_json_str(r->output));
 }
 
 void sk_confirm_action_rollback(struct sk_confirm *c, size_t i,
@@ -305,7 +288,7 @@ void sk_confirm_problems(struct sk_confirm *c, const struct sk_problems *d)
 	if (!arr)
 		return;
 	for (size_t i = 0; i < d->count; i++)
-		json_object_array_add(arr, str_or_null(d->items[i].msg));
+		json_object_array_add(arr, sk_json_str(d->items[i].msg));
 	set(c->doc, "problems", arr);
 }
 
@@ -523,8 +506,8 @@ void sk_confirm_suspend(struct sk_confirm *c, const char *reason,
 	set(c->doc, "result", json_object_new_string("suspended"));
 	if (!o)
 		return;
-	set(o, "reason", str_or_null(reason));
-	set(o, "after_action", str_or_null(action_id));
+	set(o, "reason", sk_json_str(reason));
+	set(o, "after_action", sk_json_str(action_id));
 	set(o, "at", now_obj());
 	set(c->doc, "suspended", o);
 }
@@ -533,7 +516,7 @@ void sk_confirm_resumed(struct sk_confirm *c, const char *reason_in)
 {
 	/* reason_in may live in the "suspended" object replaced below. */
 	json_object *arr, *o = json_object_new_object();
-	json_object *reason = str_or_null(reason_in);
+	json_object *reason = sk_json_str(reason_in);
 
 	if (!json_object_object_get_ex(c->doc, "resumed", &arr) || !arr ||
 	    !json_object_is_type(arr, json_type_array)) {
@@ -564,12 +547,12 @@ void sk_confirm_action_resume_point(struct sk_confirm *c, size_t i,
 {
 	set_status(c, i, SK_ST_SUCCEEDED);
 	set(act(c, i), "finished", now_obj());
-	set(act(c, i), "resume_reason", str_or_null(reason));
+	set(act(c, i), "resume_reason", sk_json_str(reason));
 }
 
 void sk_confirm_job(struct sk_confirm *c, const char *job_id)
 {
-	set(c->doc, "job_id", str_or_null(job_id));
+	set(c->doc, "job_id", sk_json_str(job_id));
 }
 
 void sk_confirm_unsuspend(struct sk_confirm *c)
