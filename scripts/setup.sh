@@ -32,22 +32,11 @@ fi
 packages=(build-essential cmake pkg-config libltdl-dev libjson-c-dev
 	libarchive-dev libcurl4-openssl-dev libcunit1-dev libssl-dev
 	libinih-dev liburiparser-dev zlib1g-dev libarchive-tools python3 python3-jsonschema zstd xz-utils
-	gzip tar procps time curl openssl faketime strace)
+	gzip tar procps time curl openssl faketime strace
+	dpkg-dev file binutils lintian)
 # The fuzz job only: clang and its libFuzzer runtime.
 [ "$fuzz" = OFF ] || packages+=(clang-14 libclang-rt-14-dev)
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "setup: installing ${missing[*]}" >&2
-	sudo_cmd=()
-	[ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
-	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$here/scripts/apt-need.sh" "${packages[@]}"
 
 if [ "$fuzz" = ON ]; then
 	# Warnings are not errors here: clang warns where gcc does not, and

@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
 #include "agentconf.h"
+#include "base/builtindirs.h"
 #include "base/problems.h"
 
 static const char help[] =
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = SUPD_DEFAULT_CONF;
+	const char *path = NULL;
 	struct supd_conf conf;
 	struct sk_problems d;
 	bool once = false;
@@ -91,6 +93,24 @@ int main(int argc, char **argv)
 	}
 
 	sk_problems_init(&d);
+	if (!path) {
+		/* SUPKIT_NO_BUILTIN_DIRS=1: no configuration from this host's
+		 * configuration directory (docs/config.md). */
+		switch (sk_builtin_dirs_ignored()) {
+		case 0: path = SUPD_DEFAULT_CONF; break;
+		case 1:
+			fprintf(stderr, "supd: error: no --config given and %s is set: the default '%s' is not read\n",
+				SK_NO_BUILTIN_DIRS_ENV, SUPD_DEFAULT_CONF);
+			ret = SUPD_EXIT_CONFIG;
+			goto out_problems;
+		default:
+			fprintf(stderr, "supd: error: environment variable %s: '%s' is not 0 or 1\n",
+				SK_NO_BUILTIN_DIRS_ENV,
+				secure_getenv(SK_NO_BUILTIN_DIRS_ENV));
+			ret = SUPD_EXIT_CONFIG;
+			goto out_problems;
+		}
+	}
 	if (supd_conf_load(&conf, path, &d) != 0) {
 		sk_problems_print(&d, "supd");
 		fprintf(stderr, "supd: error: configuration '%s' refused; nothing was done\n",
@@ -102,6 +122,7 @@ int main(int argc, char **argv)
 	ret = supd_agent_run(&conf, once, &stop);
 out:
 	supd_conf_release(&conf);
+out_problems:
 	sk_problems_release(&d);
 	return ret;
 }

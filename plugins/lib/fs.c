@@ -303,9 +303,13 @@ static int spl_fs_rm_open(const struct spl_fs_rm *rm, int fd, const char *name)
 {
 	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
-	/* A directory unpacked without search or write permission. */
-	if (rm->force)
-		fchmodat(fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW);
+	/* A directory unpacked without search or write permission. Best
+	 * effort: when this fails, the openat() or the removal says why. */
+	if (rm->force) {
+		int ignored = fchmodat(fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW);
+
+		(void)ignored;
+	}
 	return openat(fd, name, flags);
 }
 

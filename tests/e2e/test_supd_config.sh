@@ -109,4 +109,13 @@ run "$SUPD" --help
 expect_exit 0 "supd --help"
 assert_stdout "usage: supd [--config FILE] [--once]"
 
+section "SUPKIT_NO_BUILTIN_DIRS: no default supd.conf"
+# CTest sets the variable for every test (docs/config.md).
+run env SUPKIT_NO_BUILTIN_DIRS=1 "$SUPD" --once
+expect_exit 3 "supd without --config"
+assert_stderr "supd: error: no --config given and SUPKIT_NO_BUILTIN_DIRS is set: the default '$SUP_SYSCONF_DIR/supd.conf' is not read"
+run env SUPKIT_NO_BUILTIN_DIRS=yes "$SUPD" --once
+expect_exit 3 "supd with a bad value"
+assert_stderr "supd: error: environment variable SUPKIT_NO_BUILTIN_DIRS: 'yes' is not 0 or 1"
+
 finish

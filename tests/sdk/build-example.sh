@@ -6,8 +6,9 @@
 # Proves the install tree and the plugin SDK work out of tree, the way a
 # vendor uses them:
 #  1. installs the supkit build in BUILD_DIR with `cmake --install
-#     --prefix` into a scratch prefix, and checks that every file it
-#     wrote is inside that prefix;
+#     --prefix` into a scratch prefix (and DESTDIR), and checks that every
+#     file it wrote is inside that prefix (but /etc/supkit and the unit
+#     directory of a build for the prefix /usr);
 #  2. installs the SDK on its own (`cmake -S SOURCE_DIR/sdk`, no runtime
 #     library needed) into a second prefix;
 #  3. for each prefix, from a clean environment: configures and builds
@@ -54,18 +55,32 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/supkit-sdk-example.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 1' HUP INT TERM
 
-echo "== install $build into $work/full"
-cmake --install "$build" --prefix "$work/full" >"$work/install.log"
-outside=$(grep -v "^$work/full/" "$build/install_manifest.txt" || true)
+# DESTDIR keeps every file in $work, also the absolute /etc/supkit and
+# /lib/systemd/system of a build configured for the prefix /usr (the
+# Debian layout: docs/packaging.md); in any other build nothing may lie
+# outside the prefix.
+full=$work/dest$work/full
+echo "== install $build into $full (DESTDIR $work/dest, --prefix $work/full)"
+DESTDIR=$work/dest cmake --install "$build" --prefix "$work/full" >"$work/install.log"
+# The manifest names the files without DESTDIR.
+allowed="^$work/full/"
+if [ "$(cache_get CMAKE_INSTALL_PREFIX)" = /usr ]; then
+	allowed="$allowed|^$(cache_get SUPKIT_SYSCONF_DIR)/|^$(cache_get SUPKIT_SYSTEMD_UNIT_DIR)/"
+fi
+outside=$(grep -Ev "$allowed" "$build/install_manifest.txt" || true)
 if [ -n "$outside" ]; then
 	echo "$0: cmake --install --prefix wrote outside the prefix:" >&2
 	echo "$outside" >&2
 	exit 1
 fi
-for f in bin/sup sbin/supd include/sup/plugin.h etc/supkit/sup.conf \
-	lib/systemd/system/supkit-resume.service share/man/man1/sup.1; do
-	[ -f "$work/full/$f" ] || { echo "$0: '$f' was not installed under the prefix" >&2; exit 1; }
+for f in bin/sup sbin/supd include/sup/plugin.h share/man/man1/sup.1; do
+	[ -f "$full/$f" ] || { echo "$0: '$f' was not installed under the prefix" >&2; exit 1; }
 done
+if [ "$(cache_get CMAKE_INSTALL_PREFIX)" != /usr ]; then
+	for f in etc/supkit/sup.conf lib/systemd/system/supkit-resume.service; do
+		[ -f "$full/$f" ] || { echo "$0: '$f' was not installed under the prefix" >&2; exit 1; }
+	done
+fi
 
 echo "== install the SDK alone into $work/sdk"
 cmake -S "$src/sdk" -B "$work/sdk-build" -DCMAKE_C_COMPILER="$cc" >/dev/null
@@ -120,7 +135,7 @@ build_against() {
 	"$cc" -std=c11 -O2 -Wall -Wextra -Werror $cflags \
 		-o "$b/pc/marker.so" "$example/marker.c" $libs
 }
-build_against "$work/full"
+build_against "$full"
 build_against "$work/sdk"
 
 # Both builds export sup_plugin_entry and nothing else.

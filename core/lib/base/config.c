@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/builtindirs.h"
 #include "base/inifile.h"
 #include "base/names.h"
 #include "base/rootpath.h"
@@ -301,6 +302,15 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 	memset(c, 0, sizeof(*c));
 	if (defaults(c))
 		goto oom;
+	r = sk_builtin_sysconf_ignored(root);
+	if (r < 0) {
+		sk_problems_add(d, SK_PROBLEM_SETUP,
+				"environment variable %s: '%s' is not 0 or 1",
+				SK_NO_BUILTIN_DIRS_ENV,
+				secure_getenv(SK_NO_BUILTIN_DIRS_ENV));
+		goto out;
+	}
+	c->no_builtin_sysconf = r;
 	if (product) {
 		if (!name_valid(product)) {
 			sk_problems_add(
@@ -313,7 +323,7 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			goto oom;
 	}
 
-	if (!path) {
+	if (!path && !c->no_builtin_sysconf) {
 		struct stat st;
 
 		r = sk_root_resolve(root, SUPKIT_SYSCONF_DIR "/sup.conf", 0,
@@ -330,6 +340,20 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			goto out;
 	}
 
+	if (c->product && c->no_builtin_sysconf &&
+	    strcmp(c->profiles_dir, SK_DEFAULT_PROFILES_DIR) == 0) {
+		/* As if the directory were empty: no profile. */
+		if (!c->path) {
+			ret = 0;
+			goto out;
+		}
+		sk_problems_add(d, SK_PROBLEM_SETUP,
+				"no profile for product '%s': %s is set and "
+				"[paths] profiles_dir is the built-in '%s'",
+				c->product, SK_NO_BUILTIN_DIRS_ENV,
+				c->profiles_dir);
+		goto out;
+	}
 	if (c->product) {
 		struct stat st;
 

@@ -63,12 +63,18 @@ struct sk_config {
 	struct sk_config_kv *pkv;
 	size_t n_pkv;
 	struct sk_trust_config trust;
+	/* SUPKIT_NO_BUILTIN_DIRS=1 on the host's root (base/builtindirs.h):
+	 * the configuration directory is not read (sup.conf, profiles,
+	 * keyring). */
+	bool no_builtin_sysconf;
 };
 
 /*
  * Load the configuration. path: the main config file (a host path), or
  * NULL to use "<root>" SUPKIT_SYSCONF_DIR "/sup.conf" when it exists and
- * built-in defaults otherwise. product: overrides [gateway] product when
+ * built-in defaults otherwise (on the root "/" under
+ * SUPKIT_NO_BUILTIN_DIRS=1: neither that file nor a profile of the
+ * built-in profiles_dir). product: overrides [gateway] product when
  * not NULL. root: canonical host root. Every problem goes to d (class
  * SETUP) as "FILE:LINE: what". Returns 0 or -1. c is always initialised;
  * release it with sk_config_release().

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/builtindirs.h"
+
 int sk_env_open(struct sk_env *e, const char *root, const char *config,
 		const char *product, const char *const *dirs, size_t n_dirs,
 		struct sk_problems *d)
@@ -48,8 +50,9 @@ int sk_env_open(struct sk_env *e, const char *root, const char *config,
 		all[n_all++] = dirs[i];
 	for (size_t i = 0; i < e->cfg.n_plugin_dirs; i++)
 		all[n_all++] = e->cfg.plugin_dirs[i];
-	if (!e->cfg.n_plugin_dirs)
-		all[n_all++] = SUPKIT_PLUGIN_DIR;
+	/* The installed directory, unless SUPKIT_NO_BUILTIN_DIRS=1. */
+	if (!e->cfg.n_plugin_dirs && sk_builtin_plugin_dir())
+		all[n_all++] = sk_builtin_plugin_dir();
 	ret = sk_registry_load_dirs(&e->reg, all, n_all,
 				    (const char *const *)e->cfg.enabled,
 				    e->cfg.n_enabled, d);

@@ -224,8 +224,12 @@ void sk_lock_describe(int fd, const char *what)
 
 	if (!text)
 		return;
-	if (ftruncate(fd, 0) == 0)
-		(void)pwrite(fd, text, strlen(text), 0);
+	/* Informative only: the lock holds with or without the text. */
+	if (ftruncate(fd, 0) == 0) {
+		ssize_t ignored = pwrite(fd, text, strlen(text), 0);
+
+		(void)ignored;
+	}
 	free(text);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/builtindirs.h"
 #include "base/rootpath.h"
 #include "base/util.h"
 #include "verify/keyring.h"
@@ -35,6 +36,13 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 		keyring = strdup(keyring_override);
 		if (!keyring)
 			goto oom;
+	} else if (cfg->no_builtin_sysconf &&
+		   strcmp(tc->keyring, SK_DEFAULT_KEYRING) == 0) {
+		sk_problems_add(d, SK_PROBLEM_SETUP,
+				"keyring '%s': not read: %s is set (give "
+				"--keyring or [trust] keyring)",
+				tc->keyring, SK_NO_BUILTIN_DIRS_ENV);
+		goto out;
 	} else if ((r = sk_root_resolve(root, tc->keyring,
 					SK_ROOT_NOFOLLOW_LAST, &keyring,
 					&why))) {
