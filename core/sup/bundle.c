@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/builtindirs.h"
 #include "base/rootpath.h"
 #include "base/util.h"
 #include "install/env.h"
@@ -671,7 +672,9 @@ static int add_all(struct bundle *b)
 	if (add_config(b, profile_name ? profile_name : "", e.cfg.profile_path,
 		       "product profile", false))
 		goto out;
-	if (add_config(b, "config/supd.conf",
+	/* SUPKIT_NO_BUILTIN_DIRS=1: not this host's supd.conf either. */
+	if ((supd || sk_builtin_dirs_ignored() == 0) &&
+	    add_config(b, "config/supd.conf",
 		       supd ? supd : SUPKIT_SYSCONF_DIR "/supd.conf",
 		       "supd configuration", !supd))
 		goto out;

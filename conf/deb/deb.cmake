@@ -4,7 +4,7 @@
 # (-DSUPKIT_DEB=ON; scripts/deb.sh; docs/packaging.md): the files Debian
 # wants beside the components' (copyright, changelog.Debian.gz, compressed
 # man pages, lintian overrides), conffiles, the maintainer scripts of
-# packaging/deb/<package>/, and the
+# conf/deb/<package>/, and the
 # CPack settings.
 set(DEB_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(DEB_OUT ${CMAKE_BINARY_DIR}/deb)
