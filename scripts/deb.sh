@@ -51,7 +51,7 @@ debs=("$build_dir"/packages/*.deb)
 [ -e "${debs[0]}" ] || { echo "deb: cpack made no package" >&2; exit 1; }
 if [ "$lintian" = 1 ]; then
 	# --fail-on error,warning: a warning needs a fix or an override
-	# with its reason (conf/deb/*.lintian-overrides).
+	# with its reason (conf/deb/PACKAGE/lintian-overrides).
 	if ! lintian --fail-on error,warning --display-info "${debs[@]}" >&2; then
 		echo "deb: lintian failed" >&2
 		exit 1
