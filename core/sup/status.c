@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -393,18 +394,18 @@ static void open_dirs(struct status *s, const char *root, const char *config)
 {
 	struct sk_config cfg;
 
-	s->root = realpath(root ? root : "/", NULL);
+	char via[64];
+
+	/* Opened once; its name is the descriptor's (a name looked up
+	 * again could lead somewhere else by then). */
+	s->rootfd = open(root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->rootfd >= 0) {
+		snprintf(via, sizeof(via), "/proc/self/fd/%d", s->rootfd);
+		s->root = realpath(via, NULL);
+	}
 	if (!s->root) {
 		sk_problems_add(s->d, SK_PROBLEM_SETUP,
 				"root directory '%s': %s", root ? root : "/",
-				strerror(errno));
-		s->state.bad = s->logs.bad = true;
-		return;
-	}
-	s->rootfd = open(s->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->rootfd < 0) {
-		sk_problems_add(s->d, SK_PROBLEM_SETUP,
-				"root directory '%s': %s", s->root,
 				strerror(errno));
 		s->state.bad = s->logs.bad = true;
 		return;

@@ -317,4 +317,16 @@ status
 expect_exit 0 "status once repaired"
 assert_stdout "state:       idle"
 
+section "the installer lock is the installer's alone (mode 0600)"
+# flock() needs only a descriptor open for reading: a lock others may read,
+# any of them may hold, and no install would run.
+RL=$(new_root lockmode)
+sup install "$T/app.sup" --root "$RL" "${PLUGINS[@]}"
+expect_exit 0 "install"
+assert_eq "$(stat -c %a "$RL/var/lib/supkit/lock")" 600 "mode of the lock a new install made"
+chmod 0644 "$RL/var/lib/supkit/lock"
+sup install "$T/app.sup" --root "$RL" "${PLUGINS[@]}"
+expect_exit 0 "install again"
+assert_eq "$(stat -c %a "$RL/var/lib/supkit/lock")" 600 "mode of an older lock, once taken"
+
 finish

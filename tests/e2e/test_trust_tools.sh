@@ -266,7 +266,7 @@ section "sup inspect on a build machine: shown, not checked"
 # else only where this machine has no supkit configuration of its own.
 unchecked=
 if [ "${SUPKIT_NO_BUILTIN_DIRS:-}" = 1 ]; then
-	unchecked="keyring '$SUP_SYSCONF_DIR/keyring.pem': not read: SUPKIT_NO_BUILTIN_DIRS is set (give --keyring or [trust] keyring)"
+	unchecked="keyring '$SUP_SYSCONF_DIR/keyring.pem': not read: SUPKIT_NO_BUILTIN_DIRS is set (give --config with this gateway's configuration)"
 elif [ ! -e "$SUP_SYSCONF_DIR/keyring.pem" ] && [ ! -e "$SUP_SYSCONF_DIR/sup.conf" ]; then
 	unchecked="keyring '$SUP_SYSCONF_DIR/keyring.pem': No such file or directory"
 fi

@@ -127,7 +127,7 @@ static void test_sysconf(void)
 	CU_ASSERT_EQUAL(sk_trust_open(&t, &c, "/", NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, "keyring '" SUPKIT_SYSCONF_DIR "/keyring.pem': "
 			   "not read: SUPKIT_NO_BUILTIN_DIRS is set (give "
-			   "--keyring or [trust] keyring)");
+			   "--config with this gateway's configuration)");
 	sk_trust_close(&t);
 	sk_config_release(&c);
 	sk_problems_release(&d);

@@ -323,6 +323,17 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			goto oom;
 	}
 
+	if (!path && c->no_builtin_sysconf) {
+		struct stat st;
+
+		/* A test setting that reaches a gateway would drop its
+		 * policy (CRL, downgrades, profile) without a word. */
+		if (stat(SUPKIT_SYSCONF_DIR "/sup.conf", &st) == 0)
+			fprintf(stderr,
+				"sup: warning: %s=1: '%s' is not read: its trust policy (CRL, downgrades, code signing) and product profile do not apply\n",
+				SK_NO_BUILTIN_DIRS_ENV,
+				SUPKIT_SYSCONF_DIR "/sup.conf");
+	}
 	if (!path && !c->no_builtin_sysconf) {
 		struct stat st;
 

@@ -241,10 +241,18 @@ int sk_lock_take(const char *state_dir, const char *what, char **holder)
 	*holder = NULL;
 	if (!path)
 		return -ENOMEM;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	free(path);
 	if (fd < 0)
 		return -errno;
+	/* flock() needs only a descriptor open for reading: a lock that
+	 * others may read, they may hold, and no install would run. A lock
+	 * made by an older sup (0644) is closed here. */
+	if (fchmod(fd, 0600) != 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		char buf[512];
 		ssize_t n;

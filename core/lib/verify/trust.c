@@ -40,7 +40,7 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 		   strcmp(tc->keyring, SK_DEFAULT_KEYRING) == 0) {
 		sk_problems_add(d, SK_PROBLEM_SETUP,
 				"keyring '%s': not read: %s is set (give "
-				"--keyring or [trust] keyring)",
+				"--config with this gateway's configuration)",
 				tc->keyring, SK_NO_BUILTIN_DIRS_ENV);
 		goto out;
 	} else if ((r = sk_root_resolve(root, tc->keyring,
