@@ -15,10 +15,6 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-/* More than sk_lock_describe() writes with any sane package path; the
- * rest of a longer text is not needed. */
-#define HOLDER_MAX 1024
-
 /*
  * The device number the kernel gives the file system of fd in
  * /proc/locks and /proc/self/mountinfo (its superblock's): stat()'s
@@ -98,20 +94,6 @@ static int proc_locks_find(dev_t dev, dev_t alt, ino_t ino, long *pid)
 	return found;
 }
 
-/* The first line of the lock file: who holds it, as its holder wrote
- * (sk_lock_describe), or NULL. */
-static char *read_holder(int fd)
-{
-	char buf[HOLDER_MAX];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf[0] ? strdup(buf) : NULL;
-}
-
 /* The pid in "pid N, ..." when that process exists. */
 static long holder_pid(const char *holder)
 {
@@ -175,7 +157,7 @@ int sk_lock_probe(int dirfd, long *pid, char **holder)
 		}
 	}
 	if (held == 1) {
-		*holder = read_holder(fd);
+		*holder = sk_lock_holder(fd);
 		*pid = holder_pid(*holder);
 		if (!*pid)
 			*pid = lpid;

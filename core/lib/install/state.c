@@ -233,6 +233,22 @@ void sk_lock_describe(int fd, const char *what)
 	free(text);
 }
 
+/* More than sk_lock_describe() writes with any sane package path; the
+ * rest of a longer text is not needed. */
+#define HOLDER_MAX 1024
+
+char *sk_lock_holder(int fd)
+{
+	char buf[HOLDER_MAX];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf[0] ? strdup(buf) : NULL;
+}
+
 int sk_lock_take(const char *state_dir, const char *what, char **holder)
 {
 	char *path = sk_path_join(state_dir, SK_LOCK_NAME);
@@ -254,16 +270,8 @@ int sk_lock_take(const char *state_dir, const char *what, char **holder)
 		return r;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		char buf[512];
-		ssize_t n;
-
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		if (n > 0) {
-			buf[n] = '\0';
-			buf[strcspn(buf, "\n")] = '\0';
-			*holder = strdup(buf);
-		}
+		*holder = sk_lock_holder(fd);
 		close(fd);
 		return r;
 	}

@@ -60,6 +60,10 @@ int sk_state_sweep(const char *state_dir);
  * or another -errno.
  */
 int sk_lock_take(const char *state_dir, const char *what, char **holder);
+/* Who holds the lock open as fd, as its holder wrote it (the first line:
+ * sk_lock_describe), malloc'd; NULL when it says nothing or out of
+ * memory. */
+char *sk_lock_holder(int fd);
 /* Rewrite who holds the lock (after a fork: the new pid). */
 void sk_lock_describe(int fd, const char *what);
 
