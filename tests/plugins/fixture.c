@@ -29,6 +29,8 @@
 
 #include <sup/plugin.h>
 
+#include "segfault.h"
+
 #define FIXTURE_CHUNK 65536
 
 /* --- durable writes ------------------------------------------------ */
@@ -275,38 +277,11 @@ static int fixture_fail_execute(const struct sup_host_api *host,
 
 /* --- fixture.crash, fixture.crashcheck ----------------------------- */
 
-/*
- * Die of a real SIGSEGV: a write to a page mapped without access. The
- * default action is restored first: a sanitizer (or the host) may have a
- * handler that would turn the fault into an ordinary exit, and the tests
- * need a death by signal. Not a NULL write: UBSan would catch that one
- * before the fault and exit instead.
- */
-static void fixture_segfault(void)
-{
-	struct sigaction sa;
-	sigset_t set;
-	void *page;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSEGV, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGSEGV);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page != MAP_FAILED)
-		*(volatile int *)page = 1;
-	raise(SIGSEGV);
-	abort();
-}
-
 static int fixture_crash_execute(const struct sup_host_api *host,
 				 struct sup_action_ctx *ctx)
 {
 	host->log(ctx, SUP_LOG_INFO, "about to crash");
-	fixture_segfault();
+	test_segfault();
 	return SUP_ERR;
 }
 
@@ -314,7 +289,7 @@ static int fixture_crashcheck_check(const struct sup_host_api *host,
 				    struct sup_action_ctx *ctx)
 {
 	host->log(ctx, SUP_LOG_INFO, "about to crash in check");
-	fixture_segfault();
+	test_segfault();
 	return SUP_ERR;
 }
 

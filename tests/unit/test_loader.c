@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -846,6 +847,74 @@ static void first_dir_wins(bool use_enabled)
 	free(good);
 }
 
+/*
+ * Plugins whose constructors crash the process and end it (status 0),
+ * before and after a good one: the trial load refuses each, names why,
+ * and goes on with the next file, so the good plugin loads in either
+ * order. The host never maps the other two: one would crash this test,
+ * the other end it with status 0.
+ */
+static void constructor_failures(bool good_first)
+{
+	struct sk_registry r;
+	struct sk_problems d;
+	char *good = fixture("good");
+	char *cexit = fixture("ctor-exit");
+	char *ccrash = fixture("ctor-crash");
+	char *exit_so = fixture("ctor-exit/ctorexit.so");
+	char *crash_so = fixture("ctor-crash/ctorcrash.so");
+	const char *dirs[3];
+	static const char *const enabled[] = { "fixture", "ctorexit",
+					       "ctorcrash" };
+	char *crashed = sk_asprintf("it crashed while loading: %s (signal %d)",
+				    strsignal(SIGSEGV), SIGSEGV);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cexit);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ccrash);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(exit_so);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(crash_so);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(crashed);
+	dirs[0] = cexit;
+	dirs[1] = ccrash;
+	dirs[2] = good;
+	sk_problems_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_registry_init(&r, &d), 0);
+	/* The enabled list sets the order: the good plugin first. */
+	CU_ASSERT_EQUAL(sk_registry_load_dirs(&r, dirs, 3,
+					      good_first ? enabled : NULL,
+					      good_first ? 3 : 0, &d),
+			-1);
+	CU_ASSERT_EQUAL(r.n_plugins, 1);
+	CU_ASSERT_PTR_NOT_NULL(sk_registry_find(&r, "fixture.write"));
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "ctorexit.run"));
+	CU_ASSERT_PTR_NULL(sk_registry_find(&r, "ctorcrash.run"));
+	CU_ASSERT(diag_has(&d, exit_so,
+			   "it ended the process while loading (exit status 0)",
+			   NULL));
+	CU_ASSERT(diag_has(&d, crash_so, crashed, NULL));
+	CU_ASSERT_PTR_NULL(dlopen(exit_so, RTLD_LAZY | RTLD_NOLOAD));
+	CU_ASSERT_PTR_NULL(dlopen(crash_so, RTLD_LAZY | RTLD_NOLOAD));
+	sk_registry_release(&r);
+	sk_problems_release(&d);
+	free(crashed);
+	free(good);
+	free(cexit);
+	free(ccrash);
+	free(exit_so);
+	free(crash_so);
+}
+
+static void test_constructor_failures(void)
+{
+	constructor_failures(false);
+}
+
+static void test_constructor_failures_after_good(void)
+{
+	constructor_failures(true);
+}
+
 static void test_first_dir_wins(void)
 {
 	first_dir_wins(false);
@@ -898,6 +967,9 @@ int main(void)
 		{ "enabled list across directories", test_enabled_across_dirs },
 		{ "enabled plugin missing", test_enabled_missing },
 		{ "enabled name with a path", test_enabled_bad_name },
+		{ "constructors that crash or exit", test_constructor_failures },
+		{ "constructors that crash or exit, after a good one",
+		  test_constructor_failures_after_good },
 		{ "first directory wins", test_first_dir_wins },
 		{ "first directory wins, enabled",
 		  test_first_dir_wins_enabled },

@@ -28,8 +28,10 @@ int tu_init(void);
 /* Clean up after a failed setup; returns the exit status to use (2). */
 int tu_abort(void);
 /* Run every registered suite with the basic runner (verbose) and clean
- * the registry. Returns 0 if every test passed, 1 otherwise. */
+ * the registry. Returns 0 if every test passed, after printing
+ * TU_ALL_RAN (what CTest passes a unit test on), 1 otherwise. */
 int tu_run(void);
+#define TU_ALL_RAN "supkit-unit: every test ran and passed"
 
 /* A new empty directory under $TMPDIR (or /tmp); NULL on failure. */
 char *tu_mkdtemp(void);

@@ -21,20 +21,16 @@
 
 #include "base/names.h"
 #include "base/util.h"
+#include "install/trialload.h"
 
 /* A plugin listing more types than this is taken as a corrupt table
  * (missing terminator). */
 #define SK_MAX_TYPES_PER_PLUGIN 256
 
-/* How long the trial load of a plugin (check_binding()) may take. */
-#define SK_BIND_CHECK_TIMEOUT_MS 30000
-/* The longest loader message kept from the trial load. */
-#define SK_BIND_MSG_MAX 1024
-
 /* The smallest descriptor and ops entry an ABI 1.0 plugin can have. */
-#define SK_PLUGIN_MIN_SIZE \
+#define SK_PLUGIN_MIN_SIZE                                                     \
 	(offsetof(struct sup_plugin, actions) + sizeof(void *))
-#define SK_OPS_MIN_SIZE \
+#define SK_OPS_MIN_SIZE                                                        \
 	(offsetof(struct sup_action_ops, max_payloads) + sizeof(unsigned int))
 
 int sk_registry_init(struct sk_registry *r, struct sk_problems *d)
@@ -284,11 +280,10 @@ out:
 	return ret;
 }
 
-static const struct sup_action_ops *ops_at(const struct sup_plugin *p,
-					   size_t i)
+static const struct sup_action_ops *ops_at(const struct sup_plugin *p, size_t i)
 {
-	return (const struct sup_action_ops *)(const void *)((const char *)
-								     p->actions +
+	return (const struct sup_action_ops *)(const void *)((const char *)p
+								     ->actions +
 							     i * p->ops_size);
 }
 
@@ -297,9 +292,9 @@ static int register_types(struct sk_registry *r, struct sk_plugin *pl,
 			  struct sk_problems *d)
 {
 	const struct sup_plugin *p = pl->desc;
-	size_t n = 0, copy = p->ops_size < sizeof(struct sup_action_ops) ?
-				     p->ops_size :
-				     sizeof(struct sup_action_ops);
+	size_t n = 0, copy = p->ops_size < sizeof(struct sup_action_ops)
+				     ? p->ops_size
+				     : sizeof(struct sup_action_ops);
 	struct sk_action_type *grown;
 	int bad = 0;
 
@@ -400,186 +395,17 @@ oom:
 	return -1;
 }
 
-/*
- * The trial load in the child: open the plugin with every symbol bound
- * now and report on fd; exit 0 if it loaded, 1 if not.
- */
-static void bind_child(const char *path, int fd, pid_t parent)
-	__attribute__((noreturn));
-
-static void bind_child(const char *path, int fd, pid_t parent)
+/* Whether a file may be tried at all: its place and modes, and no plugin
+ * of its name loaded already or listed before it (earlier). */
+static int admit(const struct sk_registry *r, const char *path,
+		 const char *const *earlier, size_t n_earlier,
+		 struct sk_problems *d)
 {
-	const char *err;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	/* Whatever a constructor prints must not reach stdout, which may
-	 * carry a --json document. */
-	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
-	if (dlopen(path, RTLD_NOW | RTLD_LOCAL))
-		_exit(0);
-	err = dlerror();
-	if (err)
-		(void)sk_write_all(fd, err, strlen(err));
-	_exit(1);
-}
-
-/* Read what the child has written so far into buf (at most
- * SK_BIND_MSG_MAX bytes kept); false at end of file or on an error. */
-static bool bind_read(int fd, char *buf, size_t *len)
-{
-	char drop[256];
-	ssize_t n;
-
-	for (;;) {
-		if (*len < SK_BIND_MSG_MAX)
-			n = read(fd, buf + *len, SK_BIND_MSG_MAX - *len);
-		else
-			n = read(fd, drop, sizeof(drop));
-		if (n > 0) {
-			if (*len < SK_BIND_MSG_MAX)
-				*len += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n < 0 && errno == EAGAIN;
-	}
-}
-
-/*
- * libltdl opens a plugin with lazy binding: a symbol that resolves
- * nowhere would pass loading and preflight, and only kill the call that
- * first uses it (exit 127 of the child, at execute). So before the host
- * maps the plugin at all, a child process opens it with RTLD_NOW, which
- * the dynamic linker refuses naming the missing symbol. The dynamic
- * linker decides, not a reading of the ELF tables by us: it alone knows
- * the library search path, symbol versions, weak symbols and what the
- * plugin's own libraries provide. A child, so that a plugin that fails
- * (or crashes or hangs in a constructor) never touches the installer;
- * libltdl stays the loader, the child only tells whether it may load.
- */
-static int check_binding(const char *path, struct sk_problems *d)
-{
-	char buf[SK_BIND_MSG_MAX + 1];
-	const char *m = buf;
-	size_t len = 0, plen = strlen(path);
-	long long until = sk_now_ms() + SK_BIND_CHECK_TIMEOUT_MS;
-	int pfd[2], status = 0, exit_fd = -1;
-	bool exited = false, eof = false;
-	pid_t pid, parent = getpid();
-	char *shown;
-
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		sk_problems_add(
-			d, SK_PROBLEM_SYSTEM,
-			"cannot load plugin '%s': cannot create a pipe: %s",
-			path, strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		sk_problems_add(
-			d, SK_PROBLEM_SYSTEM,
-			"cannot load plugin '%s': cannot start a process: %s",
-			path, strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		bind_child(path, pfd[1], parent);
-	}
-	close(pfd[1]);
-	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-	/* Until the child exits: a process it left behind may hold the
-	 * pipe open. Its exit wakes the wait through a pidfd, not a sleep:
-	 * every enabled plugin is tried so, on every run. */
-	exit_fd = sk_pidfd_open(pid);
-	while (!exited && sk_now_ms() < until) {
-		struct pollfd p[2] = {
-			{ .fd = eof ? -1 : pfd[0], .events = POLLIN },
-			{ .fd = exit_fd, .events = POLLIN },
-		};
-		pid_t w;
-
-		if (eof && exit_fd < 0)
-			usleep(20000);
-		else if (poll(p, 2, 50) > 0 && !eof && p[0].revents &&
-			 !bind_read(pfd[0], buf, &len))
-			eof = true;
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid) {
-			exited = true;
-		} else if (w < 0 && errno != EINTR) {
-			sk_problems_add(
-				d, SK_PROBLEM_SYSTEM,
-				"cannot load plugin '%s': cannot wait for its trial load: %s",
-				path, strerror(errno));
-			close(pfd[0]);
-			if (exit_fd >= 0)
-				close(exit_fd);
-			return -1;
-		}
-	}
-	if (exit_fd >= 0)
-		close(exit_fd);
-	if (!exited) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		close(pfd[0]);
-		sk_problems_add(
-			d, SK_PROBLEM_SETUP,
-			"cannot load plugin '%s': loading it took more than %d s",
-			path, SK_BIND_CHECK_TIMEOUT_MS / 1000);
-		return -1;
-	}
-	(void)bind_read(pfd[0], buf, &len);
-	close(pfd[0]);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFSIGNALED(status)) {
-		sk_problems_add(
-			d, SK_PROBLEM_SETUP,
-			"cannot load plugin '%s': it crashed while loading: %s (signal %d)",
-			path, strsignal(WTERMSIG(status)), WTERMSIG(status));
-		return -1;
-	}
-	/* "PATH: undefined symbol: NAME": the message names the file
-	 * already. */
-	buf[len] = '\0';
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		buf[--len] = '\0';
-	if (strncmp(m, path, plen) == 0 && strncmp(m + plen, ": ", 2) == 0)
-		m += plen + 2;
-	shown = sk_show_text(m, strlen(m));
-	sk_problems_add(d, SK_PROBLEM_SETUP, "cannot load plugin '%s': %s",
-			path,
-			!*m	? "the dynamic linker refused it"
-			: shown ? shown
-				: "the dynamic linker refused it");
-	free(shown);
-	return -1;
-}
-
-int sk_registry_load_file(struct sk_registry *r, const char *path,
-			  struct sk_problems *d)
-{
-	lt_dladvise advise = NULL;
-	lt_dlhandle h = NULL;
-	sup_plugin_entry_fn entry;
-	const struct sup_plugin *desc;
-	struct sk_plugin *grown, *pl;
-	char *stem = NULL;
-	int ret = -1;
+	char *stem, *other;
+	const char *by = NULL;
 
 	if (check_file_safety(path, d) != 0)
 		return -1;
-
 	/* The same plugin name twice would make types collide anyway; say
 	 * it plainly. */
 	stem = file_stem(path);
@@ -587,18 +413,40 @@ int sk_registry_load_file(struct sk_registry *r, const char *path,
 		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < r->n_plugins; i++) {
-		if (strcmp(r->plugins[i].desc->name, stem) == 0) {
-			sk_problems_add(
-				d, SK_PROBLEM_SETUP,
-				"cannot load plugin '%s': plugin '%s' is already loaded from '%s'",
-				path, stem, r->plugins[i].path);
-			goto out;
+	for (size_t i = 0; i < r->n_plugins && !by; i++)
+		if (strcmp(r->plugins[i].desc->name, stem) == 0)
+			by = r->plugins[i].path;
+	for (size_t i = 0; i < n_earlier && !by; i++) {
+		other = file_stem(earlier[i]);
+		if (!other) {
+			sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+			free(stem);
+			return -1;
 		}
+		if (strcmp(other, stem) == 0)
+			by = earlier[i];
+		free(other);
 	}
+	if (by)
+		sk_problems_add(
+			d, SK_PROBLEM_SETUP,
+			"cannot load plugin '%s': plugin '%s' is already loaded from '%s'",
+			path, stem, by);
+	free(stem);
+	return by ? -1 : 0;
+}
 
-	if (check_binding(path, d) != 0)
-		goto out;
+/* Map a file that passed its trial load, check its descriptor and
+ * register its types. */
+static int attach(struct sk_registry *r, const char *path,
+		  struct sk_problems *d)
+{
+	lt_dladvise advise = NULL;
+	lt_dlhandle h = NULL;
+	sup_plugin_entry_fn entry;
+	const struct sup_plugin *desc;
+	struct sk_plugin *grown, *pl;
+	int ret = -1;
 
 	/* RTLD_LOCAL: plugins must not see each other's symbols. */
 	if (lt_dladvise_init(&advise) != 0 || lt_dladvise_local(&advise) != 0) {
@@ -614,8 +462,8 @@ int sk_registry_load_file(struct sk_registry *r, const char *path,
 				lt_dlerror());
 		goto out;
 	}
-	entry = (sup_plugin_entry_fn)(uintptr_t)lt_dlsym(h,
-						       SUP_PLUGIN_ENTRY_SYMBOL);
+	entry = (sup_plugin_entry_fn)(uintptr_t)lt_dlsym(
+		h, SUP_PLUGIN_ENTRY_SYMBOL);
 	if (!entry) {
 		sk_problems_add(
 			d, SK_PROBLEM_SETUP,
@@ -658,8 +506,45 @@ out:
 		lt_dlclose(h);
 	if (advise)
 		lt_dladvise_destroy(&advise);
-	free(stem);
 	return ret;
+}
+
+/* Load the n files of paths in that order: each admitted one is tried in
+ * one trial load (trialload.h), then mapped. 0, or -1 when anything was
+ * refused. */
+static int load_files(struct sk_registry *r, const char *const *paths, size_t n,
+		      struct sk_problems *d)
+{
+	const char **tried = calloc(n ? n : 1, sizeof(*tried));
+	bool *ok = calloc(n ? n : 1, sizeof(*ok));
+	size_t n_tried = 0;
+	int ret = 0;
+
+	if (!tried || !ok) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+		free(tried);
+		free(ok);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (admit(r, paths[i], tried, n_tried, d) == 0)
+			tried[n_tried++] = paths[i];
+		else
+			ret = -1;
+	}
+	sk_trial_load(tried, n_tried, ok, d);
+	for (size_t i = 0; i < n_tried; i++)
+		if (!ok[i] || attach(r, tried[i], d) != 0)
+			ret = -1;
+	free(tried);
+	free(ok);
+	return ret;
+}
+
+int sk_registry_load_file(struct sk_registry *r, const char *path,
+			  struct sk_problems *d)
+{
+	return load_files(r, &path, 1, d);
 }
 
 static bool loaded_name(const struct sk_registry *r, const char *name)
@@ -690,9 +575,10 @@ static int list_dir(const char *dir, char ***out, size_t *n,
 	if (r == -ENOENT)
 		return 0;
 	if (r) {
-		sk_problems_add(d, r == -ENOMEM ? SK_PROBLEM_SYSTEM : SK_PROBLEM_SETUP,
-				"cannot read plugin directory '%s': %s", dir,
-				strerror(-r));
+		sk_problems_add(
+			d, r == -ENOMEM ? SK_PROBLEM_SYSTEM : SK_PROBLEM_SETUP,
+			"cannot read plugin directory '%s': %s", dir,
+			strerror(-r));
 		return -1;
 	}
 	for (size_t i = 0; i < count; i++) {
@@ -713,25 +599,128 @@ static int list_dir(const char *dir, char ***out, size_t *n,
 	return 0;
 }
 
-static int load_named(struct sk_registry *r, const char *dir, const char *name,
-		      struct sk_problems *d)
-{
-	char *path = sk_asprintf("%s/%s.so", dir, name);
-	int ret;
+/* The files a directory search found, in the order they load. */
+struct found {
+	char **paths;
+	size_t n;
+};
 
-	if (!path) {
+/* Queue DIR/NAME.so: 0, or -1 when out of memory (reported). */
+static int found_add(struct found *f, const char *dir, const char *name,
+		     struct sk_problems *d)
+{
+	char **grown = realloc(f->paths, (f->n + 1) * sizeof(*grown));
+
+	if (grown)
+		f->paths = grown;
+	if (!grown || !(f->paths[f->n] = sk_asprintf("%s/%s.so", dir, name))) {
 		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 		return -1;
 	}
-	ret = sk_registry_load_file(r, path, d);
-	free(path);
+	f->n++;
+	return 0;
+}
+
+/* Whether plugin name is loaded or queued already: the first directory
+ * holding NAME.so wins. */
+static bool taken_name(const struct sk_registry *r, const struct found *f,
+		       const char *name)
+{
+	size_t len = strlen(name);
+
+	if (loaded_name(r, name))
+		return true;
+	for (size_t i = 0; i < f->n; i++) {
+		const char *base = strrchr(f->paths[i], '/') + 1;
+
+		if (strncmp(base, name, len) == 0 &&
+		    strcmp(base + len, ".so") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Every enabled plugin, from the first directory that holds it. */
+static int find_enabled(const struct sk_registry *r, const char *const *dirs,
+			size_t n_dirs, const char *const *enabled,
+			size_t n_enabled, struct found *f,
+			struct sk_problems *d)
+{
+	int ret = 0;
+
+	for (size_t e = 0; e < n_enabled; e++) {
+		const char *name = enabled[e];
+		bool found = false;
+
+		if (!sk_plugin_name_valid(name)) {
+			sk_problems_add(
+				d, SK_PROBLEM_SETUP,
+				"enabled plugin '%s' is not a valid plugin name",
+				name);
+			ret = -1;
+			continue;
+		}
+		if (taken_name(r, f, name))
+			continue;
+		for (size_t i = 0; i < n_dirs && !found; i++) {
+			struct stat st;
+			char *path = sk_asprintf("%s/%s.so", dirs[i], name);
+
+			if (!path) {
+				sk_problems_add(d, SK_PROBLEM_SYSTEM,
+						"out of memory");
+				return -1;
+			}
+			if (lstat(path, &st) == 0) {
+				found = true;
+				if (found_add(f, dirs[i], name, d) != 0) {
+					free(path);
+					return -1;
+				}
+			}
+			free(path);
+		}
+		if (!found) {
+			sk_problems_add(
+				d, SK_PROBLEM_SETUP,
+				"plugin '%s' is enabled but no '%s.so' was found in the plugin directories",
+				name, name);
+			ret = -1;
+		}
+	}
 	return ret;
+}
+
+/* Every "*.so" of the directories, the first directory's for each name. */
+static int find_all(const struct sk_registry *r, const char *const *dirs,
+		    size_t n_dirs, struct found *f, struct sk_problems *d)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n_dirs; i++) {
+		char **names;
+		size_t n;
+
+		if (list_dir(dirs[i], &names, &n, d) != 0) {
+			ret = -1;
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (ret != -2 && !taken_name(r, f, names[k]) &&
+			    found_add(f, dirs[i], names[k], d) != 0)
+				ret = -2;
+			free(names[k]);
+		}
+		free(names);
+	}
+	return ret == -2 ? -1 : ret;
 }
 
 int sk_registry_load_dirs(struct sk_registry *r, const char *const *dirs,
 			  size_t n_dirs, const char *const *enabled,
 			  size_t n_enabled, struct sk_problems *d)
 {
+	struct found f = {0};
 	int ret = 0;
 
 	for (size_t i = 0; i < n_dirs; i++) {
@@ -746,64 +735,13 @@ int sk_registry_load_dirs(struct sk_registry *r, const char *const *dirs,
 	if (ret)
 		return ret;
 
-	if (enabled) {
-		for (size_t e = 0; e < n_enabled; e++) {
-			const char *name = enabled[e];
-			bool found = false;
-
-			if (!sk_plugin_name_valid(name)) {
-				sk_problems_add(
-					d, SK_PROBLEM_SETUP,
-					"enabled plugin '%s' is not a valid plugin name",
-					name);
-				ret = -1;
-				continue;
-			}
-			if (loaded_name(r, name))
-				continue;
-			for (size_t i = 0; i < n_dirs && !found; i++) {
-				struct stat st;
-				char *path = sk_asprintf("%s/%s.so", dirs[i],
-							 name);
-
-				if (!path) {
-					sk_problems_add(d, SK_PROBLEM_SYSTEM,
-							"out of memory");
-					return -1;
-				}
-				if (lstat(path, &st) == 0) {
-					found = true;
-					if (sk_registry_load_file(r, path, d))
-						ret = -1;
-				}
-				free(path);
-			}
-			if (!found) {
-				sk_problems_add(
-					d, SK_PROBLEM_SETUP,
-					"plugin '%s' is enabled but no '%s.so' was found in the plugin directories",
-					name, name);
-				ret = -1;
-			}
-		}
-		return ret;
-	}
-
-	for (size_t i = 0; i < n_dirs; i++) {
-		char **names;
-		size_t n;
-
-		if (list_dir(dirs[i], &names, &n, d) != 0) {
-			ret = -1;
-			continue;
-		}
-		for (size_t k = 0; k < n; k++) {
-			if (!loaded_name(r, names[k]) &&
-			    load_named(r, dirs[i], names[k], d) != 0)
-				ret = -1;
-			free(names[k]);
-		}
-		free(names);
-	}
+	ret = enabled ? find_enabled(r, dirs, n_dirs, enabled, n_enabled, &f, d)
+		      : find_all(r, dirs, n_dirs, &f, d);
+	/* All that were found load, whatever else was wrong. */
+	if (load_files(r, (const char *const *)f.paths, f.n, d) != 0)
+		ret = -1;
+	for (size_t i = 0; i < f.n; i++)
+		free(f.paths[i]);
+	free(f.paths);
 	return ret;
 }
