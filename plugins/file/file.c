@@ -986,12 +986,14 @@ static const char *const file_mkdir_keys[] = {
 static const char *const file_symlink_keys[] = { "path", "target", NULL };
 static const char *const file_extract_keys[] = { "path", "replace", NULL };
 
+/* The checks only read their parameters and payload entries: they may
+ * share a process (one fork for a package's file actions, not one each). */
 static const struct sup_action_ops file_actions[] = {
 	{
 		.type = "file.install",
 		.check = file_install_check,
 		.execute = file_install_execute,
-		.flags = SUP_ACTION_IDEMPOTENT,
+		.flags = SUP_ACTION_IDEMPOTENT | SUP_ACTION_SHARED_CHECK,
 		.params = file_install_keys,
 		.min_payloads = 1,
 		.max_payloads = 1,
@@ -1001,21 +1003,21 @@ static const struct sup_action_ops file_actions[] = {
 		.type = "file.remove",
 		.check = file_remove_check,
 		.execute = file_remove_execute,
-		.flags = SUP_ACTION_IDEMPOTENT,
+		.flags = SUP_ACTION_IDEMPOTENT | SUP_ACTION_SHARED_CHECK,
 		.params = file_remove_keys,
 	},
 	{
 		.type = "file.mkdir",
 		.check = file_mkdir_check,
 		.execute = file_mkdir_execute,
-		.flags = SUP_ACTION_IDEMPOTENT,
+		.flags = SUP_ACTION_IDEMPOTENT | SUP_ACTION_SHARED_CHECK,
 		.params = file_mkdir_keys,
 	},
 	{
 		.type = "file.symlink",
 		.check = file_symlink_check,
 		.execute = file_symlink_execute,
-		.flags = SUP_ACTION_IDEMPOTENT,
+		.flags = SUP_ACTION_IDEMPOTENT | SUP_ACTION_SHARED_CHECK,
 		.params = file_symlink_keys,
 	},
 	{
@@ -1023,7 +1025,7 @@ static const struct sup_action_ops file_actions[] = {
 		.type = "file.extract",
 		.check = file_extract_check,
 		.execute = file_extract_execute,
-		.flags = SUP_ACTION_IDEMPOTENT,
+		.flags = SUP_ACTION_IDEMPOTENT | SUP_ACTION_SHARED_CHECK,
 		.params = file_extract_keys,
 		.min_payloads = 1,
 		.max_payloads = 1,

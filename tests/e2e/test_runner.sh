@@ -140,6 +140,28 @@ expect_exit 4 "install"
 assert_stderr "action 'cf': check failed: fixture check failed: not on this gateway"
 assert_unchanged "$R" checkfail "root"
 
+section "checks that share a child (SUP_ACTION_SHARED_CHECK)"
+# fixture.pidcheck (shared) and fixture.pidcheck-own (not) fail naming the
+# process they ran in: the shared ones in one, the others one each.
+mkpkg shared "[{\"id\": \"s1\", \"type\": \"fixture.pidcheck\"},
+  {\"id\": \"o1\", \"type\": \"fixture.pidcheck-own\"},
+  {\"id\": \"s2\", \"type\": \"fixture.pidcheck\"},
+  {\"id\": \"o2\", \"type\": \"fixture.pidcheck-own\"}, $(w last 1)]"
+R=$(new_root root-shared)
+take_snapshot "$R" shared
+sup install "$T/shared.sup" --root "$R" --dry-run "${PLUGINS[@]}"
+expect_exit 4 "dry run"
+pid_of() { sed -n "s/.*action '$1': check failed: check in process \([0-9]*\).*/\1/p" "$T/err"; }
+s1=$(pid_of s1) s2=$(pid_of s2) o1=$(pid_of o1) o2=$(pid_of o2)
+assert_true "each check failed with its process (s1=$s1 s2=$s2 o1=$o1 o2=$o2)" \
+	test -n "$s1" -a -n "$s2" -a -n "$o1" -a -n "$o2"
+assert_true "the shared checks ran in one process" test "$s1" = "$s2"
+assert_true "the other checks ran in processes of their own" \
+	test "$o1" != "$o2" -a "$o1" != "$s1" -a "$o2" != "$s1"
+assert_true "reported in action order" \
+	test "$(grep -o "action '[a-z0-9]*': check failed" "$T/err" | cut -d"'" -f2 | tr '\n' ' ')" = "s1 o1 s2 o2 "
+assert_unchanged "$R" shared "root"
+
 # ---- output tail ---------------------------------------------------
 section "output tail"
 # 100 lines of 100 bytes: 10000 bytes of output.

@@ -354,6 +354,16 @@ static int fixture_checkfail_check(const struct sup_host_api *host,
 	return host->fail(ctx, 0, "fixture check failed: %s", msg);
 }
 
+/* --- fixture.pidcheck, fixture.pidcheck-own ------------------------ */
+
+/* Fails, naming the process it ran in: checks of fixture.pidcheck
+ * (SUP_ACTION_SHARED_CHECK) share one, fixture.pidcheck-own's do not. */
+static int fixture_pidcheck_check(const struct sup_host_api *host,
+				  struct sup_action_ctx *ctx)
+{
+	return host->fail(ctx, 0, "check in process %ld", (long)getpid());
+}
+
 /* --- fixture.write ------------------------------------------------- */
 
 static int fixture_write_check(const struct sup_host_api *host,
@@ -882,6 +892,11 @@ static const struct sup_action_ops fixture_actions[] = {
 	{ .type = "fixture.write", .check = fixture_write_check,
 	  .execute = fixture_write_execute, .flags = SUP_ACTION_IDEMPOTENT,
 	  .params = fixture_write_params },
+	{ .type = "fixture.pidcheck", .check = fixture_pidcheck_check,
+	  .execute = fixture_ok_execute, .flags = SUP_ACTION_SHARED_CHECK,
+	  .params = fixture_no_params },
+	{ .type = "fixture.pidcheck-own", .check = fixture_pidcheck_check,
+	  .execute = fixture_ok_execute, .params = fixture_no_params },
 	{ .type = "fixture.payload", .check = fixture_payload_check,
 	  .execute = fixture_payload_execute, .flags = SUP_ACTION_IDEMPOTENT,
 	  .params = fixture_payload_params, .min_payloads = 1,

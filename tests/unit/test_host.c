@@ -55,6 +55,11 @@ static const char actions_text[] =
 	"{\"id\":\"hang\",\"type\":\"fixture.hang\"},"
 	"{\"id\":\"hang-term\",\"type\":\"fixture.hang\","
 	" \"params\":{\"ignore_sigterm\":true}},"
+	"{\"id\":\"pid1\",\"type\":\"fixture.pidcheck\"},"
+	"{\"id\":\"pid2\",\"type\":\"fixture.pidcheck\"},"
+	"{\"id\":\"pid3\",\"type\":\"fixture.pidcheck\"},"
+	"{\"id\":\"slow\",\"type\":\"fixture.slowcheck\","
+	" \"params\":{\"check_ms\":10000}},"
 	"{\"id\":\"checkfail\",\"type\":\"fixture.checkfail\","
 	" \"params\":{\"message\":\"not today\"}},"
 	"{\"id\":\"p-good\",\"type\":\"fixture.params\",\"params\":{"
@@ -396,6 +401,46 @@ static void expect_fail(const char *id, enum sk_phase phase,
 	sk_call_result_release(&res);
 }
 
+/* The checks of actions ids[0..n-1] (timeout_s each) in one
+ * sk_call_run_many(). */
+static void run_many(const char *const *ids, size_t n, unsigned long timeout_s,
+		     struct sk_call_result *res)
+{
+	struct sk_call calls[8];
+
+	CU_ASSERT_FATAL(n <= 8);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = action_index(&sup, ids[k]);
+		const struct sk_action_decl *a = &sup.manifest.actions[i];
+
+		calls[k] = (struct sk_call){
+			.phase = SK_PHASE_CHECK,
+			.type = sk_registry_find(&reg, a->type),
+			.action = a,
+			.action_index = i,
+			.sup = &sup,
+			.config = &cfg,
+			.root = root,
+			.timeout_s = timeout_s,
+			.quiet = true,
+		};
+		CU_ASSERT_PTR_NOT_NULL_FATAL(calls[k].type);
+	}
+	CU_ASSERT_EQUAL_FATAL(sk_call_run_many(calls, n, res), 0);
+}
+
+/* The process a fixture.pidcheck result names, or -1. */
+static long check_pid(const struct sk_call_result *r)
+{
+	long pid = -1;
+
+	if (r->ok || !r->code || strcmp(r->code, "action_failed") != 0 ||
+	    !r->message ||
+	    sscanf(r->message, "check in process %ld", &pid) != 1)
+		return -1;
+	return pid;
+}
+
 /* The text of root/rel, or NULL. */
 static char *read_out(const char *rel)
 {
@@ -490,6 +535,59 @@ static void test_rollback(void)
 }
 
 /* --- timeouts ------------------------------------------------------- */
+
+/*
+ * Checks run in one child, in order, each with its own result; a check
+ * that crashes fails alone, and a new child goes on with the next.
+ */
+static void test_many_checks(void)
+{
+	static const char *const ids[] = {"pid1", "checkfail", "pid2",
+					  "crashcheck", "pid3"};
+	struct sk_call_result res[5];
+	long p1, p2, p3;
+
+	run_many(ids, 5, 30, res);
+	p1 = check_pid(&res[0]);
+	p2 = check_pid(&res[2]);
+	p3 = check_pid(&res[4]);
+	CU_ASSERT(p1 > 0);
+	CU_ASSERT_EQUAL(p1, p2);
+	CU_ASSERT(p3 > 0 && p3 != p1);
+	CU_ASSERT_FALSE(res[1].ok);
+	CU_ASSERT_STRING_EQUAL(res[1].code, "action_failed");
+	CU_ASSERT_STRING_EQUAL(res[1].message,
+			       "fixture check failed: not today");
+	CU_ASSERT_FALSE(res[3].ok);
+	CU_ASSERT_STRING_EQUAL(res[3].code, "plugin_crashed");
+	CU_ASSERT_STRING_EQUAL(
+		res[3].message,
+		"plugin 'fixture' crashed checking action 'crashcheck': Segmentation fault (signal 11)");
+	for (size_t k = 0; k < 5; k++)
+		sk_call_result_release(&res[k]);
+}
+
+/* A check that runs out of time fails alone: the next one runs in a new
+ * child, with its own full time. */
+static void test_many_checks_timeout(void)
+{
+	static const char *const ids[] = {"pid1", "slow", "pid2"};
+	struct sk_call_result res[3];
+	long p1, p2;
+
+	run_many(ids, 3, 1, res);
+	p1 = check_pid(&res[0]);
+	p2 = check_pid(&res[2]);
+	CU_ASSERT(p1 > 0 && p2 > 0 && p1 != p2);
+	CU_ASSERT_FALSE(res[1].ok);
+	CU_ASSERT_STRING_EQUAL(res[1].code, "timeout");
+	CU_ASSERT_STRING_EQUAL(
+		res[1].message,
+		"plugin 'fixture' timed out after 1 s checking action 'slow'");
+	CU_ASSERT(res[1].duration_ms >= 1000);
+	for (size_t k = 0; k < 3; k++)
+		sk_call_result_release(&res[k]);
+}
 
 static void test_hang(void)
 {
@@ -828,6 +926,8 @@ int main(void)
 		{ "fixture.crashcheck", test_crash_in_check },
 		{ "fixture.checkfail", test_checkfail },
 		{ "fixture.rollback", test_rollback },
+		{ "checks in one child", test_many_checks },
+		{ "checks in one child: a timeout", test_many_checks_timeout },
 		{ "fixture.hang: SIGTERM", test_hang },
 		{ "fixture.hang: SIGKILL", test_hang_ignoring_sigterm },
 		{ "parameters of every kind", test_params_good },

@@ -157,7 +157,8 @@ static void test_good_loads(void)
 		"fixture.ok", "fixture.fail", "fixture.crash",
 		"fixture.hang", "fixture.crashcheck", "fixture.slowcheck",
 		"fixture.checkfail",
-		"fixture.write", "fixture.payload", "fixture.params",
+		"fixture.write", "fixture.pidcheck", "fixture.pidcheck-own",
+		"fixture.payload", "fixture.params",
 		"fixture.config", "fixture.noted", "fixture.stagetamper",
 		"fixture.rollback",
 	};
@@ -269,7 +270,7 @@ static void test_same_file_twice(void)
 	CU_ASSERT_EQUAL(sk_registry_load_file(&r, path, &d), -1);
 	CU_ASSERT(diag_has(&d, msg, NULL, NULL));
 	CU_ASSERT_EQUAL(r.n_plugins, 1);
-	CU_ASSERT_EQUAL(r.n_types, 14);
+	CU_ASSERT_EQUAL(r.n_types, 16);
 	sk_registry_release(&r);
 	sk_problems_release(&d);
 	free(msg);

@@ -28,8 +28,13 @@
 #define SK_CHECK_FAILS_MAX 32
 
 struct supervise {
+	const struct sk_call *calls; /* all of them, n */
+	struct sk_call_result *results;
+	size_t n;
+	size_t cur; /* the call running: call and res */
 	const struct sk_call *call;
 	struct sk_call_result *res;
+	long long start, deadline; /* of cur, on our clock */
 	char *line;
 	size_t line_len;
 	bool overlong;
@@ -199,6 +204,78 @@ static void handle_line(struct supervise *s, const char *line, size_t len)
 	json_object_put(o);
 }
 
+static char *output_tail(const char *tail, size_t len);
+
+/* Call k starts: its result, clock and per-call state from scratch. */
+static void begin(struct supervise *s, size_t k)
+{
+	s->cur = k;
+	s->call = &s->calls[k];
+	s->res = &s->results[k];
+	memset(s->res, 0, sizeof(*s->res));
+	s->start = sk_now_ms();
+	s->deadline = s->start + (long long)s->call->timeout_s * 1000;
+	s->done_seen = false;
+	s->done_ok = false;
+	s->tail_len = 0;
+	s->last_pct = 0;
+	s->n_fails = 0;
+}
+
+/* The result of call cur: from its result line, or, when the child ended
+ * (status) or its time ran out (timed_out) first, from that. */
+static void finish(struct supervise *s, bool timed_out, int status)
+{
+	struct sk_call_result *res = s->res;
+	const struct sk_call *call = s->call;
+	const char *plugin = call->type->plugin->desc->name;
+	char *msg;
+
+	res->duration_ms = sk_now_ms() - s->start;
+	/* What the caller prints next starts on a clean line. */
+	sk_progress_hide();
+	/* A plugin that gave up at the same deadline as ours (time_left_ms)
+	 * may exit just before we look: its failure is still the timeout. */
+	if (!timed_out && sk_now_ms() >= s->deadline &&
+	    !(s->done_seen && s->done_ok && !res->code))
+		timed_out = true;
+
+	if (timed_out) {
+		msg = sk_asprintf(
+			"plugin '%s' timed out after %lu s %s action '%s'",
+			plugin, call->timeout_s, sk_phase_name(call->phase),
+			call->action->id);
+		free(res->code);
+		free(res->message);
+		res->code = NULL;
+		set_error(res, "timeout", msg ? msg : "timed out");
+		free(msg);
+	} else if (WIFSIGNALED(status)) {
+		msg = sk_asprintf(
+			"plugin '%s' crashed %s action '%s': %s (signal %d)",
+			plugin, sk_phase_name(call->phase), call->action->id,
+			strsignal(WTERMSIG(status)), WTERMSIG(status));
+		free(res->code);
+		free(res->message);
+		res->code = NULL;
+		set_error(res, "plugin_crashed", msg ? msg : "crashed");
+		free(msg);
+	} else if (!s->done_seen) {
+		msg = sk_asprintf(
+			"plugin '%s' exited with status %d without a result %s action '%s'",
+			plugin, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			sk_phase_name(call->phase), call->action->id);
+		set_error(res, "no_result", msg ? msg : "no result");
+		free(msg);
+	} else if (!s->done_ok && !res->code) {
+		set_error(res, "action_failed",
+			  "the plugin reported a failure");
+	}
+	res->ok = !timed_out && s->done_seen && s->done_ok && !res->code;
+	if (s->tail_len)
+		res->output = output_tail(s->tail, s->tail_len);
+}
+
 static void feed(struct supervise *s, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -206,6 +283,12 @@ static void feed(struct supervise *s, const char *buf, size_t n)
 			if (!s->overlong) {
 				s->line[s->line_len] = '\0';
 				handle_line(s, s->line, s->line_len);
+				/* The lines after a result are the next
+				 * call's; the last one ends with the child. */
+				if (s->done_seen && s->cur + 1 < s->n) {
+					finish(s, false, 0);
+					begin(s, s->cur + 1);
+				}
 			}
 			s->line_len = 0;
 			s->overlong = false;
@@ -290,37 +373,46 @@ void sk_call_result_release(struct sk_call_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
+/* Every call from k on failed to start: why, in each result. */
+static void fail_from(struct supervise *s, size_t k, const char *why)
 {
-	struct supervise s = { .call = call, .res = res, .last_pct = 0 };
-	int pfd[2] = { -1, -1 }, afd[2] = { -1, -1 }, status = 0;
-	long long start = sk_now_ms(), deadline;
+	for (; k < s->n; k++) {
+		struct sk_call_result *r = &s->results[k];
+
+		sk_call_result_release(r);
+		set_error(r, "internal", why);
+		r->ok = false;
+	}
+}
+
+/*
+ * One child for the calls from s->cur on: run it until it ends or the
+ * running call's time is up. Every call it gave a result for is finished,
+ * and the one running when it ended or ran out of time too. 0, or -1
+ * when no child could be started (the calls left say why).
+ */
+static int run_child(struct supervise *s)
+{
+	int pfd[2] = {-1, -1}, afd[2] = {-1, -1}, status = 0;
 	bool exited = false, timed_out = false, eof = false;
-	const char *plugin = call->type->plugin->desc->name;
 	int exit_fd = -1;
 	pid_t pid, parent;
 	char *msg;
 
-	memset(res, 0, sizeof(*res));
-	deadline = start + (long long)call->timeout_s * 1000;
-	s.line = malloc(SK_LINE_MAX);
-	s.tail = malloc(SK_OUTPUT_TAIL);
-	if (!s.line || !s.tail) {
-		set_error(res, "internal", "out of memory");
-		goto fail;
-	}
 	if (pipe2(pfd, O_CLOEXEC) != 0 || pipe2(afd, O_CLOEXEC) != 0) {
 		msg = sk_asprintf("cannot create a pipe: %s", strerror(errno));
-		set_error(res, "internal", msg ? msg : "cannot create a pipe");
+		fail_from(s, s->cur, msg ? msg : "cannot create a pipe");
 		free(msg);
 		goto fail;
 	}
 	fflush(NULL);
 	parent = getpid();
+	begin(s, s->cur);
 	pid = fork();
 	if (pid < 0) {
-		msg = sk_asprintf("cannot start a process: %s", strerror(errno));
-		set_error(res, "internal", msg ? msg : "cannot fork");
+		msg = sk_asprintf("cannot start a process: %s",
+				  strerror(errno));
+		fail_from(s, s->cur, msg ? msg : "cannot fork");
 		free(msg);
 		goto fail;
 	}
@@ -328,14 +420,13 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		close(pfd[0]);
 		close(afd[1]);
 		setpgid(0, 0);
-		sk_host_child_main(call, pfd[1], afd[0], deadline, parent);
+		sk_host_child_main(s->call, s->n - s->cur, pfd[1], afd[0],
+				   s->deadline, parent);
 	}
 	setpgid(pid, pid); /* also here: no race with the child's own call */
 	close(pfd[1]);
-	pfd[1] = -1;
 	close(afd[0]);
-	afd[0] = -1;
-	s.ack_fd = afd[1];
+	s->ack_fd = afd[1];
 	fcntl(pfd[0], F_SETFL, O_NONBLOCK);
 
 	/* The child's exit wakes the loop through a pidfd (Linux >= 5.3)
@@ -345,12 +436,12 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		struct pollfd p[2] = {
 			{.fd = eof ? -1 : pfd[0], .events = POLLIN},
 			{.fd = exit_fd, .events = POLLIN}};
-		long long left = deadline - sk_now_ms();
+		long long left = s->deadline - sk_now_ms();
 		int w, pr;
 
 		if (left <= 0) {
 			timed_out = true;
-			drain(&s, pfd[0]);
+			drain(s, pfd[0]);
 			kill_group(pid, &status);
 			exited = true;
 			break;
@@ -359,8 +450,7 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 			usleep(1000);
 		} else {
 			pr = poll(p, 2, left > 100 ? 100 : (int)left);
-			if (pr > 0 && !eof && p[0].revents &&
-			    !drain(&s, pfd[0]))
+			if (pr > 0 && !eof && p[0].revents && !drain(s, pfd[0]))
 				eof = true;
 		}
 		/* Bytes the child read (base/meter.h): shown at most every
@@ -369,55 +459,18 @@ int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid) {
 			exited = true;
-			drain(&s, pfd[0]);
+			drain(s, pfd[0]);
 		}
 	}
-	res->duration_ms = sk_now_ms() - start;
-	/* What the caller prints next starts on a clean line. */
-	sk_progress_hide();
-	/* A plugin that gave up at the same deadline as ours (time_left_ms)
-	 * may exit just before we look: its failure is still the timeout. */
-	if (!timed_out && sk_now_ms() >= deadline &&
-	    !(s.done_seen && s.done_ok && !res->code))
-		timed_out = true;
-
-	if (timed_out) {
-		msg = sk_asprintf("plugin '%s' timed out after %lu s %s action '%s'",
-				  plugin, call->timeout_s,
-				  sk_phase_name(call->phase), call->action->id);
-		free(res->code);
-		free(res->message);
-		res->code = NULL;
-		set_error(res, "timeout", msg ? msg : "timed out");
-		free(msg);
-	} else if (WIFSIGNALED(status)) {
-		msg = sk_asprintf("plugin '%s' crashed %s action '%s': %s (signal %d)",
-				  plugin, sk_phase_name(call->phase),
-				  call->action->id, strsignal(WTERMSIG(status)),
-				  WTERMSIG(status));
-		free(res->code);
-		free(res->message);
-		res->code = NULL;
-		set_error(res, "plugin_crashed", msg ? msg : "crashed");
-		free(msg);
-	} else if (!s.done_seen) {
-		msg = sk_asprintf("plugin '%s' exited with status %d without a result %s action '%s'",
-				  plugin, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-				  sk_phase_name(call->phase), call->action->id);
-		set_error(res, "no_result", msg ? msg : "no result");
-		free(msg);
-	} else if (!s.done_ok && !res->code) {
-		set_error(res, "action_failed", "the plugin reported a failure");
-	}
-	res->ok = !timed_out && s.done_seen && s.done_ok && !res->code;
-	if (s.tail_len)
-		res->output = output_tail(s.tail, s.tail_len);
+	/* Lines cut by the end are not a result. */
+	s->line_len = 0;
+	s->overlong = false;
+	finish(s, timed_out, status);
+	s->cur++;
 	if (exit_fd >= 0)
 		close(exit_fd);
 	close(pfd[0]);
 	close(afd[1]);
-	free(s.line);
-	free(s.tail);
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -426,8 +479,31 @@ fail:
 		if (afd[i] >= 0)
 			close(afd[i]);
 	}
+	return -1;
+}
+
+int sk_call_run_many(const struct sk_call *calls, size_t n,
+		     struct sk_call_result *res)
+{
+	struct supervise s = {.calls = calls, .results = res, .n = n};
+	int ret = 0;
+
+	for (size_t k = 0; k < n; k++)
+		memset(&res[k], 0, sizeof(res[k]));
+	s.line = malloc(SK_LINE_MAX);
+	s.tail = malloc(SK_OUTPUT_TAIL);
+	if (!s.line || !s.tail) {
+		fail_from(&s, 0, "out of memory");
+		ret = -1;
+	}
+	while (ret == 0 && s.cur < n)
+		ret = run_child(&s);
 	free(s.line);
 	free(s.tail);
-	res->ok = false;
-	return -1;
+	return ret;
+}
+
+int sk_call_run(const struct sk_call *call, struct sk_call_result *res)
+{
+	return sk_call_run_many(call, 1, res);
 }

@@ -958,8 +958,10 @@ const char *sk_phase_name(enum sk_phase p)
 	return "running";
 }
 
-void sk_host_child_main(const struct sk_call *call, int fd, int ack_fd,
-			long long deadline_ms, pid_t parent)
+/* One call in the child: the plugin's function, its result line, and
+ * what the host handed out for it freed. */
+static void child_call(const struct sk_call *call, int fd, int ack_fd,
+		       long long deadline_ms)
 {
 	struct sup_action_ctx ctx = {
 		.call = call, .fd = fd, .ack_fd = ack_fd,
@@ -968,18 +970,6 @@ void sk_host_child_main(const struct sk_call *call, int fd, int ack_fd,
 	sup_action_fn fn = phase_fn(call);
 	json_object *o;
 	int status;
-
-	/* A plugin must not outlive an installer killed with SIGKILL: a
-	 * resumed run would otherwise race it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	/* Plugin output must never reach the installer's stdout, which may
-	 * carry the --json document. */
-	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
 
 	status = fn ? fn(&host_api, &ctx) : SUP_OK;
 	if (status != SUP_OK && !ctx.failed)
@@ -1008,5 +998,30 @@ void sk_host_child_main(const struct sk_call *call, int fd, int ack_fd,
 	sk_strv_free(ctx.staged, ctx.n_staged);
 	if (ctx.own_root_fd >= 0)
 		close(ctx.own_root_fd);
+}
+
+void sk_host_child_main(const struct sk_call *calls, size_t n, int fd,
+			int ack_fd, long long deadline_ms, pid_t parent)
+{
+	/* A plugin must not outlive an installer killed with SIGKILL: a
+	 * resumed run would otherwise race it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	/* Plugin output must never reach the installer's stdout, which may
+	 * carry the --json document. */
+	(void)dup2(STDERR_FILENO, STDOUT_FILENO);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+
+	/* Each call's time starts when it does (the parent's clock for it
+	 * starts at the previous call's result, a little later). */
+	for (size_t k = 0; k < n; k++)
+		child_call(&calls[k], fd, ack_fd,
+			   k == 0 ? deadline_ms
+				  : sk_now_ms() +
+					    (long long)calls[k].timeout_s *
+						    1000);
 	_exit(0);
 }

@@ -94,11 +94,23 @@ void sk_call_init(struct sk_call *call, enum sk_phase phase,
  */
 int sk_call_run(const struct sk_call *call, struct sk_call_result *res);
 
+/*
+ * Run the n calls in order in one child process, each with its own
+ * timeout, as sk_call_run() runs one: for checks whose types allow it
+ * (SUP_ACTION_SHARED_CHECK). A call that crashes, ends the child or
+ * times out gets that result and a new child goes on with the next. Fills
+ * every res[k]; returns 0, or -1 if a child could not be started (the
+ * calls left then say why, code "internal").
+ */
+int sk_call_run_many(const struct sk_call *calls, size_t n,
+		     struct sk_call_result *res);
+
 /* For call.c: the name of a phase in messages ("checking", ...), and the
- * main function of the child that runs the plugin (never returns). */
+ * main function of the child that runs the calls in order (never
+ * returns); deadline_ms is the first call's. */
 const char *sk_phase_name(enum sk_phase p);
-void sk_host_child_main(const struct sk_call *call, int fd, int ack_fd,
-			long long deadline_ms, pid_t parent)
+void sk_host_child_main(const struct sk_call *calls, size_t n, int fd,
+			int ack_fd, long long deadline_ms, pid_t parent)
 	__attribute__((noreturn));
 
 #endif

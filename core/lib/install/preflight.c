@@ -84,15 +84,13 @@ static char *accepted_params(const char *const *list)
 	return s;
 }
 
-/* Static checks of one action against its type, then its check(). */
-static void check_action(const struct sk_env *e, const struct sk_supfile *f,
-			 size_t i, const struct sk_action_type *t,
-			 struct sk_problems *d)
+/* Static checks of one action against its type: true when they pass and
+ * the type has a check() to call. */
+static bool check_action(const struct sk_supfile *f, size_t i,
+			 const struct sk_action_type *t, struct sk_problems *d)
 {
 	const struct sk_action_decl *a = &f->manifest.actions[i];
 	const struct sup_action_ops *o = &t->ops;
-	struct sk_call call;
-	struct sk_call_result res;
 	bool ok = true;
 
 	if (a->n_payloads < o->min_payloads || a->n_payloads > o->max_payloads) {
@@ -130,26 +128,80 @@ static void check_action(const struct sk_env *e, const struct sk_supfile *f,
 			}
 		}
 	}
-	if (!ok || !o->check)
-		return;
+	return ok && o->check;
+}
 
-	sk_call_init(&call, SK_PHASE_CHECK, e, f, i, t);
-	if (call.timeout_s > SK_CHECK_TIMEOUT_S)
-		call.timeout_s = SK_CHECK_TIMEOUT_S;
-	call.quiet = true;
-	sk_call_run(&call, &res);
-	if (!res.ok)
-		sk_problems_add(d, SK_PROBLEM_TARGET,
-				"action '%s': check failed: %s", a->id,
-				res.message ? res.message : "unknown error");
-	sk_call_result_release(&res);
+/* The check() calls of the actions marked in need, in action order: a
+ * type with SUP_ACTION_SHARED_CHECK shares one child with the plugin's
+ * other such checks (its first one's place decides when), any other check
+ * has a child of its own. Each failure goes to d, in action order. */
+static void run_checks(const struct sk_env *e, const struct sk_supfile *f,
+		       const struct sk_action_type **types, const bool *need,
+		       struct sk_problems *d)
+{
+	size_t n = f->manifest.n_actions, n_calls = 0;
+	struct sk_call *calls = calloc(n ? n : 1, sizeof(*calls));
+	struct sk_call_result *res = calloc(n ? n : 1, sizeof(*res));
+	/* slot[i]: 1 + the index of action i's call, 0 for none. */
+	size_t *slot = calloc(n ? n : 1, sizeof(*slot));
+
+	if (!calls || !res || !slot) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t first = n_calls;
+		bool shared;
+
+		if (!need[i] || slot[i])
+			continue;
+		/* Action i, then the later shared checks of its plugin. */
+		shared = types[i]->ops.flags & SUP_ACTION_SHARED_CHECK;
+		for (size_t j = i; j < (shared ? n : i + 1); j++) {
+			if (!need[j] || slot[j] ||
+			    (j != i && (!(types[j]->ops.flags &
+					  SUP_ACTION_SHARED_CHECK) ||
+					types[j]->plugin != types[i]->plugin)))
+				continue;
+			sk_call_init(&calls[n_calls], SK_PHASE_CHECK, e, f, j,
+				     types[j]);
+			if (calls[n_calls].timeout_s > SK_CHECK_TIMEOUT_S)
+				calls[n_calls].timeout_s = SK_CHECK_TIMEOUT_S;
+			calls[n_calls].quiet = true;
+			slot[j] = ++n_calls;
+		}
+		sk_call_run_many(calls + first, n_calls - first, res + first);
+	}
+	/* Reported in action order. */
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_call_result *r =
+			slot[i] ? &res[slot[i] - 1] : NULL;
+
+		if (r && !r->ok)
+			sk_problems_add(d, SK_PROBLEM_TARGET,
+					"action '%s': check failed: %s",
+					f->manifest.actions[i].id,
+					r->message ? r->message
+						   : "unknown error");
+	}
+out:
+	for (size_t k = 0; k < n_calls; k++)
+		sk_call_result_release(&res[k]);
+	free(calls);
+	free(res);
+	free(slot);
 }
 
 void sk_preflight(const struct sk_env *e, const struct sk_supfile *f,
 		  const struct sk_action_type **types, struct sk_problems *d)
 {
 	const struct sk_manifest *m = &f->manifest;
+	bool *need = calloc(m->n_actions ? m->n_actions : 1, sizeof(*need));
 
+	if (!need) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+		return;
+	}
 	check_compat(m, e->cfg.product, d);
 	for (size_t i = 0; i < m->n_actions; i++) {
 		types[i] = sk_registry_find(&e->reg, m->actions[i].type);
@@ -160,9 +212,13 @@ void sk_preflight(const struct sk_env *e, const struct sk_supfile *f,
 				m->actions[i].id, m->actions[i].type);
 			continue;
 		}
-		/* A package that failed verification runs no plugin code. */
+		/* A package that failed verification runs no plugin
+		 * code, and is not checked further. */
 		if (f->verified)
-			check_action(e, f, i, types[i], d);
+			need[i] = check_action(f, i, types[i], d);
 	}
+	if (f->verified)
+		run_checks(e, f, types, need, d);
+	free(need);
 }
 

@@ -92,6 +92,14 @@ enum sup_log_level {
 #define SUP_ACTION_IDEMPOTENT 0x1u
 /* The action stops or restarts the product runtime. */
 #define SUP_ACTION_AFFECTS_RUNTIME 0x2u
+/* check() may run in one child process with the checks of the plugin's
+ * other types that carry this flag, one after the other, instead of a
+ * process each: it keeps nothing in memory for a later call and leaves
+ * the process as it found it (working directory, umask, signals,
+ * environment, descriptors). A crash, exit or timeout still fails only
+ * the check that caused it. An installer that does not know the flag
+ * ignores it. */
+#define SUP_ACTION_SHARED_CHECK 0x4u
 
 /*
  * Build signature: the sizes a plugin and the host must agree on. A
