@@ -543,8 +543,8 @@ static int add_trust(struct bundle *b, const struct sk_env *e)
 		return oom(b);
 	sk_problems_init(&td);
 	memset(&t, 0, sizeof(t));
-	if (e->root)
-		sk_trust_open(&t, &e->cfg, e->root, NULL, &td);
+	if (e->root && e->root_fd >= 0)
+		sk_trust_open(&t, &e->cfg, e->root, e->root_fd, NULL, &td);
 	jset(o, "keyring", sk_json_str(tc->keyring));
 	jset(o, "crl", sk_json_str(tc->crl));
 	jset(o, "allow_unsigned", json_object_new_boolean(tc->allow_unsigned));

@@ -24,6 +24,7 @@ int cmd_verify(int argc, char **argv);
  * root, keyring or its override), for commands that load no plugins. */
 struct cmd_trust {
 	char *root;
+	int root_fd; /* of root (O_PATH), opened once; -1 when none */
 	struct sk_config cfg;
 	struct sk_trust trust;
 	bool ok; /* everything loaded */

@@ -410,7 +410,7 @@ static void open_dirs(struct status *s, const char *root, const char *config)
 		s->state.bad = s->logs.bad = true;
 		return;
 	}
-	if (sk_config_load(&cfg, config, s->root, NULL, s->d) == 0) {
+	if (sk_config_load(&cfg, config, s->root, s->rootfd, NULL, s->d) == 0) {
 		open_dir(s, &s->state, "state directory", cfg.state_dir);
 		open_dir(s, &s->logs, "logs directory", cfg.logs_dir);
 	} else {

@@ -2,10 +2,12 @@
 /* trust.c - what the sup commands share about trust: the policy that
  * verify and inspect load, and the warnings about a signer of pack and sign. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "cmd.h"
@@ -15,15 +17,21 @@ int cmd_trust_open(struct cmd_trust *ct, const char *root, const char *config,
 		   const char *keyring, struct sk_problems *d)
 {
 	memset(ct, 0, sizeof(*ct));
+	ct->root_fd = -1;
 	ct->root = realpath(root ? root : "/", NULL);
-	if (!ct->root) {
+	/* The files under the root are walked from this descriptor. */
+	if (ct->root)
+		ct->root_fd = open(ct->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ct->root_fd < 0) {
 		sk_problems_add(d, SK_PROBLEM_SETUP, "root directory '%s': %s",
 				root ? root : "/", strerror(errno));
 		return -1;
 	}
-	if (sk_config_load(&ct->cfg, config, ct->root, NULL, d) != 0)
+	if (sk_config_load(&ct->cfg, config, ct->root, ct->root_fd, NULL, d) !=
+	    0)
 		return -1;
-	if (sk_trust_open(&ct->trust, &ct->cfg, ct->root, keyring, d) != 0)
+	if (sk_trust_open(&ct->trust, &ct->cfg, ct->root, ct->root_fd, keyring,
+			  d) != 0)
 		return -1;
 	ct->ok = true;
 	return 0;
@@ -33,6 +41,8 @@ void cmd_trust_close(struct cmd_trust *ct)
 {
 	sk_trust_close(&ct->trust);
 	sk_config_release(&ct->cfg);
+	if (ct->root_fd >= 0)
+		close(ct->root_fd);
 	free(ct->root);
 	memset(ct, 0, sizeof(*ct));
 }

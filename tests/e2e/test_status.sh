@@ -3,7 +3,8 @@
 # test_status.sh - sup status: what is installed (installed.json, else the
 # last record), an install running (its pid) or pending (killed, or
 # suspended by a signal), the last result, as text and as JSON; damaged or
-# unsafe state files are clear errors (exit 5); status writes nothing.
+# unsafe state files are clear errors (exit 5); status writes nothing, and
+# a tree of another user cannot make it read a file of root's.
 . "$(dirname "$0")/lib.sh"
 
 PLUGINS=(--plugin-dir "$SUP_FIXTURE_DIR/good" --plugin-dir "$SUP_PLUGIN_DIR")
@@ -316,6 +317,79 @@ chmod 0755 "$S"
 status
 expect_exit 0 "status once repaired"
 assert_stdout "state:       idle"
+
+section "a tree of another user: sup.conf a link of theirs"
+# Attack review: status resolved sup.conf under --root to a path string
+# and opened it again by name, through links of the tree's owner; the
+# parser's complaints then showed the key names of a file that user may
+# not read (in the attack, /etc/shadow, by swapping a directory for a
+# link in between). Now the file is walked once from the root's
+# descriptor, and a link another user owns is not followed. The old code
+# parsed the file below. Needs root to make files of another owner.
+if [ "$(id -u)" = 0 ]; then
+	RA=$(new_root attack)
+	mkdir -p "$RA$SUP_SYSCONF_DIR" "$RA/var/lib/supkit" "$RA/var/log/supkit"
+	ln -s /private/shadow "$RA$SUP_SYSCONF_DIR/sup.conf"
+	chown -hR 4242:4242 "$RA"
+	# A file of root's in their tree, say a package's: theirs not to read.
+	mkdir -m 0700 "$RA/private"
+	# shellcheck disable=SC2016 # a shadow line: nothing to expand
+	printf 'root:$6$saltsalt$secrethash:19000:0:99999:7:::\ndaemon:*:19000::::::\n' \
+		>"$RA/private/shadow"
+	chmod 0600 "$RA/private/shadow"
+	sup status --root "$RA"
+	expect_exit 5 "status"
+	assert_stderr "sup: error: cannot read '$RA$SUP_SYSCONF_DIR/sup.conf': '$SUP_SYSCONF_DIR/sup.conf' is a symbolic link owned by uid 4242: only links owned by root are followed"
+	assert_stderr_not "daemon"
+	assert_stderr_not "private/shadow"
+	assert_stdout "state:       unknown"
+
+	section "a tree of another user: a directory swapped for a link while status reads"
+	# The attack itself: their configuration directory and a link of
+	# theirs to a directory of root's (holding a root-only sup.conf) are
+	# swapped in a tight loop while status runs. The old code resolved the
+	# path while the directory was there and opened it by name once the
+	# link was: it parsed root's file in 10 to 36 runs of 100 here, so 150
+	# runs all but surely find it (at 1 in 10, 150 runs miss it once in
+	# seven million). The new code walks from the root once and finds the
+	# link or the directory, and refuses either: it reads nothing of
+	# root's, whatever the timing, and cannot fail this test by chance.
+	RB=$(new_root swap)
+	SC="$RB$SUP_SYSCONF_DIR"
+	mkdir -p "$SC" "$T/hostconf" "$T/sig"
+	printf '[paths]\nlogs_dir = /var/log/supkit\n' >"$SC/sup.conf"
+	ln -s "$T/hostconf" "$SC.link"
+	chown -hR 4242:4242 "$RB"
+	printf '[secret]\nroot_hash = x\n' >"$T/hostconf/sup.conf"
+	chmod 0600 "$T/hostconf/sup.conf"
+	cat >"$T/swap.py" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b, stop = (s.encode() for s in sys.argv[1:4])
+open(sys.argv[4], "w").close()  # swapping from now on
+while not os.path.exists(stop):
+    for _ in range(1000):
+        libc.renameat2(-100, a, -100, b, 2)  # RENAME_EXCHANGE
+PY
+	python3 "$T/swap.py" "$SC" "$SC.link" "$T/sig/swap-stop" \
+		"$T/sig/swapping" &
+	swapper=$!
+	E2E_PIDS+=("$swapper")
+	assert_true "the swapper started" wait_until 20 test -e "$T/sig/swapping"
+	leaked=0
+	for i in $(seq 1 150); do
+		sup status --root "$RB"
+		if grep -q secret "$T/err"; then
+			leaked=$i
+			break
+		fi
+	done
+	touch "$T/sig/swap-stop"
+	wait "$swapper"
+	assert_eq "$leaked" 0 "the run (of $i) that read root's sup.conf"
+else
+	echo "skipped: making files of another owner needs root"
+fi
 
 section "the installer lock is the installer's alone (mode 0600)"
 # flock() needs only a descriptor open for reading: a lock others may read,

@@ -11,6 +11,7 @@
  * product "fuzz" given (as --config and --product do), and found by
  * default with no product given (then [gateway] product decides).
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "fuzzutil.h"
 
 static char *root, *conf_path, *profile_path;
+static int rootfd;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +36,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	root = fz_join(fz_tmpdir(), "root");
 	dir = fz_join(root, SK_DEFAULT_PROFILES_DIR);
 	fz_mkdirs(dir);
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		fz_die("cannot open the root");
 	conf_path = fz_join(root, SUPKIT_SYSCONF_DIR "/sup.conf");
 	profile_path = fz_join(dir, "fuzz.conf");
 	free(dir);
@@ -65,7 +70,7 @@ static void load(const char *path, const char *product)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	if (sk_config_load(&c, path, root, product, &d) == 0)
+	if (sk_config_load(&c, path, root, rootfd, product, &d) == 0)
 		check(&c);
 	else if (sk_problems_empty(&d))
 		abort(); /* refused without saying why */

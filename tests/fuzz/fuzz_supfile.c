@@ -22,11 +22,13 @@
  * that hashes them in its pass, and the same SHA-256 of the file
  * (sk_supfile_hash_wait()); a difference is a finding.
  */
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/config.h"
 #include "base/problems.h"
@@ -51,6 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct sk_problems d;
 	char *ring;
 	size_t n;
+	int rootfd;
 
 	(void)argc;
 	(void)argv;
@@ -64,14 +67,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_write(keyring, ring, n, 0600);
 	free(ring);
 
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		fz_die("cannot open the root");
 	sk_problems_init(&d);
-	if (sk_config_load(&cfg, conf_path, root, NULL, &d) ||
-	    sk_trust_open(&trust, &cfg, root, keyring, &d)) {
+	if (sk_config_load(&cfg, conf_path, root, rootfd, NULL, &d) ||
+	    sk_trust_open(&trust, &cfg, root, rootfd, keyring, &d)) {
 		sk_problems_print(&d, "fuzz_supfile");
 		fz_die("cannot set up the trust policy");
 	}
 	sk_problems_release(&d);
 	sk_config_release(&cfg);
+	close(rootfd);
 	sup_path = fz_join(tmp, "package.sup");
 	free(root);
 	free(state);

@@ -119,12 +119,12 @@ static void test_sysconf(void)
 
 	sk_problems_init(&d);
 	set_var("1");
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, "/", "edge-gw", &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, "/", "edge-gw", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_TRUE(c.no_builtin_sysconf);
 	CU_ASSERT_PTR_NULL(c.path);
 	CU_ASSERT_PTR_NULL(c.profile_path);
-	CU_ASSERT_EQUAL(sk_trust_open(&t, &c, "/", NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_trust_open(&t, &c, "/", NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, "keyring '" SUPKIT_SYSCONF_DIR "/keyring.pem': "
 			   "not read: SUPKIT_NO_BUILTIN_DIRS is set (give "
 			   "--config with this gateway's configuration)");
@@ -134,7 +134,7 @@ static void test_sysconf(void)
 
 	/* Under another root the directory is that tree's. */
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, tmp, "edge-gw", &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, tmp, "edge-gw", &d), 0);
 	CU_ASSERT_FALSE(c.no_builtin_sysconf);
 	sk_config_release(&c);
 	sk_problems_release(&d);

@@ -95,7 +95,7 @@ static void expect_main_error(const char *name, const char *text, int line,
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, text), 0);
 	want = at(conf, line, what);
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
@@ -123,7 +123,7 @@ static int load_profile(const char *name, const char *text, struct sk_config *c,
 		0);
 	*profile = put(r, "/cfg/edge-gw.conf", text);
 	sk_problems_init(d);
-	ret = sk_config_load(c, conf, r, NULL, d);
+	ret = tu_config_load(c, conf, r, NULL, d);
 	free(conf);
 	free(r);
 	return ret;
@@ -148,7 +148,7 @@ static void test_config_writable_by_others(void)
 				   conf, (unsigned)bad[i],
 				   (unsigned long)geteuid());
 		sk_problems_init(&d);
-		CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+		CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 		CU_ASSERT_FALSE(c.trust.allow_unsigned);
 		TU_ASSERT_DIAG(&d, want);
 		assert_all_setup(&d);
@@ -162,7 +162,7 @@ static void test_config_writable_by_others(void)
 	CU_ASSERT_EQUAL_FATAL(symlink(conf, link), 0);
 	want = sk_asprintf("cannot read '%s': is a symbolic link", link);
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, link, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, link, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
 	sk_problems_release(&d);
@@ -188,6 +188,141 @@ static void test_config_writable_by_others(void)
 	free(r);
 }
 
+/* Make path (a link or a directory) another user's. */
+static void give_away(const char *path)
+{
+	CU_ASSERT_EQUAL_FATAL(lchown(path, 4242, 4242), 0);
+}
+
+/* A link to target at path, another user's. */
+static void plant(const char *target, const char *path)
+{
+	CU_ASSERT_EQUAL_FATAL(symlink(target, path), 0);
+	give_away(path);
+}
+
+/* The configuration under r must be refused with exactly want, and
+ * nothing of the root-only file it would have reached read (its section,
+ * its key: what a parser's complaint would show). */
+static void expect_refused(const char *r, const char *product, const char *want)
+{
+	struct sk_config c;
+	struct sk_problems d;
+
+	sk_problems_init(&d);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, product, &d), -1);
+	TU_ASSERT_DIAG(&d, want);
+	for (size_t i = 0; i < d.count; i++)
+		CU_ASSERT_PTR_NULL(strstr(d.items[i].msg, "secret"));
+	sk_config_release(&c);
+	sk_problems_release(&d);
+}
+
+/* The same, file (a host path) refused for the link planted at link_gw. */
+static void expect_link_refused(const char *r, const char *product,
+				const char *file, const char *link_gw)
+{
+	char *want = sk_asprintf(
+		"cannot read '%s': '%s' is a symbolic link owned by uid 4242: only links owned by root are followed",
+		file, link_gw);
+
+	expect_refused(r, product, want);
+	free(want);
+}
+
+/*
+ * Regression (attack review): sup.conf and the profile under --root were
+ * resolved to a path string and opened again by that name, so a tree of
+ * another user could lead root's sup to parse a file that user may not
+ * read, and show its key names in the complaints. Now they are walked
+ * once from a descriptor of the root: a link that user owns is not
+ * followed, and no directory of theirs leads into one of someone else's
+ * (a directory they could have moved there). The old code read the
+ * root-only file in each case below. Giving files away needs root.
+ */
+static void test_config_planted_links(void)
+{
+	static const char secret[] = "[secret]\nroot_hash = x\n";
+	char *r = new_root("planted"), *etc, *sysconf, *conf, *want;
+	struct sk_config c;
+	struct sk_problems d;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "(skipped: giving a file away needs root) ");
+		free(r);
+		return;
+	}
+	/* Root's files another user may not read: /private (0700). */
+	free(put(r, "/private/sup.conf", secret));
+	free(put(r, "/private/products/edge-gw.conf", secret));
+	free(put(r, "/private/ok.conf", "[paths]\nlogs_dir = /ok\n"));
+	etc = tu_path(r, "private");
+	CU_ASSERT_EQUAL_FATAL(chmod(etc, 0700), 0);
+	free(etc);
+	sysconf = sk_asprintf("%s%s", r, SUPKIT_SYSCONF_DIR);
+	conf = tu_path(sysconf, "sup.conf");
+	CU_ASSERT_EQUAL_FATAL(sk_mkdir_p(sysconf, 0755), 0);
+	CU_ASSERT_EQUAL_FATAL(rmdir(sysconf), 0);
+
+	/* The configuration directory, a link of another user's. */
+	plant("/private", sysconf);
+	expect_link_refused(r, NULL, conf, SUPKIT_SYSCONF_DIR);
+	CU_ASSERT_EQUAL_FATAL(unlink(sysconf), 0);
+
+	/* sup.conf itself. */
+	CU_ASSERT_EQUAL_FATAL(mkdir(sysconf, 0755), 0);
+	plant("/private/sup.conf", conf);
+	expect_link_refused(r, NULL, conf, SUPKIT_SYSCONF_DIR "/sup.conf");
+	/* A link of root's is followed, inside the root. */
+	CU_ASSERT_EQUAL_FATAL(unlink(conf), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink("/private/ok.conf", conf), 0);
+	sk_problems_init(&d);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, NULL, &d), 0);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/ok");
+	want = sk_asprintf("%s/private/ok.conf", r);
+	CU_ASSERT_STRING_EQUAL(c.path, want);
+	free(want);
+	sk_config_release(&c);
+	sk_problems_release(&d);
+	CU_ASSERT_EQUAL_FATAL(unlink(conf), 0);
+
+	/* A directory of root's in one of another user's: they could have
+	 * moved it there (an unsafe path transition). */
+	free(put(r, SUPKIT_SYSCONF_DIR "/sup.conf", secret));
+	etc = sk_asprintf("%s", sysconf);
+	*strrchr(etc, '/') = '\0';
+	give_away(etc);
+	want = sk_asprintf(
+		"cannot read '%s': unsafe path transition from '%s' (owned by uid 4242) to '%s' (owned by uid 0)",
+		conf, etc + strlen(r), SUPKIT_SYSCONF_DIR);
+	expect_refused(r, NULL, want);
+	free(want);
+	CU_ASSERT_EQUAL_FATAL(lchown(etc, 0, 0), 0);
+	free(etc);
+
+	/* The profile, through profiles_dir. */
+	free(put(r, SUPKIT_SYSCONF_DIR "/sup.conf",
+		 "[gateway]\nproduct = edge-gw\n"
+		 "[paths]\nprofiles_dir = /cfg/products\n"));
+	etc = tu_path(r, "cfg");
+	plant("/private", etc);
+	free(etc);
+	etc = tu_path(r, "cfg/products/edge-gw.conf");
+	expect_link_refused(r, NULL, etc, "/cfg");
+	free(etc);
+	/* Also when the profile is optional (no sup.conf, --product). */
+	CU_ASSERT_EQUAL_FATAL(unlink(conf), 0);
+	etc = tu_path(sysconf, "products");
+	plant("/private/products", etc);
+	free(etc);
+	etc = tu_path(sysconf, "products/edge-gw.conf");
+	expect_link_refused(r, "edge-gw", etc, SUPKIT_SYSCONF_DIR "/products");
+	free(etc);
+	free(conf);
+	free(sysconf);
+	free(r);
+}
 
 /* A profile holding text is refused with exactly "PROFILE:line: what". */
 static void expect_profile_error(const char *name, const char *text,
@@ -226,7 +361,7 @@ static void test_defaults(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	assert_defaults(&c);
 	CU_ASSERT_PTR_NULL(c.path);
@@ -252,7 +387,7 @@ static void test_defaults_product(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, "edge-gw", &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, "edge-gw", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	assert_defaults(&c);
 	CU_ASSERT_PTR_NULL(c.path);
@@ -275,7 +410,7 @@ static void test_defaults_product_profile(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, "edge-gw", &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, "edge-gw", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NULL(c.path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.profile_path);
@@ -304,7 +439,7 @@ static void test_bad_product_option(void)
 					 bad[i]);
 
 		sk_problems_init(&d);
-		CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, bad[i], &d), -1);
+		CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, bad[i], &d), -1);
 		TU_ASSERT_DIAG(&d, want);
 		sk_config_release(&c);
 		sk_problems_release(&d);
@@ -352,7 +487,7 @@ static void test_full(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_STRING_EQUAL(c.path, conf);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.profile_path);
@@ -407,7 +542,7 @@ static void test_profiles_dir_link(void)
 
 	CU_ASSERT_EQUAL_FATAL(symlink("/real", link), 0);
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.profile_path);
 	CU_ASSERT_STRING_EQUAL(c.profile_path, profile);
@@ -432,7 +567,7 @@ static void test_product_override(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, "other", &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, "other", &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_STRING_EQUAL(c.product, "other");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.profile_path);
@@ -465,7 +600,7 @@ static void test_product_override_checked(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, "other", &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, "other", &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
 	sk_problems_release(&d);
@@ -486,7 +621,7 @@ static void test_default_config_under_root(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.path);
 	CU_ASSERT_STRING_EQUAL(c.path, conf);
@@ -515,7 +650,7 @@ static void test_default_config_needs_profile(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
@@ -536,7 +671,7 @@ static void test_config_missing(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
 	sk_problems_release(&d);
@@ -557,7 +692,7 @@ static void test_missing_profile(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	assert_all_setup(&d);
 	sk_config_release(&c);
@@ -579,7 +714,7 @@ static void test_missing_profile_override(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, "x1", &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, "x1", &d), -1);
 	TU_ASSERT_DIAG(&d, want);
 	sk_config_release(&c);
 	sk_problems_release(&d);
@@ -598,7 +733,7 @@ static void test_config_without_product(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_PTR_NULL(c.product);
 	CU_ASSERT_PTR_NULL(c.profile_path);
@@ -670,7 +805,7 @@ static void test_syntax_error_with_others(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, w1, w2);
 	sk_config_release(&c);
 	sk_problems_release(&d);
@@ -739,7 +874,7 @@ static void test_bad_timeout(void)
 				   good[i].text);
 		conf = put(r, "/sup.conf", text);
 		sk_problems_init(&d);
-		CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
+		CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), 0);
 		TU_ASSERT_DIAG_EMPTY(&d);
 		CU_ASSERT_EQUAL(c.default_timeout_s, good[i].want);
 		sk_config_release(&c);
@@ -872,7 +1007,7 @@ static void test_several_problems(void)
 	w[4] = at(conf, 8,
 		  "default_timeout_s: '0' is not a number of seconds from 1 to 86400");
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, w[0], w[1], w[2], w[3], w[4]);
 	assert_all_setup(&d);
 	sk_config_release(&c);
@@ -897,7 +1032,7 @@ static void test_syntax_details(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/with/spaces");
 	CU_ASSERT_STRING_EQUAL(c.state_dir, "/colon");
@@ -928,7 +1063,7 @@ static void test_long_comment(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	conf = put(tmp, "long-comment.conf", text);
 	sk_problems_init(&d);
-	ret = sk_config_load(&c, conf, r, NULL, &d);
+	ret = tu_config_load(&c, conf, r, NULL, &d);
 	/* Never a setting out of a comment. */
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/var/log/supkit");
 	if (ret == -1) {
@@ -961,7 +1096,7 @@ static void test_long_line_numbers(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	conf = put(tmp, "long-line.conf", text);
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	/* Neither the cut value nor a setting from the tail. */
 	CU_ASSERT_STRING_EQUAL(c.logs_dir, "/var/log/supkit");
 	/* The long line is reported at line 2 and the unknown key at 3. */
@@ -991,7 +1126,7 @@ static void load_main(const char *name, const char *text, struct sk_config *c)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
 	CU_ASSERT_EQUAL_FATAL(tu_write_str(conf, text), 0);
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(c, conf, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(c, conf, r, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	sk_problems_release(&d);
 	free(conf);
@@ -1015,7 +1150,7 @@ static void test_trust_defaults(void)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, NULL, r, NULL, &d), 0);
+	CU_ASSERT_EQUAL(tu_config_load(&c, NULL, r, NULL, &d), 0);
 	assert_trust_defaults(&c.trust);
 	sk_config_release(&c);
 	sk_problems_release(&d);
@@ -1192,7 +1327,7 @@ static void test_trust_several_problems(void)
 	w2 = at(conf, 3, "allow_unsigned: 'maybe' is not true or false");
 	w3 = at(conf, 5, "validity: 'later' is not auto, clock or off");
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL(sk_config_load(&c, conf, r, NULL, &d), -1);
+	CU_ASSERT_EQUAL(tu_config_load(&c, conf, r, NULL, &d), -1);
 	TU_ASSERT_DIAG(&d, w1, w2, w3);
 	assert_all_setup(&d);
 	sk_config_release(&c);
@@ -1227,6 +1362,8 @@ int main(void)
 		  test_default_config_needs_profile },
 		{ "--config file missing", test_config_missing },
 	{ "config writable by others", test_config_writable_by_others },
+		{ "links and directories another user planted",
+		  test_config_planted_links },
 		{ "profile missing", test_missing_profile },
 		{ "profile missing, --product", test_missing_profile_override },
 		{ "config without a product", test_config_without_product },

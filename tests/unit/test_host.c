@@ -255,7 +255,7 @@ static int suite_init(void)
 				  "[plugin.other]\nsecret = not for fixture\n"))
 		goto out;
 	cfg_ready = true;
-	if (sk_config_load(&cfg, conf, root, NULL, &d))
+	if (tu_config_load(&cfg, conf, root, NULL, &d))
 		goto out;
 
 	sup_ready = true;

@@ -143,7 +143,7 @@ static void config(const char *root, struct sk_config *c)
 	struct sk_problems d;
 
 	sk_problems_init(&d);
-	CU_ASSERT_EQUAL_FATAL(sk_config_load(c, NULL, root, NULL, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(tu_config_load(c, NULL, root, NULL, &d), 0);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	sk_problems_release(&d);
 }
@@ -159,7 +159,7 @@ static void open_ok(struct sk_trust *t, const char *root,
 
 	config(root, &c);
 	sk_problems_init(&d);
-	ret = sk_trust_open(t, &c, root, override, &d);
+	ret = tu_trust_open(t, &c, root, override, &d);
 	TU_ASSERT_DIAG_EMPTY(&d);
 	CU_ASSERT_EQUAL_FATAL(ret, 0);
 	sk_problems_release(&d);
@@ -177,8 +177,7 @@ static void open_fails(const char *root, const char *override,
 
 	config(root, &c);
 	sk_problems_init(&d);
-	CU_assertImplementation(sk_trust_open(&t, &c, root, override, &d) ==
-					-1,
+	CU_assertImplementation(tu_trust_open(&t, &c, root, override, &d) == -1,
 				line, "sk_trust_open fails", __FILE__, "",
 				CU_FALSE);
 	tu_assert_diag(&d, (const char *const[]){ msg, NULL }, __FILE__, line);
@@ -354,6 +353,54 @@ static void test_open_keyring_link(void)
 	free(real);
 	free(parent);
 	free(link);
+	free(root);
+}
+
+/*
+ * Regression (attack review): the keyring and the CRL file under --root
+ * were resolved to a path string and opened again by that name, through
+ * links another user owns. Now they are walked once from a descriptor of
+ * the root, and such a link is not followed: a keyring of root's that
+ * user may not read is not loaded (the old code loaded it). Giving files
+ * away needs root.
+ */
+static void test_open_planted_links(void)
+{
+	static const struct {
+		const char *what, *key, *link, *path;
+	} cases[] = {
+		{"keyring", "keyring", "/ring", "/ring/keyring.pem"},
+		{"CRL file", "crl", "/crl", "/crl/crl.pem"},
+	};
+	char *root = new_root(true);
+	char *keys = in_root(root, "/keys");
+	char *conf = sk_asprintf("%s/sup.conf", SUPKIT_SYSCONF_DIR);
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "(skipped: giving a file away needs root) ");
+		goto out;
+	}
+	install_pki(root, "keyring.pem", "/keys/keyring.pem");
+	install_pki(root, "crl-full.pem", "/keys/crl.pem");
+	CU_ASSERT_EQUAL_FATAL(chmod(keys, 0700), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *link = in_root(root, cases[i].link);
+		char *text = sk_asprintf("[trust]\n%s = %s\n", cases[i].key,
+					 cases[i].path);
+
+		CU_ASSERT_EQUAL_FATAL(symlink("/keys", link), 0);
+		CU_ASSERT_EQUAL_FATAL(lchown(link, 4242, 4242), 0);
+		put(root, conf, text);
+		OPEN_FAILSF(
+			root, NULL, SK_PROBLEM_SETUP,
+			"%s '%s%s': '%s' is a symbolic link owned by uid 4242: only links owned by root are followed",
+			cases[i].what, root, cases[i].path, cases[i].link);
+		free(text);
+		free(link);
+	}
+out:
+	free(conf);
+	free(keys);
 	free(root);
 }
 
@@ -1134,6 +1181,7 @@ static CU_TestInfo open_tests[] = {
 	{ "--keyring override", test_open_override },
 	{ "[trust] keys", test_open_config },
 	{ "keyring and links under the root", test_open_keyring_link },
+	{ "links another user planted", test_open_planted_links },
 	{ "missing keyring, CRL", test_open_missing_keyring },
 	{ "damaged installed.json", test_open_damaged_installed },
 	{ "time floor", test_open_floor },

@@ -15,7 +15,9 @@
 
 #include <CUnit/Basic.h>
 
+#include "base/config.h"
 #include "base/problems.h"
+#include "verify/trust.h"
 
 int tu_init(void)
 {
@@ -241,4 +243,27 @@ void tu_assert_diag(const struct sk_problems *d, const char *const *msgs,
 		report(!strcmp(got, want), line, file,
 		       "diag[%zu] is \"%s\", expected \"%s\"", i, got, want);
 	}
+}
+
+int tu_config_load(struct sk_config *c, const char *path, const char *root,
+		   const char *product, struct sk_problems *d)
+{
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret = sk_config_load(c, path, root, fd, product, d);
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int tu_trust_open(struct sk_trust *t, const struct sk_config *c,
+		  const char *root, const char *keyring_override,
+		  struct sk_problems *d)
+{
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ret = sk_trust_open(t, c, root, fd, keyring_override, d);
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }

@@ -21,7 +21,9 @@
 
 #include <CUnit/CUnit.h>
 
+struct sk_config;
 struct sk_problems;
+struct sk_trust;
 
 /* Initialise the CUnit registry; 0 or -1. */
 int tu_init(void);
@@ -49,6 +51,15 @@ int tu_rm_rf(const char *path);
 bool tu_exists(const char *path);
 /* Number of entries in a directory other than . and ..; -1 on error. */
 int tu_count_entries(const char *dir);
+
+/* sk_config_load() and sk_trust_open() with root (canonical) opened for
+ * the call; a root that does not open gives rootfd -1 (the loader then
+ * reports it). */
+int tu_config_load(struct sk_config *c, const char *path, const char *root,
+		   const char *product, struct sk_problems *d);
+int tu_trust_open(struct sk_trust *t, const struct sk_config *c,
+		  const char *root, const char *keyring_override,
+		  struct sk_problems *d);
 
 /* Assert that d holds exactly the given messages, in order. */
 #define TU_ASSERT_DIAG(d, ...)                                               \

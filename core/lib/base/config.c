@@ -12,6 +12,7 @@
 #include "base/inifile.h"
 #include "base/names.h"
 #include "base/rootpath.h"
+#include "base/trustfile.h"
 #include "base/util.h"
 
 struct parse_state {
@@ -271,11 +272,25 @@ static int handler(struct sk_ini *ini, const char *sec, const char *key,
 			     main_key(ps, sec, key, v);
 }
 
-static int parse_file(struct parse_state *ps, const char *file)
+/* Parse the file named file (a host path), or already open as fd when
+ * fd >= 0 (then file names it in messages). */
+static int parse_file(struct parse_state *ps, const char *file, int fd)
 {
 	ps->ini.file = file;
 	ps->ini.key = handler;
-	return sk_ini_parse(&ps->ini, NULL);
+	return fd >= 0 ? sk_ini_parse_fd(&ps->ini, fd, NULL)
+		       : sk_ini_parse(&ps->ini, NULL);
+}
+
+/* Open gw_path, a file of the configuration under the root, by the rules
+ * of sk_trusted_open_under(); *display gets its host path. */
+static int open_under(const char *root, int rootfd, const char *gw_path,
+		      char **display, struct sk_problems *d)
+{
+	return sk_trusted_open_under("configuration", rootfd, root, gw_path,
+				     SK_TRUSTED_FOLLOW_LAST |
+					     SK_TRUSTED_MISSING_OK,
+				     SK_INI_MAX_BYTES, display, d);
 }
 
 static int defaults(struct sk_config *c)
@@ -292,12 +307,11 @@ static int defaults(struct sk_config *c)
 }
 
 int sk_config_load(struct sk_config *c, const char *path, const char *root,
-		   const char *product, struct sk_problems *d)
+		   int rootfd, const char *product, struct sk_problems *d)
 {
 	struct parse_state ps = { .ini.d = d, .c = c };
-	char *default_path = NULL, *rel = NULL;
-	const char *why;
-	int ret = -1, r;
+	char *rel = NULL;
+	int ret = -1, r, fd;
 
 	memset(c, 0, sizeof(*c));
 	if (defaults(c))
@@ -334,21 +348,21 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 				SK_NO_BUILTIN_DIRS_ENV,
 				SUPKIT_SYSCONF_DIR "/sup.conf");
 	}
-	if (!path && !c->no_builtin_sysconf) {
-		struct stat st;
-
-		r = sk_root_resolve(root, SUPKIT_SYSCONF_DIR "/sup.conf", 0,
-				    &default_path, &why);
-		if (r == -ENOMEM)
-			goto oom;
-		if (r == 0 && stat(default_path, &st) == 0)
-			path = default_path;
-	}
 	if (path) {
 		if (set_str(&c->path, path))
 			goto oom;
-		if (parse_file(&ps, path))
+		if (parse_file(&ps, path, -1))
 			goto out;
+	} else if (!c->no_builtin_sysconf) {
+		/* Only a file that is not there means built-in defaults. */
+		fd = open_under(root, rootfd, SUPKIT_SYSCONF_DIR "/sup.conf",
+				&c->path, d);
+		if (fd == -ENOENT) {
+			free(c->path);
+			c->path = NULL;
+		} else if (fd < 0 || parse_file(&ps, c->path, fd)) {
+			goto out;
+		}
 	}
 
 	if (c->product && c->no_builtin_sysconf &&
@@ -366,20 +380,13 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		goto out;
 	}
 	if (c->product) {
-		struct stat st;
-
 		rel = sk_asprintf("%s/%s.conf", c->profiles_dir, c->product);
 		if (!rel)
 			goto oom;
-		r = sk_root_resolve(root, rel, 0, &c->profile_path, &why);
-		if (r) {
-			sk_problems_add(d, SK_PROBLEM_SETUP,
-					"product profile '%s': %s", rel, why);
-			goto out;
-		}
-		if (stat(c->profile_path, &st) != 0) {
+		fd = open_under(root, rootfd, rel, &c->profile_path, d);
+		if (fd == -ENOENT) {
 			/* Without a config file, a profile is optional. */
-			if (errno == ENOENT && !c->path) {
+			if (!c->path) {
 				free(c->profile_path);
 				c->profile_path = NULL;
 				ret = 0;
@@ -388,11 +395,13 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			sk_problems_add(
 				d, SK_PROBLEM_SETUP,
 				"no profile for product '%s': cannot read '%s': %s",
-				c->product, c->profile_path, strerror(errno));
+				c->product, c->profile_path, strerror(ENOENT));
 			goto out;
 		}
+		if (fd < 0)
+			goto out;
 		ps.profile = true;
-		if (parse_file(&ps, c->profile_path))
+		if (parse_file(&ps, c->profile_path, fd))
 			goto out;
 		if (!ps.product_named) {
 			sk_problems_add(d, SK_PROBLEM_SETUP,
@@ -406,7 +415,6 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 oom:
 	sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 out:
-	free(default_path);
 	free(rel);
 	return ret;
 }

@@ -41,8 +41,10 @@ struct sk_config_kv {
 };
 
 struct sk_config {
-	char *path;	    /* main config read, NULL: built-in defaults */
-	char *profile_path; /* host path of the profile read, or NULL */
+	/* Host paths of the files read, for messages and records (under
+	 * the root: the root, then the gateway path, links resolved). */
+	char *path;	    /* main config, NULL: built-in defaults */
+	char *profile_path; /* the profile, or NULL */
 	char *product;	    /* product type, NULL if unknown */
 	char *product_description;
 	/* Gateway paths, resolved under the root by the caller. */
@@ -75,12 +77,16 @@ struct sk_config {
  * built-in defaults otherwise (on the root "/" under
  * SUPKIT_NO_BUILTIN_DIRS=1: neither that file nor a profile of the
  * built-in profiles_dir). product: overrides [gateway] product when
- * not NULL. root: canonical host root. Every problem goes to d (class
- * SETUP) as "FILE:LINE: what". Returns 0 or -1. c is always initialised;
- * release it with sk_config_release().
+ * not NULL. root: canonical host root ("/" for the host itself), open as
+ * rootfd (O_PATH is enough). The files under the root (the default
+ * sup.conf, the profile) are opened from rootfd by
+ * sk_trusted_open_under() (base/trustfile.h): walked once, never looked
+ * up by name again; only a file that is not there counts as missing.
+ * Every problem goes to d (class SETUP) as "FILE:LINE: what". Returns 0
+ * or -1. c is always initialised; release it with sk_config_release().
  */
 int sk_config_load(struct sk_config *c, const char *path, const char *root,
-		   const char *product, struct sk_problems *d);
+		   int rootfd, const char *product, struct sk_problems *d);
 void sk_config_release(struct sk_config *c);
 
 /* A key of [plugin.NAME] in the product profile, or NULL. */

@@ -11,9 +11,6 @@
 
 #include "base/trustfile.h"
 
-/* Larger is not a configuration file. */
-#define SK_INI_MAX_BYTES (1024 * 1024)
-
 void sk_ini_bad(struct sk_ini *ini, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -70,7 +67,7 @@ static int handler(void *user, const char *section, const char *key,
 
 int sk_ini_parse(struct sk_ini *ini, struct stat *st)
 {
-	int fd, r;
+	int fd;
 
 	ini->line = 0;
 	ini->errors = 0;
@@ -80,6 +77,15 @@ int sk_ini_parse(struct sk_ini *ini, struct stat *st)
 			     ini->d);
 	if (fd < 0)
 		return -1;
+	return sk_ini_parse_fd(ini, fd, st);
+}
+
+int sk_ini_parse_fd(struct sk_ini *ini, int fd, struct stat *st)
+{
+	int r;
+
+	ini->line = 0;
+	ini->errors = 0;
 	ini->fp = fdopen(fd, "r");
 	if (!ini->fp) {
 		sk_problems_add(ini->d, SK_PROBLEM_SYSTEM,

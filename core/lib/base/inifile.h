@@ -13,6 +13,9 @@
 
 #include "base/problems.h"
 
+/* Larger is not a configuration file. */
+#define SK_INI_MAX_BYTES (1024 * 1024)
+
 struct sk_ini {
 	/* Set by the caller. */
 	const char *file;
@@ -30,12 +33,17 @@ struct sk_ini {
 };
 
 /*
- * Parse ini->file. When st is not NULL it gets the fstat() of the file
- * opened (not of whatever the name points to later). Returns 0 when no
- * problem was reported, -1 otherwise (every problem is in ini->d: class
- * SETUP, SYSTEM when out of memory).
+ * Parse ini->file, opened by sk_trusted_open() (base/trustfile.h). When
+ * st is not NULL it gets the fstat() of the file opened (not of whatever
+ * the name points to later). Returns 0 when no problem was reported, -1
+ * otherwise (every problem is in ini->d: class SETUP, SYSTEM when out of
+ * memory).
  */
 int sk_ini_parse(struct sk_ini *ini, struct stat *st);
+
+/* The same for the file already open as fd (checked by the caller; the
+ * parse takes it over and closes it), named ini->file in messages. */
+int sk_ini_parse_fd(struct sk_ini *ini, int fd, struct stat *st);
 
 /* Report a problem at line (0: the file as a whole). */
 void sk_ini_bad(struct sk_ini *ini, int line, const char *fmt, ...)

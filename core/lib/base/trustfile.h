@@ -22,4 +22,30 @@
 int sk_trusted_open(const char *what, const char *path, long long max,
 		    struct sk_problems *d);
 
+/* Flags of sk_trusted_open_under(). */
+/* A symbolic link that is the file itself is followed, by the rules of
+ * rootfd.h (without: refused, "is a symbolic link"). */
+#define SK_TRUSTED_FOLLOW_LAST 0x1u
+/* A file that does not exist (nor a directory on the way) is -ENOENT
+ * with nothing added to d. */
+#define SK_TRUSTED_MISSING_OK 0x2u
+
+/*
+ * The same for the gateway path gw_path under the root open as rootfd
+ * (O_PATH is enough), root its canonical host path ("/" on a gateway),
+ * named in messages: the directory holding the file is walked from rootfd
+ * once (base/rootfd.h: links resolved inside the root, links and
+ * directories another user could have planted refused), then checked and
+ * the file opened in it as above, never by a path name again (messages
+ * name the file by *display, its directory by the part before its last
+ * '/'). *display
+ * gets the file's host path (root, then the gateway path with its links
+ * resolved as far as the walk got; malloc'd, NULL only when out of
+ * memory), for messages and records. Returns the descriptor, or -errno
+ * with the problem in d, but for -ENOENT under SK_TRUSTED_MISSING_OK.
+ */
+int sk_trusted_open_under(const char *what, int rootfd, const char *root,
+			  const char *gw_path, unsigned int flags,
+			  long long max, char **display, struct sk_problems *d);
+
 #endif

@@ -36,8 +36,8 @@ int sk_env_open(struct sk_env *e, const char *root, const char *config,
 				"root directory '%s' is not a directory", root);
 		return -1;
 	}
-	e->config_ok =
-		sk_config_load(&e->cfg, config, e->root, product, d) == 0;
+	e->config_ok = sk_config_load(&e->cfg, config, e->root, e->root_fd,
+				      product, d) == 0;
 	if (sk_registry_init(&e->reg, d) != 0)
 		return -1;
 

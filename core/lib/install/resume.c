@@ -32,16 +32,19 @@ static char *find_state_dir(const struct sk_install_opts *o, char **root,
 	struct sk_problems d;
 	const char *why;
 	char *state = NULL;
+	int rootfd;
 
 	sk_problems_init(&d);
 	*logs = NULL;
 	*root = realpath(o->root ? o->root : "/", NULL);
-	if (!*root) {
+	rootfd = *root ? open(*root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (rootfd < 0) {
 		fprintf(stderr, "sup: error: root directory '%s': %s\n",
 			o->root ? o->root : "/", strerror(errno));
 		return NULL;
 	}
-	if (sk_config_load(&cfg, o->config_path, *root, o->product, &d) == 0 &&
+	if (sk_config_load(&cfg, o->config_path, *root, rootfd, o->product,
+			   &d) == 0 &&
 	    sk_root_resolve(*root, cfg.state_dir, 0, &state, &why) == 0 &&
 	    sk_root_resolve(*root, cfg.logs_dir, 0, logs, &why) != 0) {
 		free(state);
@@ -50,6 +53,7 @@ static char *find_state_dir(const struct sk_install_opts *o, char **root,
 	sk_problems_print(&d, "sup");
 	sk_config_release(&cfg);
 	sk_problems_release(&d);
+	close(rootfd);
 	return state;
 }
 

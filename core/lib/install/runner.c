@@ -991,7 +991,8 @@ static int install(const struct sk_install_opts *o)
 	/* Without the gateway's trust policy nothing of the package is
 	 * read: a configuration problem is never "trust everything". */
 	if (e.root && e.config_ok)
-		trust_ok = sk_trust_open(&t, &e.cfg, e.root, o->keyring, &d) == 0;
+		trust_ok = sk_trust_open(&t, &e.cfg, e.root, e.root_fd,
+					 o->keyring, &d) == 0;
 	if (trust_ok &&
 	    sk_root_resolve(e.root, e.cfg.state_dir, 0, &spool, &why) != 0)
 		spool = NULL;

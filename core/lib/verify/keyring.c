@@ -59,14 +59,6 @@ struct bio_st *sk_pem_read_fd(int fd, const char *what, const char *path,
 	return b;
 }
 
-/* The trust file path in a memory BIO; NULL with d filled. */
-static BIO *slurp(const char *what, const char *path, struct sk_problems *d)
-{
-	int fd = sk_trusted_open(what, path, SK_KEYRING_MAX_BYTES, d);
-
-	return fd < 0 ? NULL : sk_pem_read_fd(fd, what, path, d);
-}
-
 /* One DER certificate as an anchor; 0 or -1. */
 static int add_anchor(struct sk_keyring *k, const unsigned char *der, long len,
 		      struct sk_problems *d)
@@ -114,14 +106,15 @@ static int add_crl(struct sk_keyring *k, const unsigned char *der, long len)
 }
 
 /*
- * Each PEM block of the file in turn: kind is the block's type ("X509
- * CRL" for CRLs, "CERTIFICATE" for anchors). Anything else is refused,
- * a private key above all. 0 or -1 (d filled).
+ * Each PEM block of the file open as fd (closed here; path names it) in
+ * turn: kind is the block's type ("X509 CRL" for CRLs, "CERTIFICATE" for
+ * anchors). Anything else is refused, a private key above all. 0 or -1
+ * (d filled).
  */
 static int load_blocks(struct sk_keyring *k, const char *what, const char *path,
-		       const char *kind, struct sk_problems *d)
+		       int fd, const char *kind, struct sk_problems *d)
 {
-	BIO *b = slurp(what, path, d);
+	BIO *b = sk_pem_read_fd(fd, what, path, d);
 	int ret = -1, count = 0;
 
 	if (!b)
@@ -190,20 +183,50 @@ out:
 	return ret;
 }
 
-struct sk_keyring *sk_keyring_load(const char *keyring_path,
-				   const char *crl_path, struct sk_problems *d)
+struct sk_keyring *sk_keyring_load_fd(int fd, const char *keyring_path,
+				      struct sk_problems *d)
 {
 	struct sk_keyring *k = calloc(1, sizeof(*k));
 
 	if (!k || !(k->path = strdup(keyring_path)) ||
-	    (crl_path && !(k->crl_path = strdup(crl_path))) ||
 	    !(k->store = X509_STORE_new())) {
+		close(fd);
 		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 		sk_keyring_free(k);
 		return NULL;
 	}
-	if (load_blocks(k, "keyring", keyring_path, "CERTIFICATE", d) ||
-	    (crl_path && load_blocks(k, "CRL file", crl_path, "X509 CRL", d))) {
+	if (load_blocks(k, "keyring", keyring_path, fd, "CERTIFICATE", d)) {
+		sk_keyring_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+int sk_keyring_add_crls_fd(struct sk_keyring *k, int fd, const char *crl_path,
+			   struct sk_problems *d)
+{
+	if (k->crl_path || !(k->crl_path = strdup(crl_path))) {
+		close(fd);
+		sk_problems_add(d, SK_PROBLEM_SYSTEM,
+				k->crl_path ? "CRL file loaded twice"
+					    : "out of memory");
+		return -1;
+	}
+	return load_blocks(k, "CRL file", crl_path, fd, "X509 CRL", d);
+}
+
+struct sk_keyring *sk_keyring_load(const char *keyring_path,
+				   const char *crl_path, struct sk_problems *d)
+{
+	int fd = sk_trusted_open("keyring", keyring_path, SK_KEYRING_MAX_BYTES,
+				 d);
+	struct sk_keyring *k =
+		fd < 0 ? NULL : sk_keyring_load_fd(fd, keyring_path, d);
+
+	if (!k || !crl_path)
+		return k;
+	fd = sk_trusted_open("CRL file", crl_path, SK_KEYRING_MAX_BYTES, d);
+	if (fd < 0 || sk_keyring_add_crls_fd(k, fd, crl_path, d)) {
 		sk_keyring_free(k);
 		return NULL;
 	}

@@ -32,6 +32,19 @@ struct sk_keyring; /* opaque */
  */
 struct sk_keyring *sk_keyring_load(const char *keyring_path,
 				   const char *crl_path, struct sk_problems *d);
+
+/* The same from a keyring already open as fd and checked by the caller
+ * (sk_trusted_open_under() of base/trustfile.h, for a keyring under the
+ * root); keyring_path names it. fd is taken over (closed). */
+struct sk_keyring *sk_keyring_load_fd(int fd, const char *keyring_path,
+				      struct sk_problems *d);
+
+/* And the CRLs of the file open as fd (taken over; crl_path names it),
+ * once per keyring. 0, or -1 with the problem in d (k is then fit only
+ * for sk_keyring_free()). */
+int sk_keyring_add_crls_fd(struct sk_keyring *k, int fd, const char *crl_path,
+			   struct sk_problems *d);
+
 void sk_keyring_free(struct sk_keyring *k);
 
 /* The files it was loaded from (borrowed; crl NULL when none). */

@@ -10,17 +10,18 @@
 
 #include "base/builtindirs.h"
 #include "base/rootpath.h"
+#include "base/trustfile.h"
 #include "base/util.h"
 #include "verify/keyring.h"
 
 int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
-		  const char *root, const char *keyring_override,
+		  const char *root, int rootfd, const char *keyring_override,
 		  struct sk_problems *d)
 {
 	const struct sk_trust_config *tc = &cfg->trust;
 	char *keyring = NULL, *crl = NULL;
 	const char *why;
-	int r, ret = -1;
+	int r, fd, ret = -1;
 
 	memset(t, 0, sizeof(*t));
 	t->allow_unsigned = tc->allow_unsigned;
@@ -33,9 +34,7 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 	t->params.floor = (time_t)SUPKIT_BUILD_EPOCH;
 
 	if (keyring_override) {
-		keyring = strdup(keyring_override);
-		if (!keyring)
-			goto oom;
+		t->keyring = sk_keyring_load(keyring_override, NULL, d);
 	} else if (cfg->no_builtin_sysconf &&
 		   strcmp(tc->keyring, SK_DEFAULT_KEYRING) == 0) {
 		sk_problems_add(d, SK_PROBLEM_SETUP,
@@ -43,23 +42,25 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 				"--config with this gateway's configuration)",
 				tc->keyring, SK_NO_BUILTIN_DIRS_ENV);
 		goto out;
-	} else if ((r = sk_root_resolve(root, tc->keyring,
-					SK_ROOT_NOFOLLOW_LAST, &keyring,
-					&why))) {
-		sk_problems_add(d, SK_PROBLEM_SETUP, "keyring '%s': %s",
-				tc->keyring, why);
-		goto out;
+	} else {
+		/* Walked from the root once, the file itself no link. */
+		fd = sk_trusted_open_under("keyring", rootfd, root, tc->keyring,
+					   0, SK_KEYRING_MAX_BYTES, &keyring,
+					   d);
+		if (fd >= 0)
+			t->keyring = sk_keyring_load_fd(fd, keyring, d);
 	}
-	if (tc->crl &&
-	    (r = sk_root_resolve(root, tc->crl, SK_ROOT_NOFOLLOW_LAST, &crl,
-				 &why))) {
-		sk_problems_add(d, SK_PROBLEM_SETUP, "CRL file '%s': %s",
-				tc->crl, why);
-		goto out;
-	}
-	t->keyring = sk_keyring_load(keyring, crl, d);
 	if (!t->keyring)
 		goto out;
+	if (tc->crl) {
+		fd = sk_trusted_open_under("CRL file", rootfd, root, tc->crl, 0,
+					   SK_KEYRING_MAX_BYTES, &crl, d);
+		if (fd < 0 || sk_keyring_add_crls_fd(t->keyring, fd, crl, d)) {
+			sk_keyring_free(t->keyring);
+			t->keyring = NULL;
+			goto out;
+		}
+	}
 
 	r = sk_root_resolve(root, cfg->state_dir, 0, &t->state_dir, &why);
 	if (r) {
@@ -70,9 +71,6 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 	if (sk_trust_reload(t, d))
 		goto out;
 	ret = 0;
-	goto out;
-oom:
-	sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 out:
 	free(keyring);
 	free(crl);

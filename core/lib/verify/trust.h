@@ -31,13 +31,16 @@ struct sk_trust {
  * Load the trust policy of a gateway: [trust] of cfg, the keyring (the
  * host path keyring_override when not NULL, else the configured gateway
  * path under root) and its CRL file, and installed.json in the state
- * directory (for the time floor and anti-rollback). A missing, unreadable
- * or unsafe keyring, or a damaged installed.json, is a configuration
- * problem (class SETUP), never "trust everything". Returns 0 or -1; t is
- * always initialised and must be closed.
+ * directory (for the time floor and anti-rollback). root is the canonical
+ * host root, open as rootfd: the keyring and the CRL file under it are
+ * opened from rootfd (sk_trusted_open_under(), base/trustfile.h), never
+ * looked up by name again. A missing, unreadable or unsafe keyring, or a
+ * damaged installed.json, is a configuration problem (class SETUP), never
+ * "trust everything". Returns 0 or -1; t is always initialised and must
+ * be closed.
  */
 int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
-		  const char *root, const char *keyring_override,
+		  const char *root, int rootfd, const char *keyring_override,
 		  struct sk_problems *d);
 void sk_trust_close(struct sk_trust *t);
 
