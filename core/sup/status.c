@@ -394,19 +394,17 @@ static void open_dirs(struct status *s, const char *root, const char *config)
 {
 	struct sk_config cfg;
 
-	char via[64];
+	char *why = NULL;
+	int r;
 
-	/* Opened once; its name is the descriptor's (a name looked up
-	 * again could lead somewhere else by then). */
-	s->rootfd = open(root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->rootfd >= 0) {
-		snprintf(via, sizeof(via), "/proc/self/fd/%d", s->rootfd);
-		s->root = realpath(via, NULL);
-	}
-	if (!s->root) {
+	/* Opened once, walked from "/"; its name is the descriptor's (a
+	 * name looked up again could lead somewhere else by then). */
+	r = sk_root_dir_open(root, &s->rootfd, &s->root, &why);
+	if (r) {
 		sk_problems_add(s->d, SK_PROBLEM_SETUP,
 				"root directory '%s': %s", root ? root : "/",
-				strerror(errno));
+				why && r != -ENOENT ? why : strerror(-r));
+		free(why);
 		s->state.bad = s->logs.bad = true;
 		return;
 	}

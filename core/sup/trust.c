@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/rootfd.h"
 #include "base/util.h"
 #include "cmd.h"
 #include "verify/signature.h"
@@ -16,15 +17,18 @@
 int cmd_trust_open(struct cmd_trust *ct, const char *root, const char *config,
 		   const char *keyring, struct sk_problems *d)
 {
+	char *why = NULL;
+	int r;
+
 	memset(ct, 0, sizeof(*ct));
 	ct->root_fd = -1;
-	ct->root = realpath(root ? root : "/", NULL);
-	/* The files under the root are walked from this descriptor. */
-	if (ct->root)
-		ct->root_fd = open(ct->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (ct->root_fd < 0) {
+	/* Opened once, walked from "/": the files under the root are
+	 * walked from this descriptor. */
+	r = sk_root_dir_open(root, &ct->root_fd, &ct->root, &why);
+	if (r) {
 		sk_problems_add(d, SK_PROBLEM_SETUP, "root directory '%s': %s",
-				root ? root : "/", strerror(errno));
+				root ? root : "/", why && r != -ENOENT ? why : strerror(-r));
+		free(why);
 		return -1;
 	}
 	if (sk_config_load(&ct->cfg, config, ct->root, ct->root_fd, NULL, d) !=

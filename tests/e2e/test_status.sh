@@ -391,6 +391,36 @@ else
 	echo "skipped: making files of another owner needs root"
 fi
 
+section "--root: opened once, walked from /"
+RR=$(new_root rootarg)
+sup install "$T/app.sup" --root "$RR" "${PLUGINS[@]}"
+expect_exit 0 "install"
+# A relative --root and a link of root's (or of the caller's) to it.
+ln -s "$RR" "$T/rootlink"
+(cd "$(dirname "$RR")" && "$SUP" status --json --root "$(basename "$RR")" >"$T/out" 2>"$T/err"); RC=$?
+expect_exit 0 "status, relative --root"
+assert_json "$T/out" 'd["root"]' "$RR"
+sup status --json --root "$T/rootlink"
+expect_exit 0 "status, --root through the caller's link"
+assert_json "$T/out" 'd["root"]' "$RR"
+if [ "$(id -u)" = 0 ]; then
+	# Another user's link as --root, to a tree of root's: refused, and
+	# nothing of that tree is read (a name that is not the descriptor's
+	# could lead anywhere).
+	ln -s "$RR" "$T/theirs"
+	chown -h 4242:4242 "$T/theirs"
+	sup status --root "$T/theirs"
+	expect_exit 5 "status, --root through another user's link"
+	assert_stderr "root directory '$T/theirs': '$T/theirs' is a symbolic link owned by uid 4242: only links owned by root are followed"
+	assert_stdout "installed:   unknown"
+	sup verify "$T/app.sup" --root "$T/theirs"
+	expect_exit 5 "verify, --root through another user's link"
+	sup install "$T/app.sup" --root "$T/theirs" "${PLUGINS[@]}"
+	expect_exit 5 "install, --root through another user's link"
+else
+	echo "skipped: making files of another owner needs root"
+fi
+
 section "the installer lock is the installer's alone (mode 0600)"
 # flock() needs only a descriptor open for reading: a lock others may read,
 # any of them may hold, and no install would run.

@@ -357,10 +357,15 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		/* Only a file that is not there means built-in defaults. */
 		fd = open_under(root, rootfd, SUPKIT_SYSCONF_DIR "/sup.conf",
 				&c->path, d);
-		if (fd == -ENOENT) {
+		if (fd < 0) {
+			/* A file refused keeps its name in the message, never
+			 * in c->path: whoever reads c->path (sup diag) would
+			 * open what the walk refused. */
 			free(c->path);
 			c->path = NULL;
-		} else if (fd < 0 || parse_file(&ps, c->path, fd)) {
+			if (fd != -ENOENT)
+				goto out;
+		} else if (parse_file(&ps, c->path, fd)) {
 			goto out;
 		}
 	}
@@ -396,10 +401,14 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 				d, SK_PROBLEM_SETUP,
 				"no profile for product '%s': cannot read '%s': %s",
 				c->product, c->profile_path, strerror(ENOENT));
+		}
+		if (fd < 0) {
+			/* As for the file above: no name of a file that
+			 * was not opened. */
+			free(c->profile_path);
+			c->profile_path = NULL;
 			goto out;
 		}
-		if (fd < 0)
-			goto out;
 		ps.profile = true;
 		if (parse_file(&ps, c->profile_path, fd))
 			goto out;

@@ -448,3 +448,53 @@ int sk_rootfd_dir(int rootfd, const char *gw_path, unsigned int flags,
 	return sk_rootfd_open(rootfd, gw_path, flags, true, fd, NULL, NULL,
 			      why);
 }
+
+int sk_root_dir_open(const char *root, int *fd, char **canon, char **why)
+{
+	char *abs = NULL, *cwd = NULL, via[64];
+	int slash, r;
+
+	*fd = -1;
+	*canon = NULL;
+	*why = NULL;
+	if (!root || !*root)
+		root = "/";
+	if (root[0] == '/') {
+		abs = strdup(root);
+	} else if ((cwd = getcwd(NULL, 0))) {
+		abs = sk_asprintf("%s/%s", cwd, root);
+	} else {
+		*why = sk_asprintf("cannot name the working directory: %s",
+				   strerror(errno));
+		return -errno;
+	}
+	free(cwd);
+	if (!abs)
+		return -ENOMEM;
+	/* The host's own tree is the root of this walk: its links resolve
+	 * as the kernel would, under the same rules as any other walk. */
+	slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (slash < 0) {
+		r = -errno;
+		*why = sk_asprintf("cannot open '/': %s", strerror(errno));
+		free(abs);
+		return r;
+	}
+	r = sk_rootfd_dir(slash, abs, 0, fd, why);
+	close(slash);
+	free(abs);
+	if (r)
+		return r;
+	/* Named from the descriptor: a name looked up again could lead
+	 * somewhere else by then. */
+	snprintf(via, sizeof(via), "/proc/self/fd/%d", *fd);
+	*canon = realpath(via, NULL);
+	if (!*canon) {
+		r = -errno;
+		*why = sk_asprintf("cannot name it: %s", strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return r;
+	}
+	return 0;
+}

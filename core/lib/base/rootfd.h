@@ -59,4 +59,14 @@ int sk_rootfd_open(int rootfd, const char *gw_path, unsigned int flags,
 		   bool want_dir, int *fd, char **name, char **dir_gw,
 		   char **why);
 
+/*
+ * Open the directory a --root argument names (relative: to the working
+ * directory; NULL or "": "/") once, walked from "/" by the rules above, so
+ * that a link or directory another user planted on the way is refused:
+ * 0, *fd (O_RDONLY | O_DIRECTORY, close-on-exec) and *canon, its name
+ * read back from the descriptor (malloc'd); or -errno and *why (as
+ * above; -EINVAL also for a ".." component).
+ */
+int sk_root_dir_open(const char *root, int *fd, char **canon, char **why);
+
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/builtindirs.h"
+#include "base/rootfd.h"
 
 int sk_env_open(struct sk_env *e, const char *root, const char *config,
 		const char *product, const char *const *dirs, size_t n_dirs,
@@ -17,23 +18,20 @@ int sk_env_open(struct sk_env *e, const char *root, const char *config,
 {
 	const char **all = NULL;
 	size_t n_all = 0;
-	struct stat st;
-	int ret = -1;
+	char *why = NULL;
+	int ret = -1, r;
 
 	memset(e, 0, sizeof(*e));
 	e->root_fd = -1;
-	e->root = realpath(root ? root : "/", NULL);
-	if (!e->root) {
-		sk_problems_add(d, SK_PROBLEM_SETUP, "root directory '%s': %s",
-				root ? root : "/", strerror(errno));
-		return -1;
-	}
-	/* Plugins walk gateway paths from this descriptor (rootfd.h). */
-	e->root_fd = open(e->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (e->root_fd < 0 || fstat(e->root_fd, &st) != 0 ||
-	    !S_ISDIR(st.st_mode)) {
-		sk_problems_add(d, SK_PROBLEM_SETUP,
-				"root directory '%s' is not a directory", root);
+	/* Opened once, walked from "/": plugins walk gateway paths from
+	 * this descriptor (rootfd.h), and its name is read back from it. */
+	r = sk_root_dir_open(root, &e->root_fd, &e->root, &why);
+	if (r) {
+		sk_problems_add(d, r == -ENOMEM ? SK_PROBLEM_SYSTEM :
+						  SK_PROBLEM_SETUP,
+				"root directory '%s': %s", root ? root : "/",
+				why && r != -ENOENT ? why : strerror(-r));
+		free(why);
 		return -1;
 	}
 	e->config_ok = sk_config_load(&e->cfg, config, e->root, e->root_fd,
@@ -66,10 +64,11 @@ int sk_env_open(struct sk_env *e, const char *root, const char *config,
 
 void sk_env_close(struct sk_env *e)
 {
-	if (e->root_fd > 0)
+	if (e->root_fd >= 0)
 		close(e->root_fd);
 	sk_registry_release(&e->reg);
 	sk_config_release(&e->cfg);
 	free(e->root);
 	memset(e, 0, sizeof(*e));
+	e->root_fd = -1;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/rootpath.h"
+#include "base/rootfd.h"
 #include "base/util.h"
 #include "install/host.h"
 #include "install/preflight.h"
@@ -31,16 +32,17 @@ static char *find_state_dir(const struct sk_install_opts *o, char **root,
 	struct sk_config cfg;
 	struct sk_problems d;
 	const char *why;
-	char *state = NULL;
-	int rootfd;
+	char *state = NULL, *why_root = NULL;
+	int rootfd, r;
 
 	sk_problems_init(&d);
 	*logs = NULL;
-	*root = realpath(o->root ? o->root : "/", NULL);
-	rootfd = *root ? open(*root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (rootfd < 0) {
+	r = sk_root_dir_open(o->root, &rootfd, root, &why_root);
+	if (r) {
 		fprintf(stderr, "sup: error: root directory '%s': %s\n",
-			o->root ? o->root : "/", strerror(errno));
+			o->root ? o->root : "/",
+			why_root && r != -ENOENT ? why_root : strerror(-r));
+		free(why_root);
 		return NULL;
 	}
 	if (sk_config_load(&cfg, o->config_path, *root, rootfd, o->product,
