@@ -23,7 +23,8 @@
 #include <unistd.h>
 
 #include "base/builtindirs.h"
-#include "base/rootpath.h"
+#include "base/config.h"
+#include "base/rootfd.h"
 #include "base/util.h"
 #include "install/env.h"
 #include "record/confirm.h"
@@ -163,49 +164,50 @@ static const char *file_kind(mode_t m)
 	       S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
 }
 
+/* The text of a read_small() or sk_read_small_fd() error. */
+static const char *read_error(int r, const struct stat *st)
+{
+	if (r == -EINVAL)
+		return file_kind(st->st_mode);
+	if (r == -EFBIG)
+		return "too big";
+	return strerror(-r);
+}
+
 /*
- * Read the regular file path (following links: configuration paths are
- * chosen by the administrator) whole, NUL-terminated, at most max bytes.
- * 0, or -errno (-EFBIG: too big, -EINVAL: not a regular file) with *why
- * set to a static text.
+ * Read the regular file path (following links: a host path the
+ * administrator chose) whole, NUL-terminated, at most max bytes. 0, or
+ * -errno (-EFBIG: too big, -EINVAL: not a regular file) with *why set to
+ * a static text.
  */
 static int read_small(const char *path, size_t max, char **out, size_t *len,
 		      struct stat *st, const char **why)
 {
 	int r = sk_read_small_file(path, 0, max, out, len, st);
 
-	if (r == -EINVAL)
-		*why = file_kind(st->st_mode);
-	else if (r == -EFBIG)
-		*why = "too big";
-	else if (r)
-		*why = strerror(-r);
+	if (r)
+		*why = read_error(r, st);
 	return r;
 }
 
-/* Bundle the configuration file path (NULL: none) as entry name. */
-static int add_config(struct bundle *b, const char *name, const char *path,
-		      const char *what, bool missing_ok)
+/* Bundle the configuration file open as fd (closed here), shown as path,
+ * as entry name. */
+static int add_config_fd(struct bundle *b, const char *name, int fd,
+			 const char *path, const char *what)
 {
 	char show[SK_SHOW_MAX], *text = NULL, *copy = NULL, *note = NULL;
-	const char *why;
 	struct stat st;
 	size_t len, copy_len;
 	int ret;
 
-	if (!path) {
-		note_exc(b, "%s: none is used", what);
-		return 0;
-	}
 	sk_show(path, strlen(path), show);
-	ret = read_small(path, CONFIG_MAX, &text, &len, &st, &why);
+	ret = sk_read_small_fd(fd, CONFIG_MAX, &text, &len, &st);
+	close(fd);
 	if (ret == -ENOMEM)
 		return oom(b);
 	if (ret) {
-		if (missing_ok && ret == -ENOENT)
-			note_exc(b, "%s '%s': not present", what, show);
-		else
-			note_exc(b, "%s '%s': cannot read: %s", what, show, why);
+		note_exc(b, "%s '%s': cannot read: %s", what, show,
+			 read_error(ret, &st));
 		return 0;
 	}
 	if (sk_redact_ini(path, text, len, &copy, &copy_len) != 0) {
@@ -224,6 +226,76 @@ out:
 	free(text);
 	free(copy);
 	free(note);
+	return ret;
+}
+
+/* Bundle the configuration file path (a host path, NULL: none) as entry
+ * name. */
+static int add_config(struct bundle *b, const char *name, const char *path,
+		      const char *what, bool missing_ok)
+{
+	char show[SK_SHOW_MAX];
+	int fd;
+
+	if (!path) {
+		note_exc(b, "%s: none is used", what);
+		return 0;
+	}
+	/* O_NONBLOCK: a FIFO there must not hang diag. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0)
+		return add_config_fd(b, name, fd, path, what);
+	sk_show(path, strlen(path), show);
+	if (missing_ok && errno == ENOENT)
+		note_exc(b, "%s '%s': not present", what, show);
+	else
+		note_exc(b, "%s '%s': cannot read: %s", what, show,
+			 strerror(errno));
+	return 0;
+}
+
+/*
+ * Bundle sup.conf (profile false) or the product profile that the
+ * configuration of e was loaded from, as entry name: opened again by the
+ * rules it was loaded by (sk_config_open(): under the root, walked from
+ * the root's descriptor), never by the host path it is shown as. A root
+ * tree of another user cannot make this copy a file of root's.
+ */
+static int add_loaded_config(struct bundle *b, const struct sk_env *e,
+			     bool profile, const char *name, const char *what)
+{
+	const char *path = profile ? e->cfg.profile_path : e->cfg.path;
+	struct sk_problems pd;
+	char show[SK_SHOW_MAX];
+	int fd, ret = 0;
+
+	if (!path) {
+		note_exc(b, "%s: none is used", what);
+		return 0;
+	}
+	sk_problems_init(&pd);
+	fd = e->root ? sk_config_open(&e->cfg, profile, e->root, e->root_fd,
+				      &pd)
+		     : -EBADF;
+	if (fd >= 0)
+		return add_config_fd(b, name, fd, path, what);
+	if (pd.count) {
+		/* Its own words: what was refused, where and why. */
+		char *msg =
+			sk_show_text(pd.items[0].msg, strlen(pd.items[0].msg));
+
+		if (!msg)
+			ret = oom(b);
+		else
+			note_exc(b, "%s: %s", what, msg);
+		free(msg);
+	} else if (fd == -ENOMEM || pd.oom) {
+		ret = oom(b);
+	} else {
+		note_exc(b, "%s '%s': cannot read: %s", what,
+			 sk_show(path, strlen(path), show), strerror(-fd));
+	}
+	sk_problems_release(&pd);
 	return ret;
 }
 
@@ -312,18 +384,14 @@ out:
 	return ret;
 }
 
-static int add_logs(struct bundle *b, const char *logs)
+/* The logs directory open as dfd (logs: its host path, for notes). */
+static int add_logs(struct bundle *b, const char *logs, int dfd)
 {
 	char show[SK_SHOW_MAX], **names = NULL;
 	size_t n = 0;
-	int dfd, r, ret = 0;
+	int r, ret = 0;
 
 	sk_show(logs, strlen(logs), show);
-	dfd = open(logs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		note_exc(b, "logs directory '%s': %s", show, strerror(errno));
-		return 0;
-	}
 	/* The listing consumes its descriptor; dfd stays for the *at()
 	 * calls. */
 	r = sk_list_dir(fcntl(dfd, F_DUPFD_CLOEXEC, 0), &names, &n);
@@ -340,7 +408,6 @@ static int add_logs(struct bundle *b, const char *logs)
 	for (size_t i = 0; i < n && !ret; i++)
 		ret = add_log(b, dfd, names[i]);
 out:
-	close(dfd);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -362,24 +429,38 @@ static unsigned long long blocks_bytes(unsigned long long blocks,
 	return blocks * size;
 }
 
-/* Size and free space of the file system holding path (a host path). */
+/* A gateway directory of the bundle: its host path (NULL: unknown) and
+ * its descriptor (-1: not open, err saying why). */
+struct gw_dir {
+	char *host;
+	int fd;
+	int err;
+};
+
+/* Size and free space of the file system holding dir. */
 static json_object *disk_obj(struct bundle *b, const char *what,
-			     const char *path)
+			     const struct gw_dir *dir)
 {
 	json_object *o = json_object_new_object();
 	struct statvfs vfs;
+	int err;
 
 	if (!o)
 		return NULL;
-	jset(o, "path", sk_json_str(path));
-	if (!path)
+	jset(o, "path", sk_json_str(dir->host));
+	if (!dir->host)
 		return o;
-	if (statvfs(path, &vfs) != 0) {
+	if (dir->fd < 0)
+		err = dir->err ? dir->err : EBADF;
+	else
+		err = fstatvfs(dir->fd, &vfs) == 0 ? 0 : errno;
+	if (err) {
 		char show[SK_SHOW_MAX];
 
-		jset(o, "error", json_object_new_string(strerror(errno)));
+		jset(o, "error", json_object_new_string(strerror(err)));
 		note_exc(b, "system.json: free space of the %s '%s': %s", what,
-			 sk_show(path, strlen(path), show), strerror(errno));
+			 sk_show(dir->host, strlen(dir->host), show),
+			 strerror(err));
 		return o;
 	}
 	jset(o, "size_bytes", json_object_new_uint64(
@@ -389,25 +470,47 @@ static json_object *disk_obj(struct bundle *b, const char *what,
 	return o;
 }
 
-/* A configured gateway directory as a host path, or NULL (noted). */
-static char *gw_dir(struct bundle *b, const struct sk_env *e,
-		    const char *gw, const char *what)
+/*
+ * A configured gateway directory, walked from the root's descriptor once
+ * (base/rootfd.h: a link another user planted is refused): what is read
+ * in it is read from that descriptor. One that is not there is still
+ * named (dir->err ENOENT); one refused is noted, its host path NULL.
+ */
+static int open_gw_dir(struct bundle *b, const struct sk_env *e, const char *gw,
+		       const char *what, struct gw_dir *dir)
 {
-	const char *why;
-	char *host = NULL;
+	char show[SK_SHOW_MAX], *why = NULL;
+	int r;
 
-	if (!e->root || !gw) {
+	dir->host = NULL;
+	dir->fd = -1;
+	dir->err = 0;
+	if (!e->root || e->root_fd < 0 || !gw) {
 		note_exc(b, "%s: unknown (no usable root)", what);
-		return NULL;
+		return 0;
 	}
-	if (sk_root_resolve(e->root, gw, 0, &host, &why) != 0) {
-		char show[SK_SHOW_MAX];
-
+	r = sk_rootfd_dir_host(e->root_fd, e->root, gw, 0, &dir->fd, &dir->host,
+			       &why);
+	if (r == -ENOMEM) {
+		free(why);
+		return oom(b);
+	}
+	dir->err = -r;
+	if (r && r != -ENOENT) {
 		note_exc(b, "%s '%s': %s", what, sk_show(gw, strlen(gw), show),
-			 why);
-		return NULL;
+			 why ? why : strerror(-r));
+		free(dir->host);
+		dir->host = NULL;
 	}
-	return host;
+	free(why);
+	return 0;
+}
+
+static void close_gw_dir(struct gw_dir *dir)
+{
+	if (dir->fd >= 0)
+		close(dir->fd);
+	free(dir->host);
 }
 
 static int add_json(struct bundle *b, const char *name, json_object *o,
@@ -430,7 +533,7 @@ static int add_json(struct bundle *b, const char *name, json_object *o,
 }
 
 static int add_system(struct bundle *b, const struct sk_env *e,
-		      const char *logs, const char *state)
+		      const struct gw_dir *logs, const struct gw_dir *state)
 {
 	json_object *o = json_object_new_object(), *u, *disk;
 	struct utsname un;
@@ -481,7 +584,9 @@ static int add_system(struct bundle *b, const struct sk_env *e,
 	}
 	disk = json_object_new_object();
 	if (disk) {
-		jset(disk, "root", disk_obj(b, "root", e->root));
+		struct gw_dir root = {.host = e->root, .fd = e->root_fd};
+
+		jset(disk, "root", disk_obj(b, "root", &root));
 		jset(disk, "logs", disk_obj(b, "logs directory", logs));
 		jset(disk, "state", disk_obj(b, "state directory", state));
 	}
@@ -644,20 +749,22 @@ static int add_all(struct bundle *b)
 	const struct sk_bundle_opts *o = b->o;
 	struct sk_problems env_d;
 	struct sk_env e;
-	char *logs, *state, *profile_name = NULL;
+	struct gw_dir logs = {.fd = -1}, state = {.fd = -1};
+	char *profile_name = NULL;
 	const char *supd = o->supd_config;
 	int ret = -1;
 
 	sk_problems_init(&env_d);
 	sk_env_open(&e, o->root, o->config, NULL, o->plugin_dirs,
 		    o->n_plugin_dirs, &env_d);
-	logs = gw_dir(b, &e, e.cfg.logs_dir, "logs directory");
-	state = gw_dir(b, &e, e.cfg.state_dir, "state directory");
-	if (add_system(b, &e, logs, state) || add_plugins(b, &e, &env_d) ||
+	if (open_gw_dir(b, &e, e.cfg.logs_dir, "logs directory", &logs) ||
+	    open_gw_dir(b, &e, e.cfg.state_dir, "state directory", &state))
+		goto out;
+	if (add_system(b, &e, &logs, &state) || add_plugins(b, &e, &env_d) ||
 	    add_trust(b, &e))
 		goto out;
-	if (add_config(b, "config/sup.conf", e.cfg.path, "main configuration",
-		       false))
+	if (add_loaded_config(b, &e, false, "config/sup.conf",
+			      "main configuration"))
 		goto out;
 	if (e.cfg.profile_path) {
 		const char *slash = strrchr(e.cfg.profile_path, '/');
@@ -669,8 +776,8 @@ static int add_all(struct bundle *b)
 			goto out;
 		}
 	}
-	if (add_config(b, profile_name ? profile_name : "", e.cfg.profile_path,
-		       "product profile", false))
+	if (add_loaded_config(b, &e, true, profile_name ? profile_name : "",
+			      "product profile"))
 		goto out;
 	/* SUPKIT_NO_BUILTIN_DIRS=1: not this host's supd.conf either. */
 	if ((supd || sk_builtin_dirs_ignored() == 0) &&
@@ -678,13 +785,20 @@ static int add_all(struct bundle *b)
 		       supd ? supd : SUPKIT_SYSCONF_DIR "/supd.conf",
 		       "supd configuration", !supd))
 		goto out;
-	if (logs && add_logs(b, logs))
+	if (logs.fd >= 0 && add_logs(b, logs.host, logs.fd))
 		goto out;
+	if (logs.host && logs.fd < 0) {
+		char show[SK_SHOW_MAX];
+
+		note_exc(b, "logs directory '%s': %s",
+			 sk_show(logs.host, strlen(logs.host), show),
+			 strerror(logs.err));
+	}
 	ret = add_manifest(b, &e, &env_d);
 out:
 	free(profile_name);
-	free(logs);
-	free(state);
+	close_gw_dir(&logs);
+	close_gw_dir(&state);
 	sk_env_close(&e);
 	sk_problems_release(&env_d);
 	return ret;

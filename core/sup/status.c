@@ -79,10 +79,10 @@ static bool result_is(const char *result, const char *what)
 static void open_dir(struct status *s, struct dir *dir, const char *what,
 		     const char *gw)
 {
-	char *why = NULL, *dir_gw = NULL;
+	char *why = NULL;
 	struct stat st;
-	int r = sk_rootfd_open(s->rootfd, gw, 0, true, &dir->fd, NULL, &dir_gw,
-			       &why);
+	int r = sk_rootfd_dir_host(s->rootfd, s->root, gw, 0, &dir->fd,
+				   &dir->host, &why);
 
 	if (r == -ENOENT)
 		goto out;
@@ -92,10 +92,6 @@ static void open_dir(struct status *s, struct dir *dir, const char *what,
 				why ? why : strerror(-r));
 		goto out;
 	}
-	if (strcmp(s->root, "/") == 0)
-		dir->host = strdup(dir_gw);
-	else
-		dir->host = sk_path_join(s->root, dir_gw);
 	dir->via = sk_asprintf("/proc/self/fd/%d", dir->fd);
 	if (!dir->host || !dir->via) {
 		sk_problems_add(s->d, SK_PROBLEM_SYSTEM, "out of memory");
@@ -120,7 +116,6 @@ static void open_dir(struct status *s, struct dir *dir, const char *what,
 	}
 out:
 	free(why);
-	free(dir_gw);
 }
 
 static void close_dir(struct dir *dir)
@@ -213,7 +208,7 @@ static void add_installed(struct status *s, json_object *doc)
 		arr = json_object_new_array();
 	if (r != 1)
 		goto out;
-	r = sk_installed_load(&in, s->state.via, &why);
+	r = sk_installed_load(&in, s->state.fd, &why);
 	if (r) {
 		read_failed(s, &s->state, SK_INSTALLED_NAME, r, why);
 	} else if ((arr = json_object_new_array()) != NULL) {

@@ -4,7 +4,8 @@
 # bundle holds the logs, the configurations with their secrets redacted,
 # the loaded plugins, the system information and the trust policy with the
 # keyring's anchors (never a private key); links, FIFOs and big files in
-# the logs directory are handled; errors and usage.
+# the logs directory are handled; a tree of another user cannot make it
+# bundle a file of root's; errors and usage.
 . "$(dirname "$0")/lib.sh"
 
 # members BUNDLE: one line per member: name, type (0 = regular file), size.
@@ -234,6 +235,90 @@ expect_exit 0 "sup diag into the logs directory, again"
 assert_false "the bundle does not hold itself" \
 	grep -q 'self' <(members "$L/self.tar.gz")
 rm -f "$L/self.tar.gz"
+
+# ---- a tree of another user ------------------------------------------
+section "a tree of another user: links of theirs into directories of root's"
+# Attack review: diag read sup.conf and the product profile again by the
+# host path the loader showed, and resolved the logs and state directories
+# to path strings (following links whatever their owner), then copied what
+# it found into the bundle, root's files included. Here the owner of
+# /srv, /var/log and /var/lib in the tree (uid 4242) made profiles_dir,
+# the logs directory and the state directory links into /private, a
+# directory of root's they may not read (say, a package's). The links are
+# relative, so that read by name or walked from the root they lead to the
+# same files. The old code bundled the profile, secret.log and the
+# packages of installed.json from there. Now each is walked from the
+# root's descriptor once and refused; the manifest says what, where, why.
+# Needs root to make files of another owner.
+if [ "$(id -u)" = 0 ]; then
+	RA=$(new_root attack)
+	mkdir -p "$RA$SUP_SYSCONF_DIR" "$RA/srv" "$RA/var/log" "$RA/var/lib"
+	printf '[gateway]\nproduct = acme\n[paths]\nprofiles_dir = /srv/profiles\n' \
+		>"$RA$SUP_SYSCONF_DIR/sup.conf"
+	mkdir -p -m 0700 "$RA/private"
+	mkdir -p "$RA/private/profiles" "$RA/private/logs" "$RA/private/state"
+	printf '[product]\nname = acme\ndescription = ROOTONLY-PROFILE\n' \
+		>"$RA/private/profiles/acme.conf"
+	echo "ROOTONLY-LOG" >"$RA/private/logs/secret.log"
+	echo '{"format": 1, "time_floor": 0, "packages": {"rootonly-pkg": {"version": "1.0", "security_version": 0, "installed_at": "2026-01-01T00:00:00Z"}}}' \
+		>"$RA/private/state/installed.json"
+	ln -s ../private/profiles "$RA/srv/profiles"
+	ln -s ../../private/logs "$RA/var/log/supkit"
+	ln -s ../../private/state "$RA/var/lib/supkit"
+	chown -hR 4242:4242 "$RA/srv" "$RA/var/log" "$RA/var/lib"
+	run "$SUP" diag -o "$T/attack.tar.gz" --root "$RA"
+	expect_exit 0 "sup diag of their tree"
+	XA="$T/xa"
+	mkdir -p "$XA" && tar -xzf "$T/attack.tar.gz" -C "$XA"
+	DA="$XA/supkit-diag"
+	assert_false "nothing of root's files in the bundle" \
+		grep -rqiF ROOTONLY "$XA"
+	assert_false "nothing of root's installed.json in the bundle" \
+		grep -rqF rootonly-pkg "$XA"
+	assert_missing "$DA/config/products/acme.conf"
+	assert_missing "$DA/logs"
+	assert_true "sup.conf, root's own, is bundled" \
+		grep -qxF 'profiles_dir = /srv/profiles' "$DA/config/sup.conf"
+	LINK="is a symbolic link owned by uid 4242: only links owned by root are followed"
+	assert_true "MANIFEST: the profile refused" grep -qF \
+		"product profile: cannot read '$RA/srv/profiles/acme.conf': '/srv/profiles' $LINK" \
+		"$DA/MANIFEST.txt"
+	assert_true "MANIFEST: the logs directory refused" grep -qF \
+		"logs directory '/var/log/supkit': '/var/log/supkit' $LINK" \
+		"$DA/MANIFEST.txt"
+	assert_true "MANIFEST: the state directory refused" grep -qF \
+		"state directory '/var/lib/supkit': '/var/lib/supkit' $LINK" \
+		"$DA/MANIFEST.txt"
+	assert_json "$DA/trust.json" '(d["installed"], d["problems"])' \
+		"[[], [\"state directory '$RA/var/lib/supkit': '/var/lib/supkit' $LINK\"]]"
+	assert_json "$DA/system.json" '(d["disk"]["logs"]["path"], d["disk"]["state"]["path"])' \
+		'[null, null]'
+
+	section "a tree of another user: sup.conf a link of theirs"
+	# Their configuration directory, sup.conf in it a link of theirs to a
+	# file of root's. The loader refused it since 7db462c; diag then read
+	# it by name all the same and bundled it.
+	RB=$(new_root attack-conf)
+	SC="$RB$SUP_SYSCONF_DIR"
+	mkdir -p -m 0700 "$RB/private"
+	printf '[gateway]\nproduct = ROOTONLY-CONF\n' >"$RB/private/sup.conf"
+	chmod 0600 "$RB/private/sup.conf"
+	ln -s "$(realpath -m --relative-to="$SC" "$RB/private/sup.conf")" \
+		"$SC/sup.conf"
+	chown -h 4242:4242 "$SC" "$SC/sup.conf"
+	run "$SUP" diag -o "$T/attack-conf.tar.gz" --root "$RB"
+	expect_exit 0 "sup diag of a tree whose sup.conf is their link"
+	XB="$T/xb"
+	mkdir -p "$XB" && tar -xzf "$T/attack-conf.tar.gz" -C "$XB"
+	assert_false "nothing of root's sup.conf in the bundle" \
+		grep -rqiF ROOTONLY "$XB"
+	assert_missing "$XB/supkit-diag/config/sup.conf"
+	assert_true "MANIFEST: sup.conf refused" grep -qF \
+		"main configuration: cannot read '$SC/sup.conf': '$SUP_SYSCONF_DIR/sup.conf' $LINK" \
+		"$XB/supkit-diag/MANIFEST.txt"
+else
+	echo "skipped: making files of another owner needs root"
+fi
 
 # ---- errors ---------------------------------------------------------
 section "errors and usage"

@@ -176,6 +176,64 @@ section "installed.json removed: start over"
 installs d1
 assert_json "$REC" 'd["packages"]["app"]["version"]' "1.0"
 
+section "installed.json a link: exit 5"
+# The installer writes it by rename: a link there was planted. It is not
+# followed (whoever owns it), nor replaced.
+mv "$REC" "$T/rec.elsewhere"
+ln -s "$T/rec.elsewhere" "$REC"
+damaged "installed.json is a symbolic link"
+rm "$REC"
+mv "$T/rec.elsewhere" "$REC"
+
+section "a tree of another user: the state directory a link of theirs"
+# Attack review: the state directory was resolved under --root to a path
+# string, following links whatever their owner, and installed.json read
+# and written by that name. The owner of the tree's /var/lib (uid 4242)
+# made /var/lib/supkit a link into /private, a directory of root's they
+# may not read (relative, so that by name or walked from the root it
+# leads there): the old code took root's record there for this gateway's
+# and installed, writing the lock, the state and installed.json into it.
+# Now the state directory is walked once from the root's descriptor and
+# the link refused, before anything is read or written (exit 5).
+# Needs root to make files of another owner.
+if [ "$(id -u)" = 0 ]; then
+	R=$(new_root planted)
+	STATE="$R/var/lib/supkit"
+	mkdir -p "$R/var/lib" "$R/private/state"
+	chmod 0700 "$R/private"
+	echo '{"format": 1, "time_floor": 0, "packages": {"rootonly": {"version": "1.0", "security_version": 0, "installed_at": "2026-01-01T00:00:00Z"}}}' \
+		>"$R/private/state/installed.json"
+	ln -s ../../private/state "$STATE"
+	chown -h 4242:4242 "$R/var/lib" "$STATE"
+	LINK="is a symbolic link owned by uid 4242: only links owned by root are followed"
+	traced_pkg planted
+	refused_install 5 "sup: error: state directory '$STATE': '/var/lib/supkit' $LINK" \
+		"$T/planted.sup"
+	assert_eq "$(ls -A "$R/private/state")" "installed.json" \
+		"root's directory holds what it held"
+	sup verify "$T/planted.sup" --root "$R"
+	expect_exit 5 "sup verify"
+	assert_stderr "sup: error: state directory '$STATE': '/var/lib/supkit' $LINK"
+
+	section "a tree of another user: installed.json a link of theirs"
+	# Their own state directory, installed.json in it a link of theirs to
+	# root's record: the old code read it as this gateway's record (then
+	# replaced the link). Refused, never followed.
+	rm "$STATE"
+	mkdir "$STATE"
+	ln -s ../../../private/state/installed.json "$STATE/installed.json"
+	chown -h 4242:4242 "$STATE" "$STATE/installed.json"
+	refused_install 5 "sup: error: cannot read '$STATE/installed.json': installed.json is a symbolic link: anti-rollback and the time floor need it (restore it, or remove it to start over)" \
+		"$T/planted.sup"
+	# sup status reads nothing in a directory others may change.
+	sup status --root "$R"
+	expect_exit 5 "sup status"
+	assert_stderr "sup: error: state directory '$STATE' may be changed by other users (mode 0755, owner 4242): its files are not read"
+	assert_stderr_not "rootonly"
+else
+	echo "skipped: making files of another owner needs root"
+fi
+
 # ---- time: gateways without a real-time clock -------------------------
 section "RTC-less gateway (clock in 1970)"
 if ! command -v faketime >/dev/null; then

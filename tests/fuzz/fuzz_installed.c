@@ -14,6 +14,7 @@
  * install keeps every other package and never lowers a security_version;
  * the time floor never goes down.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "verify/rollback.h"
 
 static char *state_dir, *record_path;
+static int state_fd; /* the state directory, as the installer opens it */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,6 +37,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	state_dir = fz_join(fz_tmpdir(), "state");
 	fz_mkdirs(state_dir);
 	record_path = fz_join(state_dir, SK_INSTALLED_NAME);
+	state_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state_fd < 0)
+		fz_die("cannot open the state directory");
 	return 0;
 }
 
@@ -77,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r;
 
 	fz_write(record_path, data, size, 0644);
-	r = sk_installed_load(&s, state_dir, &why);
+	r = sk_installed_load(&s, state_fd, &why);
 	if (r != 0) {
 		if (!why)
 			abort(); /* refused without saying why */
@@ -86,9 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_versions(&s);
 
-	r = sk_installed_record(state_dir, "edge-agent", "2.4.1", 3, &why);
+	r = sk_installed_record(state_fd, "edge-agent", "2.4.1", 3, &why);
 	if (r == 0) {
-		if (sk_installed_load(&t, state_dir, &why) != 0)
+		if (sk_installed_load(&t, state_fd, &why) != 0)
 			finding("a record written by sk_installed_record does not load");
 		p = sk_installed_find(&t, "edge-agent");
 		if (!p || strcmp(p->version, "2.4.1") != 0 ||
@@ -105,9 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			finding("recording an install moved the time floor");
 		sk_installed_release(&t);
 	}
-	r = sk_installed_raise_floor(state_dir, 1796428800, &why);
+	r = sk_installed_raise_floor(state_fd, 1796428800, &why);
 	if (r == 0) {
-		if (sk_installed_load(&t, state_dir, &why) != 0)
+		if (sk_installed_load(&t, state_fd, &why) != 0)
 			finding("a record with a raised floor does not load");
 		if (t.time_floor < s.time_floor || t.time_floor < 1796428800)
 			finding("the time floor went down");

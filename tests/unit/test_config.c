@@ -6,6 +6,7 @@
  * asserted exactly: they are what users see after "sup: error: ".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,19 +189,6 @@ static void test_config_writable_by_others(void)
 	free(r);
 }
 
-/* Make path (a link or a directory) another user's. */
-static void give_away(const char *path)
-{
-	CU_ASSERT_EQUAL_FATAL(lchown(path, 4242, 4242), 0);
-}
-
-/* A link to target at path, another user's. */
-static void plant(const char *target, const char *path)
-{
-	CU_ASSERT_EQUAL_FATAL(symlink(target, path), 0);
-	give_away(path);
-}
-
 /* The configuration under r must be refused with exactly want, and
  * nothing of the root-only file it would have reached read (its section,
  * its key: what a parser's complaint would show). */
@@ -270,13 +258,13 @@ static void test_config_planted_links(void)
 	CU_ASSERT_EQUAL_FATAL(rmdir(sysconf), 0);
 
 	/* The configuration directory, a link of another user's. */
-	plant("/private", sysconf);
+	tu_plant("/private", sysconf);
 	expect_link_refused(r, NULL, conf, SUPKIT_SYSCONF_DIR);
 	CU_ASSERT_EQUAL_FATAL(unlink(sysconf), 0);
 
 	/* sup.conf itself. */
 	CU_ASSERT_EQUAL_FATAL(mkdir(sysconf, 0755), 0);
-	plant("/private/sup.conf", conf);
+	tu_plant("/private/sup.conf", conf);
 	expect_link_refused(r, NULL, conf, SUPKIT_SYSCONF_DIR "/sup.conf");
 	/* A link of root's is followed, inside the root. */
 	CU_ASSERT_EQUAL_FATAL(unlink(conf), 0);
@@ -297,7 +285,7 @@ static void test_config_planted_links(void)
 	free(put(r, SUPKIT_SYSCONF_DIR "/sup.conf", secret));
 	etc = sk_asprintf("%s", sysconf);
 	*strrchr(etc, '/') = '\0';
-	give_away(etc);
+	tu_give_away(etc);
 	want = sk_asprintf(
 		"cannot read '%s': unsafe path transition from '%s' (owned by uid 4242) to '%s' (owned by uid 0)",
 		conf, etc + strlen(r), SUPKIT_SYSCONF_DIR);
@@ -311,7 +299,7 @@ static void test_config_planted_links(void)
 		 "[gateway]\nproduct = edge-gw\n"
 		 "[paths]\nprofiles_dir = /cfg/products\n"));
 	etc = tu_path(r, "cfg");
-	plant("/private", etc);
+	tu_plant("/private", etc);
 	free(etc);
 	etc = tu_path(r, "cfg/products/edge-gw.conf");
 	expect_link_refused(r, NULL, etc, "/cfg");
@@ -319,11 +307,92 @@ static void test_config_planted_links(void)
 	/* Also when the profile is optional (no sup.conf, --product). */
 	CU_ASSERT_EQUAL_FATAL(unlink(conf), 0);
 	etc = tu_path(sysconf, "products");
-	plant("/private/products", etc);
+	tu_plant("/private/products", etc);
 	free(etc);
 	etc = tu_path(sysconf, "products/edge-gw.conf");
 	expect_link_refused(r, "edge-gw", etc, SUPKIT_SYSCONF_DIR "/products");
 	free(etc);
+	free(conf);
+	free(sysconf);
+	free(r);
+}
+
+/*
+ * sk_config_open(): the files the loader read, opened again by the same
+ * rules (sup diag bundles them): under the root walked from its
+ * descriptor, so that a link another user planted since is refused, not
+ * followed to what c->path names; a given host path as it was given.
+ */
+static void test_config_open(void)
+{
+	char *r = new_root("reopen"), *sysconf, *conf, *given, *want;
+	int rootfd = open(r, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct sk_config c;
+	struct sk_problems d;
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	CU_ASSERT_FATAL(rootfd >= 0);
+	sysconf = sk_asprintf("%s%s", r, SUPKIT_SYSCONF_DIR);
+	conf = put(sysconf, "sup.conf",
+		   "[gateway]\nproduct = edge-gw\n"
+		   "[paths]\nprofiles_dir = /cfg\n");
+	free(put(r, "/cfg/edge-gw.conf", "[product]\nname = edge-gw\n"));
+	sk_problems_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_config_load(&c, NULL, r, rootfd, NULL, &d), 0);
+	CU_ASSERT_STRING_EQUAL(c.path_gw, SUPKIT_SYSCONF_DIR "/sup.conf");
+	CU_ASSERT_STRING_EQUAL(c.profile_gw, "/cfg/edge-gw.conf");
+	fd = sk_config_open(&c, false, r, rootfd, &d);
+	CU_ASSERT_FATAL(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	CU_ASSERT_FATAL(n > 0);
+	buf[n] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "product = edge-gw"));
+	fd = sk_config_open(&c, true, r, rootfd, &d);
+	CU_ASSERT(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	TU_ASSERT_DIAG_EMPTY(&d);
+
+	if (geteuid() == 0) {
+		char *cfg = tu_path(r, "cfg"), *moved = tu_path(r, "private");
+
+		/* The profile's directory swapped for a link of another
+		 * user's since the load: refused. */
+		CU_ASSERT_EQUAL_FATAL(rename(cfg, moved), 0);
+		CU_ASSERT_EQUAL_FATAL(chmod(moved, 0700), 0);
+		tu_plant("/private", cfg);
+		CU_ASSERT_EQUAL(sk_config_open(&c, true, r, rootfd, &d),
+				-EPERM);
+		want = sk_asprintf(
+			"cannot read '%s/cfg/edge-gw.conf': '/cfg' is a symbolic link owned by uid 4242: only links owned by root are followed",
+			r);
+		TU_ASSERT_DIAG(&d, want);
+		free(want);
+		free(moved);
+		free(cfg);
+	}
+	sk_config_release(&c);
+	sk_problems_release(&d);
+
+	/* A given host path: opened as given; no profile read, none opened. */
+	given = put(r, "/given.conf", "[paths]\nlogs_dir = /given\n");
+	sk_problems_init(&d);
+	CU_ASSERT_EQUAL_FATAL(sk_config_load(&c, given, r, rootfd, NULL, &d),
+			      0);
+	CU_ASSERT_PTR_NULL(c.path_gw);
+	fd = sk_config_open(&c, false, r, rootfd, &d);
+	CU_ASSERT(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CU_ASSERT_EQUAL(sk_config_open(&c, true, r, rootfd, &d), -ENOENT);
+	TU_ASSERT_DIAG_EMPTY(&d);
+	sk_config_release(&c);
+	sk_problems_release(&d);
+	close(rootfd);
+	free(given);
 	free(conf);
 	free(sysconf);
 	free(r);
@@ -1350,52 +1419,54 @@ int main(void)
 		const char *name;
 		CU_TestFunc fn;
 	} tests[] = {
-		{ "no config: defaults", test_defaults },
-		{ "no config, --product, no profile", test_defaults_product },
-		{ "no config, --product, default profile",
-		  test_defaults_product_profile },
-		{ "invalid --product", test_bad_product_option },
-		{ "config and profile", test_full },
-		{ "profiles_dir through a link", test_profiles_dir_link },
-		{ "--product overrides [gateway] product",
-		  test_product_override },
-		{ "overridden product still checked",
-		  test_product_override_checked },
-		{ "default sup.conf under the root",
-		  test_default_config_under_root },
-		{ "default sup.conf needs the profile",
-		  test_default_config_needs_profile },
-		{ "--config file missing", test_config_missing },
-	{ "config writable by others", test_config_writable_by_others },
-		{ "links and directories another user planted",
-		  test_config_planted_links },
-		{ "profile missing", test_missing_profile },
-		{ "profile missing, --product", test_missing_profile_override },
-		{ "config without a product", test_config_without_product },
-		{ "unknown keys and sections", test_unknown_key },
-		{ "unknown keys in a profile", test_unknown_key_profile },
-		{ "syntax errors", test_syntax_error },
-		{ "syntax error among other problems",
-		  test_syntax_error_with_others },
-		{ "bad paths", test_bad_paths },
-		{ "bad timeouts", test_bad_timeout },
-		{ "bad product names", test_bad_product_name },
-		{ "bad plugins lists", test_bad_plugins_list },
-		{ "empty plugins list", test_empty_plugins },
-		{ "profile of another product", test_profile_other_product },
-		{ "profile without a name", test_profile_name_missing },
-		{ "plugin key given twice", test_plugin_key_twice },
-		{ "several problems", test_several_problems },
-		{ "comments and whitespace", test_syntax_details },
-		{ "long comment line", test_long_comment },
-		{ "line numbers after a long line", test_long_line_numbers },
-		{ "[trust] defaults", test_trust_defaults },
-		{ "[trust] keys", test_trust_keys },
-		{ "[trust] bad booleans", test_trust_bad_boolean },
-		{ "[trust] bad validity", test_trust_bad_validity },
-		{ "[trust] unknown keys", test_trust_unknown_key },
-		{ "[trust] bad paths", test_trust_bad_paths },
-		{ "[trust] several problems", test_trust_several_problems },
+		{"no config: defaults", test_defaults},
+		{"no config, --product, no profile", test_defaults_product},
+		{"no config, --product, default profile",
+		 test_defaults_product_profile},
+		{"invalid --product", test_bad_product_option},
+		{"config and profile", test_full},
+		{"profiles_dir through a link", test_profiles_dir_link},
+		{"--product overrides [gateway] product",
+		 test_product_override},
+		{"overridden product still checked",
+		 test_product_override_checked},
+		{"default sup.conf under the root",
+		 test_default_config_under_root},
+		{"default sup.conf needs the profile",
+		 test_default_config_needs_profile},
+		{"--config file missing", test_config_missing},
+		{"config writable by others", test_config_writable_by_others},
+		{"links and directories another user planted",
+		 test_config_planted_links},
+		{"files opened again by the rules they were loaded by",
+		 test_config_open},
+		{"profile missing", test_missing_profile},
+		{"profile missing, --product", test_missing_profile_override},
+		{"config without a product", test_config_without_product},
+		{"unknown keys and sections", test_unknown_key},
+		{"unknown keys in a profile", test_unknown_key_profile},
+		{"syntax errors", test_syntax_error},
+		{"syntax error among other problems",
+		 test_syntax_error_with_others},
+		{"bad paths", test_bad_paths},
+		{"bad timeouts", test_bad_timeout},
+		{"bad product names", test_bad_product_name},
+		{"bad plugins lists", test_bad_plugins_list},
+		{"empty plugins list", test_empty_plugins},
+		{"profile of another product", test_profile_other_product},
+		{"profile without a name", test_profile_name_missing},
+		{"plugin key given twice", test_plugin_key_twice},
+		{"several problems", test_several_problems},
+		{"comments and whitespace", test_syntax_details},
+		{"long comment line", test_long_comment},
+		{"line numbers after a long line", test_long_line_numbers},
+		{"[trust] defaults", test_trust_defaults},
+		{"[trust] keys", test_trust_keys},
+		{"[trust] bad booleans", test_trust_bad_boolean},
+		{"[trust] bad validity", test_trust_bad_validity},
+		{"[trust] unknown keys", test_trust_unknown_key},
+		{"[trust] bad paths", test_trust_bad_paths},
+		{"[trust] several problems", test_trust_several_problems},
 	};
 	CU_pSuite suite;
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,23 @@ static void open_ok(struct sk_trust *t, const char *root,
 	sk_config_release(&c);
 }
 
+/* sk_trust_open of root into t (its config c, problems d: release
+ * them, and close t) must fail with exactly msg, of class cls. */
+static void open_refused(struct sk_trust *t, struct sk_config *c,
+			 struct sk_problems *d, const char *root,
+			 const char *override, enum sk_problem_class cls,
+			 const char *msg, unsigned int line)
+{
+	config(root, c);
+	sk_problems_init(d);
+	CU_assertImplementation(tu_trust_open(t, c, root, override, d) == -1,
+				line, "sk_trust_open fails", __FILE__, "",
+				CU_FALSE);
+	tu_assert_diag(d, (const char *const[]){msg, NULL}, __FILE__, line);
+	CU_assertImplementation(d->count == 1 && d->items[0].cls == cls, line,
+				"problem class", __FILE__, "", CU_FALSE);
+}
+
 /* sk_trust_open must fail with exactly msg, of class cls. */
 static void open_fails(const char *root, const char *override,
 		       enum sk_problem_class cls, const char *msg,
@@ -175,14 +193,7 @@ static void open_fails(const char *root, const char *override,
 	struct sk_trust t;
 	struct sk_problems d;
 
-	config(root, &c);
-	sk_problems_init(&d);
-	CU_assertImplementation(tu_trust_open(&t, &c, root, override, &d) == -1,
-				line, "sk_trust_open fails", __FILE__, "",
-				CU_FALSE);
-	tu_assert_diag(&d, (const char *const[]){ msg, NULL }, __FILE__, line);
-	CU_assertImplementation(d.count == 1 && d.items[0].cls == cls, line,
-				"problem class", __FILE__, "", CU_FALSE);
+	open_refused(&t, &c, &d, root, override, cls, msg, line);
 	sk_trust_close(&t);
 	CU_assertImplementation(t.keyring == NULL && t.state_dir == NULL,
 				line, "closed", __FILE__, "", CU_FALSE);
@@ -388,8 +399,7 @@ static void test_open_planted_links(void)
 		char *text = sk_asprintf("[trust]\n%s = %s\n", cases[i].key,
 					 cases[i].path);
 
-		CU_ASSERT_EQUAL_FATAL(symlink("/keys", link), 0);
-		CU_ASSERT_EQUAL_FATAL(lchown(link, 4242, 4242), 0);
+		tu_plant("/keys", link);
 		put(root, conf, text);
 		OPEN_FAILSF(
 			root, NULL, SK_PROBLEM_SETUP,
@@ -724,11 +734,14 @@ static void test_check_version_config(void)
 static long long floor_of(const char *root)
 {
 	char *sd = in_root(root, SK_DEFAULT_STATE_DIR);
+	int fd = open(sd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct sk_installed s;
 	const char *why = NULL;
 	long long f;
 
-	CU_ASSERT_EQUAL_FATAL(sk_installed_load(&s, sd, &why), 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(sk_installed_load(&s, fd, &why), 0);
+	close(fd);
 	f = s.time_floor;
 	sk_installed_release(&s);
 	free(sd);
@@ -827,6 +840,138 @@ static void test_note_accepted_no_state_dir(void)
 	free(want);
 	free(err);
 	free(sd);
+	free(root);
+}
+
+static char *refused_then_note(const char *root, unsigned int line,
+			       const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Open root's trust expecting exactly the message fmt makes (class
+ * SETUP); then note a package accepted, signed at BUILD_FLOOR + 5000
+ * (the installer never does after a refusal: nothing may be written
+ * anyway). What the note printed on stderr, malloc'd. */
+static char *refused_then_note(const char *root, unsigned int line,
+			       const char *fmt, ...)
+{
+	struct sk_config c;
+	struct sk_trust t;
+	struct sk_problems d;
+	struct sk_sig_result r;
+	struct note_call nc = {&t, &r};
+	char *err, *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = sk_vasprintf(fmt, ap);
+	va_end(ap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	open_refused(&t, &c, &d, root, NULL, SK_PROBLEM_SETUP, msg, line);
+	CU_assertImplementation(t.installed.n == 0, line,
+				"nothing of the record read", __FILE__, "",
+				CU_FALSE);
+	memset(&r, 0, sizeof(r));
+	r.status = SK_SIG_OK;
+	r.signing_time = BUILD_FLOOR + 5000;
+	t.params.clock = BUILD_FLOOR + 10000;
+	err = with_stderr(call_note, &nc);
+	sk_trust_close(&t);
+	sk_problems_release(&d);
+	sk_config_release(&c);
+	free(msg);
+	return err;
+}
+
+/*
+ * Regression (attack review): the state directory was resolved to a path
+ * string under --root, and installed.json read and rewritten by that name
+ * (sk_installed_load/raise_floor), through links another user owns. A
+ * root tree of another user (here: its /var/lib is theirs) could lead
+ * root's sup to take the record of a directory that user may not read
+ * (and there, raise its time floor), or read a file of root's as the
+ * record. Now the state directory is walked once from a descriptor of the
+ * root, and installed.json is opened in it, never through a link: the
+ * old code read /private/installed.json in each case below, and wrote
+ * its time floor. Giving files away needs root.
+ */
+static void test_state_planted_links(void)
+{
+	char *root = new_root(true);
+	char *private = in_root(root, "/private");
+	char *record = in_root(root, "/private/installed.json");
+	char *lib = in_root(root, "/var/lib");
+	char *sd = in_root(root, SK_DEFAULT_STATE_DIR);
+	char *link = in_root(root, SK_DEFAULT_STATE_DIR "/installed.json");
+	char *want, *err, *text;
+	struct sk_trust t;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "(skipped: giving a file away needs root) ");
+		goto out;
+	}
+	/* Root's record, in a directory another user may not read. */
+	put(root, "/private/installed.json", installed_edge);
+	CU_ASSERT_EQUAL_FATAL(chmod(private, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(sk_mkdir_p(lib, 0755), 0);
+	tu_give_away(lib);
+
+	/* The state directory, a link of theirs to root's directory. */
+	tu_plant("/private", sd);
+	free(refused_then_note(
+		root, __LINE__,
+		"state directory '%s': '%s' is a symbolic link owned by uid 4242: only links owned by root are followed",
+		sd, SK_DEFAULT_STATE_DIR));
+	CU_ASSERT_EQUAL_FATAL(unlink(sd), 0);
+
+	/* A directory of root's in theirs: they could have moved it there
+	 * (an unsafe path transition). */
+	CU_ASSERT_EQUAL_FATAL(rename(private, sd), 0);
+	free(refused_then_note(
+		root, __LINE__,
+		"state directory '%s': unsafe path transition from '/var/lib' (owned by uid 4242) to '%s' (owned by uid 0)",
+		sd, SK_DEFAULT_STATE_DIR));
+	CU_ASSERT_EQUAL_FATAL(rename(sd, private), 0);
+
+	/* Their state directory, installed.json in it a link of theirs to
+	 * root's record: not followed, and not written through. */
+	CU_ASSERT_EQUAL_FATAL(mkdir(sd, 0755), 0);
+	tu_give_away(sd);
+	tu_plant("/private/installed.json", link);
+	err = refused_then_note(
+		root, __LINE__,
+		"cannot read '%s': installed.json is a symbolic link: anti-rollback and the time floor need it (restore it, or remove it to start over)",
+		link);
+	want = sk_asprintf(
+		"sup: warning: cannot record the time floor in '%s': installed.json is a symbolic link\n",
+		sd);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	free(want);
+	free(err);
+	CU_ASSERT_TRUE(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+
+	/* Root's record, neither changed nor joined by a temporary. */
+	text = tu_read_file(record, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_STRING_EQUAL(text, installed_edge);
+	free(text);
+	CU_ASSERT_EQUAL(tu_count_entries(private), 1);
+
+	/* A link of root's, in a directory of root's, is followed. */
+	CU_ASSERT_EQUAL_FATAL(unlink(link), 0);
+	CU_ASSERT_EQUAL_FATAL(rmdir(sd), 0);
+	CU_ASSERT_EQUAL_FATAL(lchown(lib, 0, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink("/private", sd), 0);
+	open_ok(&t, root, NULL);
+	CU_ASSERT_STRING_EQUAL(t.state_dir, private);
+	CU_ASSERT_EQUAL(t.installed.n, 2);
+	sk_trust_close(&t);
+out:
+	free(link);
+	free(sd);
+	free(lib);
+	free(record);
+	free(private);
 	free(root);
 }
 
@@ -1189,11 +1334,13 @@ static CU_TestInfo open_tests[] = {
 };
 
 static CU_TestInfo policy_tests[] = {
-	{ "accepts", test_accepts },
-	{ "check version", test_check_version },
-	{ "check version, config", test_check_version_config },
-	{ "note accepted", test_note_accepted },
-	{ "note accepted, no state dir", test_note_accepted_no_state_dir },
+	{"accepts", test_accepts},
+	{"check version", test_check_version},
+	{"check version, config", test_check_version_config},
+	{"note accepted", test_note_accepted},
+	{"note accepted, no state dir", test_note_accepted_no_state_dir},
+	{"state directory links another user planted",
+	 test_state_planted_links},
 	CU_TEST_INFO_NULL,
 };
 

@@ -296,6 +296,57 @@ static void test_write_atomic_short_write(void)
 	free(path);
 }
 
+/* The same in a directory descriptor: the directory opened is written,
+ * whatever its name leads to by then, and a link at the name is
+ * replaced, never written through. */
+static void test_write_atomic_at(void)
+{
+	char *dir = tu_path(tmp, "at"), *moved = tu_path(tmp, "at-moved");
+	char *path = tu_path(moved, "rec.json"), *outside;
+	char *link = tu_path(moved, "link.json"), *got;
+	struct stat st;
+	size_t len;
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(sk_mkdir_p(dir, 0755), 0);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(rename(dir, moved), 0);
+	CU_ASSERT_EQUAL(sk_write_file_atomic_at(fd, "rec.json", "abc", 3, 0640),
+			0);
+	CU_ASSERT_FALSE(tu_exists(dir));
+	got = tu_read_file(path, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(len, 3);
+	CU_ASSERT_STRING_EQUAL(got, "abc");
+	free(got);
+	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0640);
+
+	outside = tu_path(tmp, "at-outside");
+	CU_ASSERT_EQUAL_FATAL(tu_write_str(outside, "keep"), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(outside, link), 0);
+	CU_ASSERT_EQUAL(
+		sk_write_file_atomic_at(fd, "link.json", "new", 3, 0644), 0);
+	CU_ASSERT_EQUAL_FATAL(lstat(link, &st), 0);
+	CU_ASSERT_TRUE(S_ISREG(st.st_mode));
+	got = tu_read_file(outside, NULL);
+	CU_ASSERT_STRING_EQUAL(got, "keep");
+	free(got);
+	/* Only the two files: no temporary left. */
+	CU_ASSERT_EQUAL(tu_count_entries(moved), 2);
+	/* One component only. */
+	CU_ASSERT_EQUAL(sk_write_file_atomic_at(fd, "a/b", "x", 1, 0644),
+			-EINVAL);
+	CU_ASSERT_EQUAL(sk_write_file_atomic_at(fd, "", "x", 1, 0644), -EISDIR);
+	close(fd);
+	free(outside);
+	free(link);
+	free(path);
+	free(moved);
+	free(dir);
+}
+
 static void test_fsync_dir(void)
 {
 	char *file = tu_path(tmp, "fs/f"), *missing = tu_path(tmp, "nope");
@@ -606,20 +657,21 @@ static void test_sha256_hex_valid(void)
 }
 
 static CU_TestInfo util_tests[] = {
-	{ "asprintf", test_asprintf },
-	{ "path join", test_path_join },
-	{ "parse u64", test_parse_u64 },
-	{ "time", test_time },
-	{ "mkdir -p", test_mkdir_p },
-	{ "remove tree", test_remove_tree },
-	{ "atomic write", test_write_atomic },
-	{ "atomic write, no parent", test_write_atomic_no_parent },
-	{ "atomic write, rename fails", test_write_atomic_rename_fails },
-	{ "atomic write, short write", test_write_atomic_short_write },
-	{ "fsync dir", test_fsync_dir },
-	{ "write all", test_write_all },
-	{ "show text", test_show_text },
-	{ "show text, worst case", test_show_text_worst },
+	{"asprintf", test_asprintf},
+	{"path join", test_path_join},
+	{"parse u64", test_parse_u64},
+	{"time", test_time},
+	{"mkdir -p", test_mkdir_p},
+	{"remove tree", test_remove_tree},
+	{"atomic write", test_write_atomic},
+	{"atomic write, no parent", test_write_atomic_no_parent},
+	{"atomic write, rename fails", test_write_atomic_rename_fails},
+	{"atomic write, short write", test_write_atomic_short_write},
+	{"atomic write in a directory descriptor", test_write_atomic_at},
+	{"fsync dir", test_fsync_dir},
+	{"write all", test_write_all},
+	{"show text", test_show_text},
+	{"show text, worst case", test_show_text_worst},
 	CU_TEST_INFO_NULL,
 };
 

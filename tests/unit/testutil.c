@@ -191,6 +191,17 @@ bool tu_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+void tu_give_away(const char *path)
+{
+	CU_ASSERT_EQUAL_FATAL(lchown(path, 4242, 4242), 0);
+}
+
+void tu_plant(const char *target, const char *path)
+{
+	CU_ASSERT_EQUAL_FATAL(symlink(target, path), 0);
+	tu_give_away(path);
+}
+
 int tu_count_entries(const char *dir)
 {
 	struct dirent *de;

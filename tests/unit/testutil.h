@@ -51,6 +51,11 @@ int tu_rm_rf(const char *path);
 bool tu_exists(const char *path);
 /* Number of entries in a directory other than . and ..; -1 on error. */
 int tu_count_entries(const char *dir);
+/* Make path (a link or a directory) another user's (uid 4242: needs
+ * root); a failure is fatal to the test. */
+void tu_give_away(const char *path);
+/* A symbolic link to target at path, another user's (tu_give_away()). */
+void tu_plant(const char *target, const char *path);
 
 /* sk_config_load() and sk_trust_open() with root (canonical) opened for
  * the call; a root that does not open gives rootfd -1 (the loader then

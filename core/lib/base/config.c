@@ -309,8 +309,7 @@ static int defaults(struct sk_config *c)
 int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		   int rootfd, const char *product, struct sk_problems *d)
 {
-	struct parse_state ps = { .ini.d = d, .c = c };
-	char *rel = NULL;
+	struct parse_state ps = {.ini.d = d, .c = c};
 	int ret = -1, r, fd;
 
 	memset(c, 0, sizeof(*c));
@@ -355,14 +354,17 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			goto out;
 	} else if (!c->no_builtin_sysconf) {
 		/* Only a file that is not there means built-in defaults. */
-		fd = open_under(root, rootfd, SUPKIT_SYSCONF_DIR "/sup.conf",
-				&c->path, d);
+		if (set_str(&c->path_gw, SUPKIT_SYSCONF_DIR "/sup.conf"))
+			goto oom;
+		fd = open_under(root, rootfd, c->path_gw, &c->path, d);
 		if (fd < 0) {
 			/* A file refused keeps its name in the message, never
 			 * in c->path: whoever reads c->path (sup diag) would
 			 * open what the walk refused. */
 			free(c->path);
 			c->path = NULL;
+			free(c->path_gw);
+			c->path_gw = NULL;
 			if (fd != -ENOENT)
 				goto out;
 		} else if (parse_file(&ps, c->path, fd)) {
@@ -385,15 +387,19 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		goto out;
 	}
 	if (c->product) {
-		rel = sk_asprintf("%s/%s.conf", c->profiles_dir, c->product);
-		if (!rel)
+		c->profile_gw =
+			sk_asprintf("%s/%s.conf", c->profiles_dir, c->product);
+		if (!c->profile_gw)
 			goto oom;
-		fd = open_under(root, rootfd, rel, &c->profile_path, d);
+		fd = open_under(root, rootfd, c->profile_gw, &c->profile_path,
+				d);
 		if (fd == -ENOENT) {
 			/* Without a config file, a profile is optional. */
 			if (!c->path) {
 				free(c->profile_path);
 				c->profile_path = NULL;
+				free(c->profile_gw);
+				c->profile_gw = NULL;
 				ret = 0;
 				goto out;
 			}
@@ -407,6 +413,8 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 			 * was not opened. */
 			free(c->profile_path);
 			c->profile_path = NULL;
+			free(c->profile_gw);
+			c->profile_gw = NULL;
 			goto out;
 		}
 		ps.profile = true;
@@ -424,14 +432,33 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 oom:
 	sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
 out:
-	free(rel);
 	return ret;
+}
+
+int sk_config_open(const struct sk_config *c, bool profile, const char *root,
+		   int rootfd, struct sk_problems *d)
+{
+	const char *path = profile ? c->profile_path : c->path;
+	const char *gw = profile ? c->profile_gw : c->path_gw;
+	char *display = NULL;
+	int fd;
+
+	if (!path)
+		return -ENOENT;
+	if (!gw)
+		return sk_trusted_open("configuration", path, SK_INI_MAX_BYTES,
+				       d);
+	fd = open_under(root, rootfd, gw, &display, d);
+	free(display);
+	return fd;
 }
 
 void sk_config_release(struct sk_config *c)
 {
 	free(c->path);
 	free(c->profile_path);
+	free(c->path_gw);
+	free(c->profile_gw);
 	free(c->product);
 	free(c->product_description);
 	free(c->logs_dir);

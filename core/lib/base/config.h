@@ -45,6 +45,11 @@ struct sk_config {
 	 * the root: the root, then the gateway path, links resolved). */
 	char *path;	    /* main config, NULL: built-in defaults */
 	char *profile_path; /* the profile, or NULL */
+	/* Their gateway paths, to open them again by the same rules
+	 * (sk_config_open()); path_gw NULL when path was given (a host
+	 * path, --config). */
+	char *path_gw;
+	char *profile_gw;
 	char *product;	    /* product type, NULL if unknown */
 	char *product_description;
 	/* Gateway paths, resolved under the root by the caller. */
@@ -88,6 +93,19 @@ struct sk_config {
 int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		   int rootfd, const char *product, struct sk_problems *d);
 void sk_config_release(struct sk_config *c);
+
+/*
+ * Open again the main configuration (profile false) or the profile that
+ * sk_config_load() read into c (c->path, c->profile_path), for a reader
+ * of its bytes (sup diag): by the rules it was first opened by, a given
+ * host path by sk_trusted_open(), a file under the root walked again from
+ * rootfd (root, rootfd: as given to sk_config_load()), never by the host
+ * path c shows. Returns the descriptor (read-only, close-on-exec); -ENOENT
+ * when c read no such file or it is no longer there, nothing added to d;
+ * or -errno with the problem in d ("cannot read 'PATH': WHY").
+ */
+int sk_config_open(const struct sk_config *c, bool profile, const char *root,
+		   int rootfd, struct sk_problems *d);
 
 /* A key of [plugin.NAME] in the product profile, or NULL. */
 const char *sk_config_plugin_key(const struct sk_config *c,

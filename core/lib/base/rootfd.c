@@ -498,3 +498,23 @@ int sk_root_dir_open(const char *root, int *fd, char **canon, char **why)
 	}
 	return 0;
 }
+
+int sk_rootfd_dir_host(int rootfd, const char *root, const char *gw_path,
+		       unsigned int flags, int *fd, char **host, char **why)
+{
+	char *dir_gw = NULL;
+	int r = sk_rootfd_open(rootfd, gw_path, flags, true, fd, NULL, &dir_gw,
+			       why);
+
+	*host = sk_path_join(root, r ? (gw_path ? gw_path : "") : dir_gw);
+	free(dir_gw);
+	if (!*host && r != -ENOMEM) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		free(*why);
+		*why = strdup("out of memory");
+		r = -ENOMEM;
+	}
+	return r;
+}

@@ -69,4 +69,13 @@ int sk_rootfd_open(int rootfd, const char *gw_path, unsigned int flags,
  */
 int sk_root_dir_open(const char *root, int *fd, char **canon, char **why);
 
+/*
+ * sk_rootfd_dir() of gw_path, and in *host the host path of the directory
+ * for messages and records: root (the canonical host path of rootfd, "/"
+ * on a gateway), then the gateway path with its links resolved; on
+ * failure, gw_path as given. *host is malloc'd, NULL only with -ENOMEM.
+ */
+int sk_rootfd_dir_host(int rootfd, const char *root, const char *gw_path,
+		       unsigned int flags, int *fd, char **host, char **why);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -152,30 +153,45 @@ out:
 	return ret;
 }
 
-int sk_read_small_file(const char *path, int flags, size_t max, char **out,
-		       size_t *len, struct stat *st)
+int sk_read_small_fd(int fd, size_t max, char **out, size_t *len,
+		     struct stat *st)
 {
 	struct stat own;
-	int fd, r;
 
 	*out = NULL;
 	*len = 0;
 	if (!st)
 		st = &own;
+	if (fstat(fd, st) != 0)
+		return -errno;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	if ((unsigned long long)st->st_size > max)
+		return -EFBIG;
+	return sk_read_all(fd, max, out, len);
+}
+
+int sk_read_small_file_at(int dirfd, const char *path, int flags, size_t max,
+			  char **out, size_t *len, struct stat *st)
+{
+	int fd, r;
+
+	*out = NULL;
+	*len = 0;
 	/* O_NONBLOCK: a FIFO planted there must not hang the reader. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
+	fd = openat(dirfd, path,
+		    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st) != 0)
-		r = -errno;
-	else if (!S_ISREG(st->st_mode))
-		r = -EINVAL;
-	else if ((unsigned long long)st->st_size > max)
-		r = -EFBIG;
-	else
-		r = sk_read_all(fd, max, out, len);
+	r = sk_read_small_fd(fd, max, out, len, st);
 	close(fd);
 	return r;
+}
+
+int sk_read_small_file(const char *path, int flags, size_t max, char **out,
+		       size_t *len, struct stat *st)
+{
+	return sk_read_small_file_at(AT_FDCWD, path, flags, max, out, len, st);
 }
 
 int sk_read_all(int fd, size_t max, char **out, size_t *len)
@@ -262,6 +278,15 @@ static int split_path(const char *path, char **dir, const char **base)
 	return *dir ? 0 : -ENOMEM;
 }
 
+/* fsync the directory open as fd: some file systems cannot, and that is
+ * not a loss. */
+static int sync_dir_fd(int fd)
+{
+	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+		return -errno;
+	return 0;
+}
+
 int sk_fsync_dir(const char *dir)
 {
 	char *parent = NULL;
@@ -279,34 +304,73 @@ int sk_fsync_dir(const char *dir)
 		ret = -errno;
 		goto out;
 	}
-	/* Some file systems cannot sync a directory; that is not a loss. */
-	if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-		ret = -errno;
+	ret = sync_dir_fd(fd);
 	close(fd);
 out:
 	free(parent);
 	return ret;
 }
 
-int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode)
+/* Six letters or digits, as mkostemp() would choose (sk_atomic_sweep()
+ * knows its temporaries by them). Unpredictable where the kernel has
+ * getrandom(); the name is created with O_EXCL either way. */
+static void temp_suffix(char out[7])
 {
-	const char *base;
-	int ret;
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static unsigned long long counter;
+	unsigned char rnd[6];
 
-	memset(a, 0, sizeof(*a));
-	a->fd = -1;
-	ret = split_path(path, &a->dir, &base);
-	if (ret)
-		return ret;
-	if (*base == '\0')
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(rnd)) {
+		struct timespec ts;
+		unsigned long long x;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (unsigned long long)ts.tv_nsec ^
+		    ((unsigned long long)ts.tv_sec << 30) ^
+		    ((unsigned long long)getpid() << 40) ^
+		    (++counter * 0x9e3779b97f4a7c15ULL);
+		for (size_t i = 0; i < sizeof(rnd); i++, x >>= 8)
+			rnd[i] = (unsigned char)x;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		out[i] = set[rnd[i] % (sizeof(set) - 1)];
+	out[6] = '\0';
+}
+
+/*
+ * Create the temporary of name (its last component) in a->dirfd: a->dir
+ * set, by its path (a->dirfd AT_FDCWD); else in the directory open as
+ * a->dirfd. Never through a link; mode applied.
+ */
+static int atomic_start(struct sk_atomic *a, const char *name, mode_t mode)
+{
+	char suffix[7];
+	int tries;
+
+	if (*name == '\0')
 		return -EISDIR;
-	a->path = strdup(path);
-	a->tmp = sk_asprintf("%s/.%s.XXXXXX", a->dir, base);
-	if (!a->path || !a->tmp)
-		return -ENOMEM;
-	a->fd = mkostemp(a->tmp, O_CLOEXEC);
+	if (strchr(name, '/'))
+		return -EINVAL;
+	for (tries = 0; tries < 100; tries++) {
+		free(a->tmp);
+		temp_suffix(suffix);
+		a->tmp = a->dir ? sk_asprintf("%s/.%s.%s", a->dir, name, suffix)
+				: sk_asprintf(".%s.%s", name, suffix);
+		if (!a->tmp)
+			return -ENOMEM;
+		a->tmp_name = a->tmp;
+		a->fd = openat(a->dirfd, a->tmp_name,
+			       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+				       O_CLOEXEC,
+			       0600);
+		if (a->fd >= 0 || errno != EEXIST)
+			break;
+	}
 	if (a->fd < 0) {
-		ret = -errno;
+		int ret = tries == 100 ? -EEXIST : -errno;
+
 		free(a->tmp);
 		a->tmp = NULL;
 		return ret;
@@ -314,6 +378,46 @@ int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode)
 	if (fchmod(a->fd, mode) != 0)
 		return -errno;
 	return 0;
+}
+
+static void atomic_init(struct sk_atomic *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->fd = -1;
+	a->dirfd = -1;
+}
+
+int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode)
+{
+	const char *base;
+	int ret;
+
+	atomic_init(a);
+	ret = split_path(path, &a->dir, &base);
+	if (ret)
+		return ret;
+	if (*base == '\0')
+		return -EISDIR;
+	a->path = strdup(path);
+	if (!a->path)
+		return -ENOMEM;
+	a->name = a->path;
+	a->dirfd = AT_FDCWD;
+	return atomic_start(a, base, mode);
+}
+
+int sk_atomic_open_at(struct sk_atomic *a, int dirfd, const char *name,
+		      mode_t mode)
+{
+	atomic_init(a);
+	a->path = strdup(name);
+	if (!a->path)
+		return -ENOMEM;
+	a->name = a->path;
+	a->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (a->dirfd < 0)
+		return -errno;
+	return atomic_start(a, name, mode);
 }
 
 int sk_atomic_commit(struct sk_atomic *a)
@@ -328,11 +432,13 @@ int sk_atomic_commit(struct sk_atomic *a)
 	a->fd = -1;
 	if (ret != 0)
 		return -errno;
-	if (rename(a->tmp, a->path) != 0)
+	/* By path: rename(), what a tracer of durable writes watches. */
+	if (a->dir ? rename(a->tmp, a->path)
+		   : renameat(a->dirfd, a->tmp_name, a->dirfd, a->name))
 		return -errno;
 	free(a->tmp);
 	a->tmp = NULL;
-	return sk_fsync_dir(a->dir);
+	return a->dir ? sk_fsync_dir(a->dir) : sync_dir_fd(a->dirfd);
 }
 
 void sk_atomic_release(struct sk_atomic *a)
@@ -340,27 +446,43 @@ void sk_atomic_release(struct sk_atomic *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	if (a->tmp) {
-		unlink(a->tmp);
+		unlinkat(a->dirfd, a->tmp_name, 0);
 		free(a->tmp);
 	}
+	if (a->dirfd >= 0)
+		close(a->dirfd);
 	free(a->path);
 	free(a->dir);
-	memset(a, 0, sizeof(*a));
-	a->fd = -1;
+	atomic_init(a);
+}
+
+/* Write data through a (opened as ret says), commit, release. */
+static int write_whole(struct sk_atomic *a, int ret, const void *data,
+		       size_t len)
+{
+	if (!ret)
+		ret = sk_write_all(a->fd, data, len);
+	if (!ret)
+		ret = sk_atomic_commit(a);
+	sk_atomic_release(a);
+	return ret;
 }
 
 int sk_write_file_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode)
 {
 	struct sk_atomic a;
-	int ret = sk_atomic_open(&a, path, mode);
 
-	if (!ret)
-		ret = sk_write_all(a.fd, data, len);
-	if (!ret)
-		ret = sk_atomic_commit(&a);
-	sk_atomic_release(&a);
-	return ret;
+	return write_whole(&a, sk_atomic_open(&a, path, mode), data, len);
+}
+
+int sk_write_file_atomic_at(int dirfd, const char *name, const void *data,
+			    size_t len, mode_t mode)
+{
+	struct sk_atomic a;
+
+	return write_whole(&a, sk_atomic_open_at(&a, dirfd, name, mode), data,
+			   len);
 }
 
 static int remove_at(int dirfd, const char *name, int depth);

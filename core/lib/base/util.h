@@ -34,20 +34,31 @@ int sk_mkdir_p(const char *path, mode_t mode);
  * half written. 0 or -errno. */
 int sk_write_file_atomic(const char *path, const void *data, size_t len,
 			 mode_t mode);
+/* sk_write_file_atomic() of name (one component) in the directory open
+ * as dirfd (O_RDONLY): the directory is never looked up by a path. */
+int sk_write_file_atomic_at(int dirfd, const char *name, const void *data,
+			    size_t len, mode_t mode);
 /*
  * A file that appears at path only when complete: sk_atomic_open()
- * creates a temporary sibling ".<base>.XXXXXX" (mode applied) to write
- * through a.fd; sk_atomic_commit() fsyncs it, renames it over path and
- * fsyncs the directory (a failure of that last step is returned after
- * the rename); sk_atomic_release() removes the temporary unless it was
- * committed. a is always initialised by open and must be released. All
+ * creates a temporary sibling ".<base>.XXXXXX" (O_EXCL, never through a
+ * link; mode applied) to write through a.fd; sk_atomic_commit() fsyncs
+ * it, renames it over path and fsyncs the directory (a failure of that
+ * last step is returned after the rename); sk_atomic_release() removes
+ * the temporary unless it was committed. sk_atomic_open_at() does the
+ * same for name (one component) in the directory open as dirfd, every
+ * step relative to it (a copy of the descriptor is kept), never by a
+ * path. a is always initialised by open and must be released. All
  * return 0 or -errno.
  */
 struct sk_atomic {
-	char *path;
-	char *dir; /* the directory of path, for messages */
-	char *tmp; /* NULL once committed */
+	char *path; /* as given (sk_atomic_open_at(): the name) */
+	char *dir;  /* the directory of path, for messages; NULL from _at */
+	char *tmp;  /* the temporary, under dir; NULL once committed */
 	int fd;
+	/* Private: where the steps happen (AT_FDCWD: by path), and the
+	 * names there. */
+	int dirfd;
+	const char *name, *tmp_name;
 };
 
 /*
@@ -61,6 +72,8 @@ struct sk_atomic {
  */
 int sk_atomic_sweep(const char *dir, const char *name);
 int sk_atomic_open(struct sk_atomic *a, const char *path, mode_t mode);
+int sk_atomic_open_at(struct sk_atomic *a, int dirfd, const char *name,
+		      mode_t mode);
 int sk_atomic_commit(struct sk_atomic *a);
 void sk_atomic_release(struct sk_atomic *a);
 
@@ -85,6 +98,13 @@ int sk_read_all(int fd, size_t max, char **out, size_t *len);
 struct stat;
 int sk_read_small_file(const char *path, int flags, size_t max, char **out,
 		       size_t *len, struct stat *st);
+/* The same for path relative to the directory open as dirfd (openat()). */
+int sk_read_small_file_at(int dirfd, const char *path, int flags, size_t max,
+			  char **out, size_t *len, struct stat *st);
+/* The same for the file already open as fd (read from where it is; not
+ * closed). */
+int sk_read_small_fd(int fd, size_t max, char **out, size_t *len,
+		     struct stat *st);
 /* sk_remove_tree() of the entry name (one component) in dirfd. */
 int sk_remove_tree_at(int dirfd, const char *name);
 /* A full write loop that retries on EINTR; 0 or -errno. */

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/rootpath.h"
 #include "base/rootfd.h"
+#include "base/rootpath.h"
 #include "base/util.h"
 #include "install/host.h"
 #include "install/preflight.h"
@@ -24,19 +24,26 @@
 #include "install/temps.h"
 #include "verify/trust.h"
 
-/* Where the state of this gateway lives: the configuration given on the
- * command line decides, as for a new install. */
+/*
+ * Where the state of this gateway lives: the configuration given on the
+ * command line decides, as for a new install. The state directory is
+ * walked from the root once (base/rootfd.h: a link another user planted
+ * is refused): *state_fd is its descriptor, or -1 when there is none (a
+ * fresh root, or one that never installed: nothing can be pending there,
+ * and nothing is created to say so). Returns its host path, or NULL.
+ */
 static char *find_state_dir(const struct sk_install_opts *o, char **root,
-			    char **logs)
+			    char **logs, int *state_fd)
 {
 	struct sk_config cfg;
 	struct sk_problems d;
 	const char *why;
-	char *state = NULL, *why_root = NULL;
+	char *state = NULL, *why_root = NULL, *walk_why = NULL;
 	int rootfd, r;
 
 	sk_problems_init(&d);
 	*logs = NULL;
+	*state_fd = -1;
 	r = sk_root_dir_open(o->root, &rootfd, root, &why_root);
 	if (r) {
 		fprintf(stderr, "sup: error: root directory '%s': %s\n",
@@ -47,25 +54,24 @@ static char *find_state_dir(const struct sk_install_opts *o, char **root,
 	}
 	if (sk_config_load(&cfg, o->config_path, *root, rootfd, o->product,
 			   &d) == 0 &&
-	    sk_root_resolve(*root, cfg.state_dir, 0, &state, &why) == 0 &&
-	    sk_root_resolve(*root, cfg.logs_dir, 0, logs, &why) != 0) {
-		free(state);
-		state = NULL;
+	    sk_root_resolve(*root, cfg.logs_dir, 0, logs, &why) == 0) {
+		r = sk_rootfd_dir_host(rootfd, *root, cfg.state_dir, 0,
+				       state_fd, &state, &walk_why);
+		if (r && r != -ENOENT) {
+			sk_problems_add(&d, SK_PROBLEM_SETUP,
+					"state directory '%s': %s",
+					state ? state : cfg.state_dir,
+					walk_why ? walk_why : strerror(-r));
+			free(state);
+			state = NULL;
+		}
 	}
 	sk_problems_print(&d, "sup");
 	sk_config_release(&cfg);
 	sk_problems_release(&d);
+	free(walk_why);
 	close(rootfd);
 	return state;
-}
-
-/* A fresh root, or one that never installed: nothing can be pending
- * there, and nothing is created to say so. */
-static bool no_state_dir(const char *state)
-{
-	struct stat st;
-
-	return lstat(state, &st) != 0 && errno == ENOENT;
 }
 
 /*
@@ -147,7 +153,7 @@ static const char *record_package(const struct sk_confirm *c, const char *key)
  * run may then be written twice, never lost), installed.json (the same
  * values again), the removal of the state.
  */
-static int resume_ended(struct sk_confirm *c, const char *state,
+static int resume_ended(struct sk_confirm *c, int state_fd, const char *state,
 			const char *logs, bool quiet)
 {
 	const char *name = record_package(c, "name");
@@ -162,7 +168,7 @@ static int resume_ended(struct sk_confirm *c, const char *state,
 			sk_confirm_result(c), c->path);
 	run_audit(c, logs);
 	if (ok && name && version && (!sv_text || sk_parse_u64(sv_text, &sv)))
-		run_record_installed_as(state, name, version, sv);
+		run_record_installed_as(state_fd, state, name, version, sv);
 	sk_state_clear(state);
 	return ok ? SK_EXIT_OK : SK_EXIT_FAILED;
 }
@@ -174,7 +180,7 @@ int run_resume(const struct sk_install_opts *o)
 	struct sk_supfile f = { .fd = -1 };
 	struct sk_env e = { 0 };
 	struct sk_install_state st = { 0 };
-	struct run r = { .o = o, .f = &f, .e = &e };
+	struct run r = {.o = o, .f = &f, .e = &e, .state_fd = -1};
 	char *root = NULL, *what = NULL, *conf_path = NULL, *msg = NULL;
 	const struct sk_action_type **types = NULL;
 	bool *skip = NULL;
@@ -183,10 +189,10 @@ int run_resume(const struct sk_install_opts *o)
 
 	sk_limits_default(&lim);
 	sk_problems_init(&d);
-	r.state = find_state_dir(o, &root, &r.logs);
+	r.state = find_state_dir(o, &root, &r.logs, &r.state_fd);
 	if (!r.state)
 		goto out;
-	if (no_state_dir(r.state)) {
+	if (r.state_fd < 0) {
 		if (!o->quiet)
 			fprintf(stderr, "sup: nothing to resume\n");
 		sk_progress_outcome("nothing-pending");
@@ -224,7 +230,7 @@ int run_resume(const struct sk_install_opts *o)
 	}
 	if (sk_confirm_load(&r.c, conf_path, NULL, &why) == 0 &&
 	    record_ended(&r.c, st.sup_sha256)) {
-		ret = resume_ended(&r.c, r.state, r.logs, o->quiet);
+		ret = resume_ended(&r.c, r.state_fd, r.state, r.logs, o->quiet);
 		goto out;
 	}
 	sk_confirm_release(&r.c);
@@ -323,6 +329,8 @@ out:
 	}
 	if (lock_fd >= 0)
 		close(lock_fd);
+	if (r.state_fd >= 0)
+		close(r.state_fd);
 	free(skip);
 	free(types);
 	sk_install_state_release(&st);
@@ -348,13 +356,13 @@ int run_abandon(const struct sk_install_opts *o)
 	struct sk_confirm c = { 0 };
 	char *root = NULL, *logs = NULL, *state, *conf_path = NULL;
 	const char *why;
-	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err;
+	int lock_fd = -1, ret = SK_EXIT_SYSTEM, err, state_fd = -1;
 	bool loaded;
 
-	state = find_state_dir(o, &root, &logs);
+	state = find_state_dir(o, &root, &logs, &state_fd);
 	if (!state)
 		goto out;
-	if (no_state_dir(state)) {
+	if (state_fd < 0) {
 		if (!o->quiet)
 			fprintf(stderr, "sup: no pending install to abandon\n");
 		sk_progress_outcome("nothing-pending");
@@ -382,7 +390,7 @@ int run_abandon(const struct sk_install_opts *o)
 	loaded = sk_confirm_load(&c, conf_path, NULL, &why) == 0;
 	if (loaded && !err && record_ended(&c, st.sup_sha256)) {
 		/* Nothing to abandon: the run ended; finish its end. */
-		resume_ended(&c, state, logs, o->quiet);
+		resume_ended(&c, state_fd, state, logs, o->quiet);
 		sk_progress_outcome("nothing-pending");
 		ret = SK_EXIT_OK;
 		goto out;
@@ -412,6 +420,8 @@ int run_abandon(const struct sk_install_opts *o)
 out:
 	if (lock_fd >= 0)
 		close(lock_fd);
+	if (state_fd >= 0)
+		close(state_fd);
 	sk_install_state_release(&st);
 	sk_confirm_release(&c);
 	free(root);

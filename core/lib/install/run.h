@@ -26,6 +26,7 @@ struct run {
 	struct sk_confirm c;
 	char *logs;  /* host paths */
 	char *state;
+	int state_fd;	/* the state directory, walked once; -1: none */
 	size_t current; /* action being executed */
 	bool suspended;
 	char *fail_code;
@@ -56,7 +57,7 @@ void run_settle_no_state(const char *state, const char *logs, bool quiet);
  * writes the final record and returns the exit code. */
 void run_set_failure(struct run *r, const char *code, char *msg);
 void run_skip_pending(struct run *r);
-void run_record_installed_as(const char *state, const char *name,
+void run_record_installed_as(int state_fd, const char *state, const char *name,
 			     const char *version, unsigned long long sv);
 int run_detach(struct run *r, int lock_fd, const char *what);
 int run_loop(struct run *r);

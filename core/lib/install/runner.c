@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/rootfd.h"
 #include "base/rootpath.h"
 #include "base/util.h"
 #include "install/host.h"
@@ -33,27 +34,36 @@ static void on_stop(int sig)
 	stop_requested = sig;
 }
 
-/* Resolve a configured gateway directory under the root and create it. */
-static char *prepare_dir(const char *root, const char *gw,
+/*
+ * A configured gateway directory under the root, walked once from the
+ * root's descriptor and made where it is missing (base/rootfd.h: a link
+ * another user planted is refused): its host path (links resolved), and
+ * its descriptor in *fd unless fd is NULL; NULL with the problem in d.
+ */
+static char *prepare_dir(const struct sk_env *e, const char *gw, int *fd,
 			 struct sk_problems *d)
 {
-	const char *why;
-	char *host = NULL;
-	int r = sk_root_resolve(root, gw, 0, &host, &why);
+	char *why = NULL, *host = NULL;
+	int dfd = -1;
+	int r = sk_rootfd_dir_host(e->root_fd, e->root, gw, SK_RFD_MKPARENTS,
+				   &dfd, &host, &why);
 
 	if (r) {
-		sk_problems_add(d, SK_PROBLEM_SETUP, "directory '%s': %s", gw,
-				why);
-		return NULL;
-	}
-	r = sk_mkdir_p(host, 0755);
-	if (r) {
-		sk_problems_add(d, SK_PROBLEM_SYSTEM,
-				"cannot create directory '%s': %s", host,
-				strerror(-r));
+		sk_problems_add(d,
+				r == -EPERM || r == -ELOOP || r == -ENOTDIR ||
+						r == -EINVAL
+					? SK_PROBLEM_SETUP
+					: SK_PROBLEM_SYSTEM,
+				"directory '%s': %s", host ? host : gw,
+				why ? why : strerror(-r));
 		free(host);
-		return NULL;
+		host = NULL;
+	} else if (fd) {
+		*fd = dfd;
+	} else {
+		close(dfd);
 	}
+	free(why);
 	return host;
 }
 
@@ -323,8 +333,8 @@ static void record_rejection(const struct sk_env *e, const struct sk_supfile *f,
 	int lock_fd = -1;
 
 	sk_problems_init(&d2);
-	logs = prepare_dir(e->root, e->cfg.logs_dir, &d2);
-	state = logs ? prepare_dir(e->root, e->cfg.state_dir, &d2) : NULL;
+	logs = prepare_dir(e, e->cfg.logs_dir, NULL, &d2);
+	state = logs ? prepare_dir(e, e->cfg.state_dir, NULL, &d2) : NULL;
 	if (!state) {
 		sk_problems_print(&d2, "sup");
 		goto out;
@@ -531,11 +541,11 @@ int run_stage(struct run *r, const bool *skip, struct sk_problems *d)
 }
 
 /* Anti-rollback: what is installed now under this package name. */
-void run_record_installed_as(const char *state, const char *name,
-				const char *version, unsigned long long sv)
+void run_record_installed_as(int state_fd, const char *state, const char *name,
+			     const char *version, unsigned long long sv)
 {
 	const char *why;
-	int err = sk_installed_record(state, name, version, sv, &why);
+	int err = sk_installed_record(state_fd, name, version, sv, &why);
 
 	if (err)
 		fprintf(stderr, "sup: warning: cannot record '%s' %s in '%s/%s' (anti-rollback): %s%s%s\n",
@@ -548,8 +558,8 @@ static void record_installed(struct run *r)
 {
 	const struct sk_manifest *m = &r->f->manifest;
 
-	run_record_installed_as(r->state, m->name, m->version,
-			    m->security_version);
+	run_record_installed_as(r->state_fd, r->state, m->name, m->version,
+				m->security_version);
 }
 
 /* The actions still pending, in order; then the final record. */
@@ -755,7 +765,7 @@ static int start_install(const struct sk_install_opts *o,
 			 const struct sk_action_type **types)
 {
 	const struct sk_manifest *m = &f->manifest;
-	struct run r = { .e = e, .f = f, .types = types, .o = o };
+	struct run r = {.e = e, .f = f, .types = types, .o = o, .state_fd = -1};
 	struct sk_install_state st = { 0 };
 	struct sk_problems d;
 	char *what = NULL, *config_abs = NULL;
@@ -768,8 +778,9 @@ static int start_install(const struct sk_install_opts *o,
 	 * installer's directories included. */
 	made_logs = first_missing(e->root, e->cfg.logs_dir);
 	made_state = first_missing(e->root, e->cfg.state_dir);
-	r.logs = prepare_dir(e->root, e->cfg.logs_dir, &d);
-	r.state = r.logs ? prepare_dir(e->root, e->cfg.state_dir, &d) : NULL;
+	r.logs = prepare_dir(e, e->cfg.logs_dir, NULL, &d);
+	r.state = r.logs ? prepare_dir(e, e->cfg.state_dir, &r.state_fd, &d)
+			 : NULL;
 	what = sk_asprintf("installing '%s' %s from '%s'", m->name, m->version,
 			   f->path);
 	if (!r.state || !what) {
@@ -793,7 +804,7 @@ static int start_install(const struct sk_install_opts *o,
 
 	/* Anti-rollback again, now that no other install can finish: one
 	 * may have since preflight read installed.json. */
-	if (sk_trust_reload(t, &d) == 0)
+	if (sk_trust_reload(t, r.state_fd, &d) == 0)
 		sk_trust_check_version(t, m, o->allow_downgrade, &d);
 	if (!sk_problems_empty(&d)) {
 		sk_problems_print(&d, "sup");
@@ -933,6 +944,8 @@ out:
 	}
 	if (lock_fd >= 0)
 		close(lock_fd);
+	if (r.state_fd >= 0)
+		close(r.state_fd);
 	sk_install_state_release(&st);
 	sk_confirm_release(&r.c);
 	sk_problems_release(&d);

@@ -65,38 +65,36 @@ static json_object *member(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
-/* The file's bytes, NUL-terminated; -ENOENT when there is none. */
-static int read_text(const char *path, char **text, size_t *len,
-		     const char **why)
+/* The file's bytes, NUL-terminated; -ENOENT when there is none. The
+ * installer writes it by rename: a link there is not its record, and
+ * is never followed. */
+static int read_text(int state_fd, char **text, size_t *len, const char **why)
 {
-	int r = sk_read_small_file(path, 0, SK_INSTALLED_MAX_BYTES, text, len,
-				   NULL);
+	int r = sk_read_small_file_at(state_fd, SK_INSTALLED_NAME, O_NOFOLLOW,
+				      SK_INSTALLED_MAX_BYTES, text, len, NULL);
 
 	*why = "cannot read " SK_INSTALLED_NAME;
-	if (r == -EINVAL)
+	if (r == -ELOOP)
+		*why = SK_INSTALLED_NAME " is a symbolic link";
+	else if (r == -EINVAL)
 		*why = SK_INSTALLED_NAME " is not a regular file";
 	else if (r == -EFBIG)
 		*why = SK_INSTALLED_NAME " is larger than 4 MiB";
 	else if (r == -ENOMEM)
 		*why = "out of memory";
-	return r == -EFBIG ? -EINVAL : r;
+	return r == -EFBIG || r == -ELOOP ? -EINVAL : r;
 }
 
 /* The parsed file, or *root NULL when there is none; not yet checked. */
-static int load_tree(const char *state_dir, json_object **root,
-		     const char **why)
+static int load_tree(int state_fd, json_object **root, const char **why)
 {
-	char *path = sk_path_join(state_dir, SK_INSTALLED_NAME), *text = NULL;
 	struct json_tokener *tok = NULL;
+	char *text = NULL;
 	size_t len = 0;
 	int r;
 
 	*root = NULL;
-	if (!path) {
-		*why = "out of memory";
-		return -ENOMEM;
-	}
-	r = read_text(path, &text, &len, why);
+	r = read_text(state_fd, &text, &len, why);
 	if (r == -ENOENT) {
 		r = 0;
 		goto out;
@@ -123,7 +121,6 @@ out:
 	if (tok)
 		json_tokener_free(tok);
 	free(text);
-	free(path);
 	return r;
 }
 
@@ -222,14 +219,13 @@ static int check_tree(json_object *root, struct sk_installed *s,
 	return 0;
 }
 
-int sk_installed_load(struct sk_installed *s, const char *state_dir,
-		      const char **why)
+int sk_installed_load(struct sk_installed *s, int state_fd, const char **why)
 {
 	json_object *root = NULL;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	r = load_tree(state_dir, &root, why);
+	r = load_tree(state_fd, &root, why);
 	if (!r && root)
 		r = check_tree(root, s, why);
 	if (r)
@@ -305,10 +301,9 @@ static int put(json_object *o, const char *key, json_object *v)
 }
 
 /* The checked record, or a new empty one when there is no file. */
-static int open_tree(const char *state_dir, json_object **root,
-		     const char **why)
+static int open_tree(int state_fd, json_object **root, const char **why)
 {
-	int r = load_tree(state_dir, root, why);
+	int r = load_tree(state_fd, root, why);
 
 	if (r)
 		return r;
@@ -325,17 +320,16 @@ static int open_tree(const char *state_dir, json_object **root,
 	return 0;
 }
 
-static int save_tree(const char *state_dir, json_object *root,
-		     const char **why)
+static int save_tree(int state_fd, json_object *root, const char **why)
 {
-	char *path = sk_path_join(state_dir, SK_INSTALLED_NAME), *text = NULL;
 	const char *json;
+	char *text = NULL;
 	int r = -ENOMEM;
 
 	*why = "out of memory";
 	json = json_object_to_json_string_ext(
 		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!path || !json)
+	if (!json)
 		goto out;
 	text = sk_asprintf("%s\n", json);
 	if (!text)
@@ -345,18 +339,17 @@ static int save_tree(const char *state_dir, json_object *root,
 		r = bad(why, SK_INSTALLED_NAME " would be larger than 4 MiB");
 		goto out;
 	}
-	r = sk_write_file_atomic(path, text, strlen(text), 0644);
+	r = sk_write_file_atomic_at(state_fd, SK_INSTALLED_NAME, text,
+				    strlen(text), 0644);
 	if (r)
 		*why = "cannot write " SK_INSTALLED_NAME;
 out:
 	free(text);
-	free(path);
 	return r;
 }
 
-int sk_installed_record(const char *state_dir, const char *name,
-			const char *version, unsigned long long sv,
-			const char **why)
+int sk_installed_record(int state_fd, const char *name, const char *version,
+			unsigned long long sv, const char **why)
 {
 	json_object *root = NULL, *pkgs, *p;
 	unsigned long long old;
@@ -369,7 +362,7 @@ int sk_installed_record(const char *state_dir, const char *name,
 	if (!printable(version, strlen(version), SK_NAME_MAX))
 		return bad(why, "package version is not 1-255 printable ASCII "
 				"bytes");
-	r = open_tree(state_dir, &root, why);
+	r = open_tree(state_fd, &root, why);
 	if (r)
 		goto out;
 	pkgs = member(root, "packages");
@@ -399,14 +392,13 @@ int sk_installed_record(const char *state_dir, const char *name,
 		*why = "out of memory";
 		goto out;
 	}
-	r = save_tree(state_dir, root, why);
+	r = save_tree(state_fd, root, why);
 out:
 	json_object_put(root);
 	return r;
 }
 
-int sk_installed_raise_floor(const char *state_dir, long long t,
-			     const char **why)
+int sk_installed_raise_floor(int state_fd, long long t, const char **why)
 {
 	json_object *root = NULL;
 	int r;
@@ -415,7 +407,7 @@ int sk_installed_raise_floor(const char *state_dir, long long t,
 		*why = "time floor beyond 9999-12-31T23:59:59Z";
 		return -ERANGE;
 	}
-	r = open_tree(state_dir, &root, why);
+	r = open_tree(state_fd, &root, why);
 	if (r)
 		goto out;
 	/* Checked by open_tree(): 0 to SK_TIME_MAX. */
@@ -426,7 +418,7 @@ int sk_installed_raise_floor(const char *state_dir, long long t,
 		*why = "out of memory";
 		goto out;
 	}
-	r = save_tree(state_dir, root, why);
+	r = save_tree(state_fd, root, why);
 out:
 	json_object_put(root);
 	return r;

@@ -24,10 +24,15 @@
  * (9999-12-31T23:59:59Z). A security_version above 2^64-1 reads as
  * 2^64-1 (json-c clamps it), which refuses more, never less.
  *
- * The record is read, changed and rewritten whole (sk_write_file_atomic,
- * mode 0644): callers hold the installer lock (sk_lock_take) around
- * sk_installed_record() and sk_installed_raise_floor(). The state
- * directory must exist for them.
+ * The functions below work in the state directory open as state_fd
+ * (O_RDONLY | O_DIRECTORY), which the caller found once (walked from the
+ * root, base/rootfd.h): the record is never looked up by a path, and is
+ * never a symbolic link (the installer writes it by rename; a link there
+ * is damage, whoever owns it). It is read, changed and rewritten whole
+ * (sk_write_file_atomic_at(): a temporary in that directory, fsync,
+ * rename, fsync of the directory; mode 0644): callers hold the installer
+ * lock (sk_lock_take) around sk_installed_record() and
+ * sk_installed_raise_floor().
  *
  * On failure the functions below that take why set *why to a static
  * string (never freed) naming the problem, e.g. "installed.json: unknown
@@ -55,13 +60,12 @@ struct sk_installed {
 	long long time_floor; /* 0 when none */
 };
 
-/* Read STATE_DIR/installed.json into s (always initialised; release it
- * even after an error). A missing file (or state directory) is an empty
- * record: 0. Damaged (not a regular file, too large, not JSON, truncated,
- * a member missing or of the wrong type, format other than 1, values out
+/* Read installed.json of state_fd into s (always initialised; release it
+ * even after an error). A missing file is an empty record: 0. Damaged (a
+ * symbolic link, not a regular file, too large, not JSON, truncated, a
+ * member missing or of the wrong type, format other than 1, values out
  * of range): -EINVAL. Other errors: -errno (-ENOMEM, -EACCES, -EIO...). */
-int sk_installed_load(struct sk_installed *s, const char *state_dir,
-		      const char **why);
+int sk_installed_load(struct sk_installed *s, int state_fd, const char **why);
 void sk_installed_release(struct sk_installed *s);
 /* The record of package name, or NULL; points into s. */
 const struct sk_installed_pkg *sk_installed_find(const struct sk_installed *s,
@@ -89,13 +93,11 @@ const char *sk_rollback_str(enum sk_rollback r);
  * max(recorded, sv), installed_at now; other packages are kept. Durable,
  * atomic. 0; -EINVAL (record damaged, name or version not 1-255 printable
  * ASCII, or the record full); or -errno. */
-int sk_installed_record(const char *state_dir, const char *name,
-			const char *version, unsigned long long sv,
-			const char **why);
+int sk_installed_record(int state_fd, const char *name, const char *version,
+			unsigned long long sv, const char **why);
 /* Raise time_floor to t if t is newer; never lowers it, and writes only
  * when it changes. 0; -EINVAL (record damaged); -ERANGE (t beyond the
  * limit above); or -errno. */
-int sk_installed_raise_floor(const char *state_dir, long long t,
-			     const char **why);
+int sk_installed_raise_floor(int state_fd, long long t, const char **why);
 
 #endif

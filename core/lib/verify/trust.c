@@ -3,16 +3,65 @@
 #include "verify/trust.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/builtindirs.h"
-#include "base/rootpath.h"
+#include "base/rootfd.h"
 #include "base/trustfile.h"
 #include "base/util.h"
 #include "verify/keyring.h"
+
+/*
+ * The state directory gw under the root, walked from rootfd once: a
+ * missing one leaves t->state_fd -1 (nothing installed yet); a link
+ * another user planted on the way, or anything else but a directory, is
+ * refused.
+ */
+static int open_state_dir(struct sk_trust *t, const char *root, int rootfd,
+			  const char *gw, struct sk_problems *d)
+{
+	char *why = NULL;
+	int r = sk_rootfd_dir_host(rootfd, root, gw, 0, &t->state_fd,
+				   &t->state_dir, &why);
+
+	if (r == -ENOMEM)
+		sk_problems_add(d, SK_PROBLEM_SYSTEM, "out of memory");
+	else if (r && r != -ENOENT)
+		sk_problems_add(d, SK_PROBLEM_SETUP, "state directory '%s': %s",
+				t->state_dir, why ? why : strerror(-r));
+	free(why);
+	return r && r != -ENOENT ? -1 : 0;
+}
+
+/* installed.json of t's state directory into t->installed. */
+static int load_installed(struct sk_trust *t, struct sk_problems *d)
+{
+	const char *why;
+	int r;
+
+	sk_installed_release(&t->installed);
+	/* No state directory yet: nothing was ever installed. */
+	if (t->state_fd < 0)
+		return 0;
+	r = sk_installed_load(&t->installed, t->state_fd, &why);
+	if (r) {
+		sk_problems_add(
+			d, r == -EINVAL ? SK_PROBLEM_SETUP : SK_PROBLEM_SYSTEM,
+			"cannot read '%s/%s': %s%s%s: anti-rollback and the time floor need it (restore it, or remove it to start over)",
+			t->state_dir, SK_INSTALLED_NAME, why,
+			r == -EINVAL ? "" : ": ",
+			r == -EINVAL ? "" : strerror(-r));
+		return -1;
+	}
+	if (t->installed.time_floor > (long long)t->params.floor)
+		t->params.floor = (time_t)t->installed.time_floor;
+	return 0;
+}
 
 int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 		  const char *root, int rootfd, const char *keyring_override,
@@ -20,10 +69,10 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 {
 	const struct sk_trust_config *tc = &cfg->trust;
 	char *keyring = NULL, *crl = NULL;
-	const char *why;
-	int r, fd, ret = -1;
+	int fd, ret = -1;
 
 	memset(t, 0, sizeof(*t));
+	t->state_fd = -1;
 	t->allow_unsigned = tc->allow_unsigned;
 	t->allow_downgrade = tc->allow_downgrade;
 	t->params.validity = (enum sk_validity)tc->validity;
@@ -62,13 +111,8 @@ int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 		}
 	}
 
-	r = sk_root_resolve(root, cfg->state_dir, 0, &t->state_dir, &why);
-	if (r) {
-		sk_problems_add(d, SK_PROBLEM_SETUP, "directory '%s': %s",
-				cfg->state_dir, why);
-		goto out;
-	}
-	if (sk_trust_reload(t, d))
+	if (open_state_dir(t, root, rootfd, cfg->state_dir, d) ||
+	    load_installed(t, d))
 		goto out;
 	ret = 0;
 out:
@@ -77,33 +121,32 @@ out:
 	return ret;
 }
 
-int sk_trust_reload(struct sk_trust *t, struct sk_problems *d)
+int sk_trust_reload(struct sk_trust *t, int state_fd, struct sk_problems *d)
 {
-	const char *why;
-	int r;
+	int fd = fcntl(state_fd, F_DUPFD_CLOEXEC, 0);
 
-	sk_installed_release(&t->installed);
-	r = sk_installed_load(&t->installed, t->state_dir, &why);
-	if (r) {
-		sk_problems_add(
-			d, r == -EINVAL ? SK_PROBLEM_SETUP : SK_PROBLEM_SYSTEM,
-			"cannot read '%s/%s': %s%s%s: anti-rollback and the time floor need it (restore it, or remove it to start over)",
-			t->state_dir, SK_INSTALLED_NAME, why,
-			r == -EINVAL ? "" : ": ",
-			r == -EINVAL ? "" : strerror(-r));
+	if (fd < 0) {
+		sk_problems_add(d, SK_PROBLEM_SYSTEM,
+				"state directory '%s': %s", t->state_dir,
+				strerror(errno));
 		return -1;
 	}
-	if (t->installed.time_floor > (long long)t->params.floor)
-		t->params.floor = (time_t)t->installed.time_floor;
-	return 0;
+	if (t->state_fd >= 0)
+		close(t->state_fd);
+	t->state_fd = fd;
+	return load_installed(t, d);
 }
 
 void sk_trust_close(struct sk_trust *t)
 {
+	/* 0: a struct zeroed and never opened (stdin is never ours). */
+	if (t->state_fd > 0)
+		close(t->state_fd);
 	sk_keyring_free(t->keyring);
 	free(t->state_dir);
 	sk_installed_release(&t->installed);
 	memset(t, 0, sizeof(*t));
+	t->state_fd = -1;
 }
 
 bool sk_trust_accepts(const struct sk_trust *t, const struct sk_sig_result *r,
@@ -184,7 +227,14 @@ void sk_trust_note_accepted(const struct sk_trust *t,
 		when = t->params.clock;
 	if ((long long)when <= t->installed.time_floor)
 		return;
-	err = sk_installed_raise_floor(t->state_dir, (long long)when, &why);
+	if (t->state_fd < 0) {
+		/* No state directory (sk_trust_reload() gives one). */
+		err = -ENOENT;
+		why = "cannot write " SK_INSTALLED_NAME;
+	} else {
+		err = sk_installed_raise_floor(t->state_fd, (long long)when,
+					       &why);
+	}
 	if (err)
 		fprintf(stderr,
 			"sup: warning: cannot record the time floor in '%s': %s%s%s\n",

@@ -23,7 +23,10 @@ struct sk_trust {
 	bool allow_unsigned;
 	bool allow_downgrade; /* may --allow-downgrade be used */
 	struct sk_verify_params params;
-	char *state_dir; /* host path of the state directory, owned */
+	/* The state directory, walked from the root once (base/rootfd.h),
+	 * or -1 while there is none; its host path, for messages. Owned. */
+	int state_fd;
+	char *state_dir;
 	struct sk_installed installed;
 };
 
@@ -33,11 +36,14 @@ struct sk_trust {
  * path under root) and its CRL file, and installed.json in the state
  * directory (for the time floor and anti-rollback). root is the canonical
  * host root, open as rootfd: the keyring and the CRL file under it are
- * opened from rootfd (sk_trusted_open_under(), base/trustfile.h), never
- * looked up by name again. A missing, unreadable or unsafe keyring, or a
- * damaged installed.json, is a configuration problem (class SETUP), never
- * "trust everything". Returns 0 or -1; t is always initialised and must
- * be closed.
+ * opened from rootfd (sk_trusted_open_under(), base/trustfile.h), and the
+ * state directory walked from it (sk_rootfd_dir(): a link another user
+ * planted is refused), never looked up by name again; installed.json is
+ * read from that descriptor. A missing state directory is an empty
+ * record. A missing, unreadable or unsafe keyring, an unsafe state
+ * directory or a damaged installed.json is a configuration problem
+ * (class SETUP), never "trust everything". Returns 0 or -1; t is always
+ * initialised and must be closed.
  */
 int sk_trust_open(struct sk_trust *t, const struct sk_config *cfg,
 		  const char *root, int rootfd, const char *keyring_override,
@@ -66,16 +72,20 @@ void sk_trust_check_version(const struct sk_trust *t,
 			    struct sk_problems *d);
 
 /*
- * Read installed.json again (under the installer lock, right before an
- * install starts: another install may have finished since preflight).
- * 0, or -1 with the problem in d (class SETUP or SYSTEM).
+ * Read installed.json again, from the state directory open as state_fd:
+ * the installer's, under its lock, right before an install starts
+ * (another install may have finished since preflight, and made the
+ * directory). That directory is t's from then on (a copy of the
+ * descriptor): sk_trust_note_accepted() writes there. 0, or -1 with the
+ * problem in d (class SETUP or SYSTEM).
  */
-int sk_trust_reload(struct sk_trust *t, struct sk_problems *d);
+int sk_trust_reload(struct sk_trust *t, int state_fd, struct sk_problems *d);
 
 /*
  * After a package was accepted for install: move the time floor up to
- * its signing time (never beyond the clock when the clock is plausible).
- * Failures are reported on stderr and change nothing else.
+ * its signing time (never beyond the clock when the clock is plausible),
+ * in installed.json of t's state directory. Failures (no state
+ * directory among them) are reported on stderr and change nothing else.
  */
 void sk_trust_note_accepted(const struct sk_trust *t,
 			    const struct sk_sig_result *r);
