@@ -202,11 +202,6 @@ static void expect_refused(const char *r, const char *product, const char *want)
 	TU_ASSERT_DIAG(&d, want);
 	for (size_t i = 0; i < d.count; i++)
 		CU_ASSERT_PTR_NULL(strstr(d.items[i].msg, "secret"));
-	/* No name of a file that was refused is kept: sup diag, which
-	 * bundles the files these name, would open it (attack review).
-	 * c.path may name a configuration that was read. */
-	CU_ASSERT(!c.path || !strstr(want, c.path));
-	CU_ASSERT_PTR_NULL(c.profile_path);
 	sk_config_release(&c);
 	sk_problems_release(&d);
 }

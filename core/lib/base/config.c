@@ -357,17 +357,12 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 		if (set_str(&c->path_gw, SUPKIT_SYSCONF_DIR "/sup.conf"))
 			goto oom;
 		fd = open_under(root, rootfd, c->path_gw, &c->path, d);
-		if (fd < 0) {
-			/* A file refused keeps its name in the message, never
-			 * in c->path: whoever reads c->path (sup diag) would
-			 * open what the walk refused. */
+		if (fd == -ENOENT) {
 			free(c->path);
 			c->path = NULL;
 			free(c->path_gw);
 			c->path_gw = NULL;
-			if (fd != -ENOENT)
-				goto out;
-		} else if (parse_file(&ps, c->path, fd)) {
+		} else if (fd < 0 || parse_file(&ps, c->path, fd)) {
 			goto out;
 		}
 	}
@@ -407,16 +402,10 @@ int sk_config_load(struct sk_config *c, const char *path, const char *root,
 				d, SK_PROBLEM_SETUP,
 				"no profile for product '%s': cannot read '%s': %s",
 				c->product, c->profile_path, strerror(ENOENT));
-		}
-		if (fd < 0) {
-			/* As for the file above: no name of a file that
-			 * was not opened. */
-			free(c->profile_path);
-			c->profile_path = NULL;
-			free(c->profile_gw);
-			c->profile_gw = NULL;
 			goto out;
 		}
+		if (fd < 0)
+			goto out;
 		ps.profile = true;
 		if (parse_file(&ps, c->profile_path, fd))
 			goto out;
