@@ -464,9 +464,10 @@ int sk_root_dir_open(const char *root, int *fd, char **canon, char **why)
 	} else if ((cwd = getcwd(NULL, 0))) {
 		abs = sk_asprintf("%s/%s", cwd, root);
 	} else {
+		r = -errno;
 		*why = sk_asprintf("cannot name the working directory: %s",
-				   strerror(errno));
-		return -errno;
+				   strerror(-r));
+		return r;
 	}
 	free(cwd);
 	if (!abs)
